@@ -1,0 +1,628 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "bus.h"
+#include "config.h"
+#include "log.h"
+#include "serial.h"
+
+enum bus_state { BUS_DOWN, BUS_IDLE, BUS_SENDING, BUS_WAITING, BUS_TURNAROUND };
+
+#define BUS_REOPEN_MIN_MS	250
+#define BUS_REOPEN_MAX_MS	5000
+/* A frame of unknown length ends after this much silence at least. */
+#define BUS_MIN_FRAME_GAP_US	1000
+
+struct bus {
+	struct config_bus	 cfg;		/* a copy: reloads free theirs */
+	struct event_base	*base;
+	enum bus_state		 state;
+	int			 fd;
+	struct event		*ev_read;
+	struct event		*ev_write;
+	struct event		*ev_timeout;	/* reply or turnaround */
+	struct event		*ev_gap;	/* frame end by silence */
+	struct event		*ev_quiet;	/* line quiet: may send */
+	struct event		*ev_reopen;
+	struct event		*ev_complete;
+	struct queue		 queue;
+	struct txn		*cur;
+	int			 cur_cancelled;
+	struct txn_list		 completed;
+	uint8_t			 rx[2 * RTU_MAX_ADU];
+	size_t			 rx_len;
+	size_t			 tx_off;
+	uint32_t		 t35_us;
+	uint64_t		 quiet_at_us;	/* may send from then on */
+	int			 reopen_ms;
+	struct bus_stats	 stats;
+};
+
+static void bus_kick(struct bus *);
+static void bus_lost(struct bus *, const char *why);
+
+uint64_t
+bus_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static struct timeval
+bus_tv(uint64_t us)
+{
+	struct timeval tv = { (time_t)(us / 1000000),
+	    (suseconds_t)(us % 1000000) };
+
+	return tv;
+}
+
+static void
+bus_arm(struct event *ev, uint64_t us)
+{
+	struct timeval tv = bus_tv(us);
+
+	evtimer_add(ev, &tv);
+}
+
+const char *
+bus_name(const struct bus *b)
+{
+	return b->cfg.name;
+}
+
+int
+bus_is_up(const struct bus *b)
+{
+	return b->state != BUS_DOWN;
+}
+
+size_t
+bus_queue_len(const struct bus *b)
+{
+	return b->queue.len;
+}
+
+const struct bus_stats *
+bus_stats(const struct bus *b)
+{
+	return &b->stats;
+}
+
+/* Callbacks run from their own event, never inside the caller's call. */
+static void
+bus_complete(struct bus *b, struct txn *t, enum txn_result res,
+    const uint8_t *pdu, size_t len)
+{
+	if (res == TXN_OK && len <= sizeof(t->adu) - 1) {
+		memcpy(t->adu + 1, pdu, len);
+		t->adu_len = len + 1;
+	} else
+		t->adu_len = 1;
+	t->result = res;
+	TAILQ_INSERT_TAIL(&b->completed, t, entry);
+	t->queued = -2;
+	event_active(b->ev_complete, EV_TIMEOUT, 0);
+}
+
+static void
+bus_run_completed(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+	struct txn *t;
+
+	(void)fd;
+	(void)what;
+	while ((t = TAILQ_FIRST(&b->completed)) != NULL) {
+		TAILQ_REMOVE(&b->completed, t, entry);
+		t->done(t->arg, t->result, t->adu + 1, t->adu_len - 1);
+		free(t);
+	}
+}
+
+static void
+bus_fail_queue(struct bus *b, enum txn_result res)
+{
+	struct txn *t;
+
+	while ((t = queue_pop(&b->queue)) != NULL)
+		bus_complete(b, t, res, NULL, 0);
+}
+
+/* The transaction on the wire is over; the line must rest t3.5. */
+static void
+bus_finish(struct bus *b, enum txn_result res, const uint8_t *pdu,
+    size_t len)
+{
+	struct txn *t = b->cur;
+
+	b->cur = NULL;
+	evtimer_del(b->ev_timeout);
+	evtimer_del(b->ev_gap);
+	if (b->state != BUS_DOWN)
+		b->state = BUS_IDLE;
+	if (t != NULL) {
+		if (b->cur_cancelled)
+			free(t);
+		else
+			bus_complete(b, t, res, pdu, len);
+	}
+	b->cur_cancelled = 0;
+	bus_kick(b);
+}
+
+/* A failed attempt: again from the head of the queue, or give up. */
+static void
+bus_attempt_failed(struct bus *b, enum txn_result res)
+{
+	struct txn *t = b->cur;
+
+	if (t != NULL && !b->cur_cancelled && t->tries_left > 0) {
+		t->tries_left--;
+		b->cur = NULL;
+		evtimer_del(b->ev_timeout);
+		evtimer_del(b->ev_gap);
+		b->state = BUS_IDLE;
+		queue_push_front(&b->queue, t);
+		bus_kick(b);
+		return;
+	}
+	if (res == TXN_TIMEOUT && t != NULL && t->crc_errors > 0)
+		res = TXN_CRC;
+	bus_finish(b, res, NULL, 0);
+}
+
+static void
+bus_discard(struct bus *b, size_t n)
+{
+	memmove(b->rx, b->rx + n, b->rx_len - n);
+	b->rx_len -= n;
+}
+
+/*
+ * A whole candidate frame of len bytes at rx[0]: the reply, a corrupted
+ * reply, another device's frame, or noise.  Returns 1 when the transaction
+ * ended.
+ */
+static int
+bus_candidate(struct bus *b, size_t len)
+{
+	const struct txn *t = b->cur;
+	int ours = b->rx[0] == t->adu[0] && (b->rx[1] & 0x7F) == t->adu[1];
+
+	if (rtu_crc_ok(b->rx, len)) {
+		if (ours) {
+			uint8_t pdu[RTU_MAX_ADU];
+
+			b->stats.replies++;
+			if (b->rx[1] & 0x80)
+				b->stats.exceptions++;
+			memcpy(pdu, b->rx + 1, len - 3);
+			b->stats.garbage += b->rx_len - len;
+			b->rx_len = 0;
+			bus_finish(b, TXN_OK, pdu, len - 3);
+			return 1;
+		}
+		b->stats.foreign++;
+		log_debug("bus %s: discarded a frame from address %u while "
+		    "waiting for %u", b->cfg.name, b->rx[0], t->adu[0]);
+		bus_discard(b, len);
+		return 0;
+	}
+	if (ours) {
+		/* The device answered, damaged: no point waiting longer. */
+		b->stats.crc_errors++;
+		b->cur->crc_errors++;
+		log_debug("bus %s: address %u: CRC error", b->cfg.name,
+		    t->adu[0]);
+		b->stats.garbage += b->rx_len - len;
+		b->rx_len = 0;
+		bus_attempt_failed(b, TXN_CRC);
+		return 1;
+	}
+	/* Noise before the reply: slide one byte and look again. */
+	b->stats.garbage++;
+	bus_discard(b, 1);
+	return 0;
+}
+
+static void
+bus_parse(struct bus *b)
+{
+	int len;
+
+	while (b->state == BUS_WAITING && b->rx_len >= 2) {
+		len = rtu_reply_length(b->rx, b->rx_len);
+		if (len == RTU_LEN_MORE)
+			return;
+		if (len == RTU_LEN_SILENCE) {
+			bus_arm(b->ev_gap, b->t35_us > BUS_MIN_FRAME_GAP_US ?
+			    b->t35_us : BUS_MIN_FRAME_GAP_US);
+			return;
+		}
+		if (len < 4 || len > RTU_MAX_ADU) {
+			b->stats.garbage++;
+			bus_discard(b, 1);
+			continue;
+		}
+		if (b->rx_len < (size_t)len)
+			return;
+		if (bus_candidate(b, (size_t)len))
+			return;
+	}
+}
+
+/* Silence after a frame whose length only silence can tell. */
+static void
+bus_gap(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+
+	(void)fd;
+	(void)what;
+	if (b->state != BUS_WAITING || b->rx_len == 0)
+		return;
+	if (b->rx_len >= 4 && bus_candidate(b, b->rx_len))
+		return;
+	/* Not a frame: noise; the reply may still come before the timeout. */
+	b->stats.garbage += b->rx_len;
+	b->rx_len = 0;
+}
+
+static void
+bus_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+	ssize_t n;
+
+	(void)what;
+	for (;;) {
+		if (b->rx_len == sizeof(b->rx)) {
+			/* Nothing that long is a frame: keep the newest. */
+			b->stats.garbage += RTU_MAX_ADU;
+			bus_discard(b, RTU_MAX_ADU);
+		}
+		n = read(fd, b->rx + b->rx_len, sizeof(b->rx) - b->rx_len);
+		if (n > 0) {
+			b->rx_len += (size_t)n;
+			b->stats.bytes_in += (uint64_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		bus_lost(b, n == 0 ? "end of file" : strerror(errno));
+		return;
+	}
+	/* Whatever arrived, the line was busy: the silence starts again. */
+	b->quiet_at_us = bus_now_us() + b->t35_us;
+	if (b->state == BUS_WAITING) {
+		bus_parse(b);
+		return;
+	}
+	/* Late replies and noise between transactions. */
+	b->stats.garbage += b->rx_len;
+	b->rx_len = 0;
+	if (b->state == BUS_IDLE && evtimer_pending(b->ev_quiet, NULL))
+		bus_arm(b->ev_quiet, b->t35_us);
+}
+
+static void
+bus_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+
+	(void)fd;
+	(void)what;
+	if (b->state == BUS_TURNAROUND) {
+		bus_finish(b, TXN_BROADCAST, NULL, 0);
+		return;
+	}
+	if (b->state != BUS_WAITING)
+		return;
+	b->stats.timeouts++;
+	if (b->rx_len > 0) {
+		/* A partial frame: count it, and start clean. */
+		b->stats.garbage += b->rx_len;
+		b->rx_len = 0;
+	}
+	log_debug("bus %s: address %u: no reply within %u ms", b->cfg.name,
+	    b->cur->adu[0], b->cur->timeout_us / 1000);
+	bus_attempt_failed(b, TXN_TIMEOUT);
+}
+
+/* The request has left our buffer; the UART shifts it out meanwhile. */
+static void
+bus_sent(struct bus *b)
+{
+	struct txn *t = b->cur;
+	uint64_t wire = rtu_frame_us((uint32_t)b->cfg.baud, t->adu_len);
+
+	b->stats.requests++;
+	if (t->adu[0] == RTU_BROADCAST) {
+		b->state = BUS_TURNAROUND;
+		bus_arm(b->ev_timeout, wire +
+		    (uint64_t)b->cfg.turnaround_ms * 1000);
+		return;
+	}
+	b->state = BUS_WAITING;
+	bus_arm(b->ev_timeout, wire + t->timeout_us);
+}
+
+static void
+bus_write_more(struct bus *b)
+{
+	struct txn *t = b->cur;
+	ssize_t n;
+
+	while (b->tx_off < t->adu_len) {
+		n = write(b->fd, t->adu + b->tx_off, t->adu_len - b->tx_off);
+		if (n > 0) {
+			b->tx_off += (size_t)n;
+			b->stats.bytes_out += (uint64_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			b->state = BUS_SENDING;
+			event_add(b->ev_write, NULL);
+			return;
+		}
+		bus_lost(b, strerror(errno));
+		return;
+	}
+	bus_sent(b);
+}
+
+static void
+bus_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+
+	(void)fd;
+	(void)what;
+	if (b->state == BUS_SENDING)
+		bus_write_more(b);
+}
+
+static void
+bus_send(struct bus *b, struct txn *t)
+{
+	b->cur = t;
+	b->cur_cancelled = 0;
+	b->tx_off = 0;
+	if (b->rx_len > 0) {
+		b->stats.garbage += b->rx_len;
+		b->rx_len = 0;
+	}
+	bus_write_more(b);
+}
+
+static void
+bus_kick(struct bus *b)
+{
+	struct txn *t;
+	uint64_t now;
+
+	if (b->state != BUS_IDLE || b->cur != NULL ||
+	    evtimer_pending(b->ev_quiet, NULL))
+		return;
+	now = bus_now_us();
+	while ((t = queue_pop_expired(&b->queue, now)) != NULL) {
+		b->stats.expired++;
+		bus_complete(b, t, TXN_EXPIRED, NULL, 0);
+	}
+	if (b->queue.len == 0)
+		return;
+	if (now < b->quiet_at_us) {
+		bus_arm(b->ev_quiet, b->quiet_at_us - now);
+		return;
+	}
+	bus_send(b, queue_pop(&b->queue));
+}
+
+static void
+bus_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+
+	(void)fd;
+	(void)what;
+	bus_kick(b);
+}
+
+static void
+bus_close_port(struct bus *b)
+{
+	if (b->ev_read != NULL) {
+		event_free(b->ev_read);
+		b->ev_read = NULL;
+	}
+	if (b->ev_write != NULL) {
+		event_free(b->ev_write);
+		b->ev_write = NULL;
+	}
+	if (b->fd != -1) {
+		close(b->fd);
+		b->fd = -1;
+	}
+}
+
+static int
+bus_open_port(struct bus *b, int quiet)
+{
+	char err[512];
+	int fd;
+
+	if ((fd = serial_open(&b->cfg, err, sizeof(err))) == -1) {
+		if (!quiet)
+			log_warnx("%s; retrying", err);
+		return -1;
+	}
+	b->fd = fd;
+	b->ev_read = event_new(b->base, fd, EV_READ | EV_PERSIST,
+	    bus_readable, b);
+	b->ev_write = event_new(b->base, fd, EV_WRITE, bus_writable, b);
+	if (b->ev_read == NULL || b->ev_write == NULL ||
+	    event_add(b->ev_read, NULL) == -1) {
+		log_warnx("bus %s: cannot watch port %s", b->cfg.name,
+		    b->cfg.port);
+		bus_close_port(b);
+		return -1;
+	}
+	b->state = BUS_IDLE;
+	b->rx_len = 0;
+	b->quiet_at_us = bus_now_us() + b->t35_us;
+	b->reopen_ms = BUS_REOPEN_MIN_MS;
+	return 0;
+}
+
+static void
+bus_reopen(evutil_socket_t fd, short what, void *arg)
+{
+	struct bus *b = arg;
+
+	(void)fd;
+	(void)what;
+	if (bus_open_port(b, 1) == 0) {
+		log_info("bus %s: port %s is back", b->cfg.name, b->cfg.port);
+		bus_kick(b);
+		return;
+	}
+	b->reopen_ms = b->reopen_ms * 2 > BUS_REOPEN_MAX_MS ?
+	    BUS_REOPEN_MAX_MS : b->reopen_ms * 2;
+	bus_arm(b->ev_reopen, (uint64_t)b->reopen_ms * 1000);
+}
+
+/* The port failed under us (unplugged, pty closed): close, fail, retry. */
+static void
+bus_lost(struct bus *b, const char *why)
+{
+	log_warnx("bus %s: port %s lost (%s); reopening it every %d s at "
+	    "most", b->cfg.name, b->cfg.port, why, BUS_REOPEN_MAX_MS / 1000);
+	b->stats.port_lost++;
+	bus_close_port(b);
+	b->state = BUS_DOWN;
+	evtimer_del(b->ev_quiet);
+	if (b->cur != NULL)
+		bus_finish(b, TXN_DOWN, NULL, 0);
+	bus_fail_queue(b, TXN_DOWN);
+	b->reopen_ms = BUS_REOPEN_MIN_MS;
+	bus_arm(b->ev_reopen, (uint64_t)b->reopen_ms * 1000);
+}
+
+struct bus *
+bus_new(struct event_base *base, const struct config_bus *cfg)
+{
+	struct bus *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->cfg = *cfg;
+	if ((b->cfg.port = strdup(cfg->port)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->base = base;
+	b->fd = -1;
+	b->state = BUS_DOWN;
+	b->t35_us = cfg->silence_us >= 0 ? (uint32_t)cfg->silence_us :
+	    rtu_t35_us((uint32_t)cfg->baud);
+	queue_init(&b->queue);
+	TAILQ_INIT(&b->completed);
+	b->ev_timeout = evtimer_new(base, bus_timeout, b);
+	b->ev_gap = evtimer_new(base, bus_gap, b);
+	b->ev_quiet = evtimer_new(base, bus_quiet, b);
+	b->ev_reopen = evtimer_new(base, bus_reopen, b);
+	b->ev_complete = event_new(base, -1, 0, bus_run_completed, b);
+	if (b->ev_timeout == NULL || b->ev_gap == NULL || b->ev_quiet == NULL
+	    || b->ev_reopen == NULL || b->ev_complete == NULL) {
+		bus_free(b);
+		return NULL;
+	}
+	if (bus_open_port(b, 0) == -1) {
+		b->reopen_ms = BUS_REOPEN_MAX_MS;
+		bus_arm(b->ev_reopen, (uint64_t)b->reopen_ms * 1000);
+	} else
+		log_info("bus %s: port %s open, %d baud, parity %s, %d stop "
+		    "bit(s)", b->cfg.name, b->cfg.port, b->cfg.baud,
+		    config_parity_name(b->cfg.parity), b->cfg.stop_bits);
+	return b;
+}
+
+void
+bus_free(struct bus *b)
+{
+	struct txn *t;
+
+	if (b == NULL)
+		return;
+	bus_close_port(b);
+	free(b->cur);
+	while ((t = queue_pop(&b->queue)) != NULL)
+		free(t);
+	while ((t = TAILQ_FIRST(&b->completed)) != NULL) {
+		TAILQ_REMOVE(&b->completed, t, entry);
+		free(t);
+	}
+	if (b->ev_timeout)
+		event_free(b->ev_timeout);
+	if (b->ev_gap)
+		event_free(b->ev_gap);
+	if (b->ev_quiet)
+		event_free(b->ev_quiet);
+	if (b->ev_reopen)
+		event_free(b->ev_reopen);
+	if (b->ev_complete)
+		event_free(b->ev_complete);
+	free(b->cfg.port);
+	free(b);
+}
+
+struct txn *
+bus_submit(struct bus *b, const struct bus_request *req)
+{
+	struct txn *t;
+
+	if (req->pdu_len < 1 || req->pdu_len > RTU_MAX_ADU - 3 ||
+	    req->done == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->adu[0] = req->unit;
+	memcpy(t->adu + 1, req->pdu, req->pdu_len);
+	t->adu_len = rtu_crc_append(t->adu, req->pdu_len + 1);
+	t->prio = req->prio;
+	t->queued = -1;
+	t->timeout_us = (req->timeout_ms ? req->timeout_ms :
+	    (uint32_t)b->cfg.timeout_ms) * 1000;
+	t->tries_left = req->retries;
+	t->deadline_us = req->deadline_ms ? bus_now_us() +
+	    (uint64_t)req->deadline_ms * 1000 : 0;
+	t->done = req->done;
+	t->arg = req->arg;
+	if (b->state == BUS_DOWN) {
+		bus_complete(b, t, TXN_DOWN, NULL, 0);
+		return t;
+	}
+	queue_push(&b->queue, t);
+	bus_kick(b);
+	return t;
+}
+
+void
+bus_cancel(struct bus *b, struct txn *t)
+{
+	if (t == b->cur) {
+		b->cur_cancelled = 1;
+		return;
+	}
+	if (t->queued == -2)
+		TAILQ_REMOVE(&b->completed, t, entry);
+	else
+		queue_remove(&b->queue, t);
+	free(t);
+}

@@ -1,0 +1,67 @@
+/*
+ * One RS485 line: a state machine on the event loop that puts one
+ * transaction at a time on the wire and frames the reply with our own RTU
+ * code (never libmodbus's blocking receive).
+ *
+ *   DOWN --port opens--> IDLE --send--> WAITING --reply/timeout--> IDLE
+ *                          |                          ^
+ *                          +--broadcast--> TURNAROUND-+
+ *
+ * Before each send the line must have been quiet for t3.5; any byte
+ * received restarts that silence.  A port that fails is closed and reopened
+ * on a timer; transactions meanwhile fail with TXN_DOWN.
+ */
+#ifndef MEWS_BUS_H
+#define MEWS_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue.h"
+
+struct event_base;
+struct config_bus;
+struct bus;
+
+struct bus_stats {
+	uint64_t	requests;	/* frames put on the wire */
+	uint64_t	replies;	/* valid replies, exceptions included */
+	uint64_t	exceptions;
+	uint64_t	timeouts;
+	uint64_t	crc_errors;
+	uint64_t	foreign;	/* valid frames from another address */
+	uint64_t	garbage;	/* bytes that were not part of a frame */
+	uint64_t	expired;	/* dropped at their queue deadline */
+	uint64_t	bytes_in;
+	uint64_t	bytes_out;
+	uint64_t	port_lost;
+};
+
+struct bus_request {
+	uint8_t		 unit;		/* 0: broadcast */
+	const uint8_t	*pdu;		/* function code and data */
+	size_t		 pdu_len;	/* 1..253 */
+	enum queue_prio	 prio;
+	uint32_t	 timeout_ms;	/* 0: the bus's */
+	int		 retries;	/* more attempts after a failed one */
+	uint32_t	 deadline_ms;	/* longest wait in the queue; 0: none */
+	txn_done_cb	 done;		/* always called once, never inside
+					   bus_submit, unless cancelled */
+	void		*arg;
+};
+
+struct bus *bus_new(struct event_base *, const struct config_bus *);
+void bus_free(struct bus *);
+/* Returns a handle for bus_cancel, or NULL (bad request, out of memory). */
+struct txn *bus_submit(struct bus *, const struct bus_request *);
+/* The callback will not be called; the wire finishes what it started. */
+void bus_cancel(struct bus *, struct txn *);
+
+const char *bus_name(const struct bus *);
+int bus_is_up(const struct bus *);
+size_t bus_queue_len(const struct bus *);
+const struct bus_stats *bus_stats(const struct bus *);
+/* The monotonic clock the bus and its users share, in microseconds. */
+uint64_t bus_now_us(void);
+
+#endif

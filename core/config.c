@@ -1,0 +1,684 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "module.h"
+#include "profile.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/mews"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+/* One load in progress: where errors go and what they refer to. */
+struct config_load {
+	struct config		*cfg;
+	const char		*file;
+	char			*dir;		/* the file's folder */
+	struct conf_errors	*errs;
+};
+
+static const char *const parity_names[] = { "none", "even", "odd", NULL };
+static const char *const level_names[] = { "warning", "info", "debug", NULL };
+
+/* The standard rates; anything else is a typo on an RS485 line. */
+static const int standard_bauds[] = {
+	1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200
+};
+
+int
+config_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n <= CONFIG_ID_MAX &&
+	    strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+const char *
+config_parity_name(enum config_parity p)
+{
+	return parity_names[p];
+}
+
+static const config_setting_t *
+config_member(const config_setting_t *group, const char *key)
+{
+	return config_setting_get_member(group, key);
+}
+
+static int
+config_get_id(struct config_load *ld, const config_setting_t *group,
+    const char *key, char *out)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld->errs, ld->file, group, key, 1, &v) == -1)
+		return -1;
+	if (!config_id_ok(v)) {
+		conf_error(ld->errs, config_member(group, key), ld->file,
+		    "%s \"%s\" must match [a-z0-9_-]{1,32}", key, v);
+		return -1;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+config_get_ranged(struct config_load *ld, const config_setting_t *group,
+    const char *key, int required, long long min, long long max, int *out)
+{
+	long long v = *out;
+
+	if (conf_get_int(ld->errs, ld->file, group, key, required, min, max,
+	    &v) == -1)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+config_get_port(struct config_load *ld, const config_setting_t *group,
+    const char *key, int *out)
+{
+	return config_get_ranged(ld, group, key, 0, 1, 65535, out);
+}
+
+static void
+config_set_string(char **field, const char *v)
+{
+	free(*field);
+	*field = strdup(v);
+}
+
+/* A string key replacing *field when present. */
+static int
+config_get_text(struct config_load *ld, const config_setting_t *group,
+    const char *key, char **field)
+{
+	const char *v = NULL;
+
+	if (conf_get_string(ld->errs, ld->file, group, key, 0, &v) == -1)
+		return -1;
+	if (v != NULL)
+		config_set_string(field, v);
+	return 0;
+}
+
+/* A path; relative ones are taken from the configuration file's folder. */
+static int
+config_get_path(struct config_load *ld, const config_setting_t *group,
+    const char *key, char **field)
+{
+	const char *v = NULL;
+	char *full;
+
+	if (conf_get_string(ld->errs, ld->file, group, key, 0, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (v[0] == '/' || v[0] == '\0') {
+		config_set_string(field, v);
+		return 0;
+	}
+	if (asprintf(&full, "%s/%s", ld->dir, v) == -1)
+		return -1;
+	free(*field);
+	*field = full;
+	return 0;
+}
+
+/* A listen address must be a literal: no DNS when the daemon starts. */
+static int
+config_get_listen(struct config_load *ld, const config_setting_t *group,
+    char **field)
+{
+	const char *v = NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (conf_get_string(ld->errs, ld->file, group, "listen", 0, &v) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (inet_pton(AF_INET, v, &a4) != 1 &&
+	    inet_pton(AF_INET6, v, &a6) != 1) {
+		conf_error(ld->errs, config_member(group, "listen"), ld->file,
+		    "listen \"%s\" is not an IPv4 or IPv6 address", v);
+		return -1;
+	}
+	config_set_string(field, v);
+	return 0;
+}
+
+/* A host name or address literal, checked for form only (RFC 1123). */
+static int
+config_host_ok(const char *h)
+{
+	struct in6_addr a6;
+	size_t n = strlen(h), label = 0, i;
+
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return 1;
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' &&
+		    h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') ||
+		    (h[i] == '-' && label > 0)))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && h[n - 1] != '-';
+}
+
+/* A member that must be a group when present; NULL when absent or wrong. */
+static const config_setting_t *
+config_group(struct config_load *ld, const config_setting_t *parent,
+    const char *key, const char *const *keys)
+{
+	const config_setting_t *s = config_member(parent, key);
+
+	if (s == NULL)
+		return NULL;
+	if (!config_setting_is_group(s)) {
+		conf_error(ld->errs, s, ld->file, "'%s' must be a group "
+		    "{ key = value; ... }", key);
+		return NULL;
+	}
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	return s;
+}
+
+/* A member that must be a list of groups; its length, 0 when absent. */
+static int
+config_list(struct config_load *ld, const config_setting_t *parent,
+    const char *key, const config_setting_t **out)
+{
+	const config_setting_t *s = config_member(parent, key);
+	int i, n;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_list(s)) {
+		conf_error(ld->errs, s, ld->file, "'%s' must be a list "
+		    "( { ... }, { ... } )", key);
+		return 0;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++)
+		if (!config_setting_is_group(config_setting_get_elem(s, i))) {
+			conf_error(ld->errs, config_setting_get_elem(s, i),
+			    ld->file, "each entry of '%s' must be a group "
+			    "{ ... }", key);
+			return 0;
+		}
+	*out = s;
+	return n;
+}
+
+static void
+config_load_http(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "listen", "https_port",
+	    "http_port", "cert", "key", NULL };
+	struct config *cfg = ld->cfg;
+	const config_setting_t *s;
+
+	if ((s = config_group(ld, root, "http", keys)) == NULL)
+		return;
+	config_get_listen(ld, s, &cfg->http.listen);
+	config_get_port(ld, s, "https_port", &cfg->http.https_port);
+	config_get_port(ld, s, "http_port", &cfg->http.http_port);
+	config_get_path(ld, s, "cert", &cfg->http.cert);
+	config_get_path(ld, s, "key", &cfg->http.key);
+	if (cfg->http.https_port == cfg->http.http_port)
+		conf_error(ld->errs, s, ld->file, "https_port and http_port "
+		    "are both %d", cfg->http.https_port);
+	if ((cfg->http.cert[0] == '\0') != (cfg->http.key[0] == '\0'))
+		conf_error(ld->errs, s, ld->file, "cert and key go together: "
+		    "set both, or neither for a self-signed pair");
+}
+
+static void
+config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "enabled", "listen", "port",
+	    "max_clients", NULL };
+	struct config *cfg = ld->cfg;
+	const config_setting_t *s;
+
+	if ((s = config_group(ld, root, "modbus_tcp", keys)) == NULL)
+		return;
+	conf_get_bool(ld->errs, ld->file, s, "enabled",
+	    &cfg->modbus_tcp.enabled);
+	config_get_listen(ld, s, &cfg->modbus_tcp.listen);
+	config_get_port(ld, s, "port", &cfg->modbus_tcp.port);
+	config_get_ranged(ld, s, "max_clients", 0, 1, 1024,
+	    &cfg->modbus_tcp.max_clients);
+}
+
+static void
+config_load_ftp(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "enabled", "listen", "port",
+	    NULL };
+	struct config *cfg = ld->cfg;
+	const config_setting_t *s;
+
+	if ((s = config_group(ld, root, "ftp", keys)) == NULL)
+		return;
+	conf_get_bool(ld->errs, ld->file, s, "enabled", &cfg->ftp.enabled);
+	config_get_listen(ld, s, &cfg->ftp.listen);
+	config_get_port(ld, s, "port", &cfg->ftp.port);
+}
+
+static int
+config_baud_ok(int baud)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(standard_bauds) / sizeof(standard_bauds[0]); i++)
+		if (standard_bauds[i] == baud)
+			return 1;
+	return 0;
+}
+
+static void
+config_load_bus(struct config_load *ld, const config_setting_t *s,
+    struct config_bus *b)
+{
+	static const char *const keys[] = { "name", "port", "baud", "parity",
+	    "stop_bits", "timeout_ms", "silence_us", "turnaround_ms", NULL };
+	int parity = CONFIG_PARITY_EVEN;
+	const char *port = NULL;
+
+	b->line = conf_line(s);
+	b->baud = 19200;
+	b->stop_bits = 1;
+	b->timeout_ms = 300;
+	b->silence_us = -1;
+	b->turnaround_ms = 100;
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	config_get_id(ld, s, "name", b->name);
+	if (conf_get_string(ld->errs, ld->file, s, "port", 1, &port) == 0) {
+		if (port[0] != '/')
+			conf_error(ld->errs, config_member(s, "port"),
+			    ld->file, "port \"%s\" must be a device path such "
+			    "as /dev/ttyUSB0", port);
+		b->port = strdup(port);
+	}
+	if (config_get_ranged(ld, s, "baud", 0, 1200, 115200,
+	    &b->baud) == 0 && !config_baud_ok(b->baud))
+		conf_error(ld->errs, config_member(s, "baud"), ld->file,
+		    "baud %d is not a standard rate (1200, 2400, 4800, 9600, "
+		    "19200, 38400, 57600, 115200)", b->baud);
+	conf_get_choice(ld->errs, ld->file, s, "parity", parity_names, &parity);
+	b->parity = (enum config_parity)parity;
+	config_get_ranged(ld, s, "stop_bits", 0, 1, 2, &b->stop_bits);
+	config_get_ranged(ld, s, "timeout_ms", 0, 10, 10000, &b->timeout_ms);
+	config_get_ranged(ld, s, "silence_us", 0, 0, 1000000, &b->silence_us);
+	config_get_ranged(ld, s, "turnaround_ms", 0, 0, 10000,
+	    &b->turnaround_ms);
+}
+
+static void
+config_load_buses(struct config_load *ld, const config_setting_t *root)
+{
+	struct config *cfg = ld->cfg;
+	const config_setting_t *list;
+	size_t i, j;
+	int n;
+
+	if ((n = config_list(ld, root, "buses", &list)) == 0)
+		return;
+	if ((cfg->buses = calloc(n, sizeof(*cfg->buses))) == NULL)
+		return;
+	for (i = 0; i < (size_t)n; i++) {
+		struct config_bus *b = &cfg->buses[i];
+
+		config_load_bus(ld, config_setting_get_elem(list, i), b);
+		cfg->nbuses++;
+		for (j = 0; j < i; j++) {
+			if (b->name[0] && strcmp(b->name, cfg->buses[j].name)
+			    == 0)
+				conf_errors_add(ld->errs, ld->file, b->line,
+				    "bus name \"%s\" already used at line %d",
+				    b->name, cfg->buses[j].line);
+			if (b->port && cfg->buses[j].port &&
+			    strcmp(b->port, cfg->buses[j].port) == 0)
+				conf_errors_add(ld->errs, ld->file, b->line,
+				    "port %s already used by bus \"%s\" at "
+				    "line %d", b->port, cfg->buses[j].name,
+				    cfg->buses[j].line);
+		}
+	}
+}
+
+static void
+config_load_gateway(struct config_load *ld, const config_setting_t *s,
+    struct config_gateway *g)
+{
+	static const char *const keys[] = { "name", "host", "port",
+	    "timeout_ms", NULL };
+	const char *host = NULL;
+
+	g->line = conf_line(s);
+	g->port = 502;
+	g->timeout_ms = 1000;
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	config_get_id(ld, s, "name", g->name);
+	if (conf_get_string(ld->errs, ld->file, s, "host", 1, &host) == 0) {
+		if (!config_host_ok(host))
+			conf_error(ld->errs, config_member(s, "host"),
+			    ld->file, "host \"%s\" is neither an address nor "
+			    "a host name", host);
+		g->host = strdup(host);
+	}
+	config_get_port(ld, s, "port", &g->port);
+	config_get_ranged(ld, s, "timeout_ms", 0, 10, 60000, &g->timeout_ms);
+}
+
+static void
+config_load_gateways(struct config_load *ld, const config_setting_t *root)
+{
+	struct config *cfg = ld->cfg;
+	const config_setting_t *list;
+	size_t i, j;
+	int n;
+
+	if ((n = config_list(ld, root, "gateways", &list)) == 0)
+		return;
+	if ((cfg->gateways = calloc(n, sizeof(*cfg->gateways))) == NULL)
+		return;
+	for (i = 0; i < (size_t)n; i++) {
+		struct config_gateway *g = &cfg->gateways[i];
+
+		config_load_gateway(ld, config_setting_get_elem(list, i), g);
+		cfg->ngateways++;
+		for (j = 0; j < i; j++) {
+			if (g->name[0] && strcmp(g->name,
+			    cfg->gateways[j].name) == 0)
+				conf_errors_add(ld->errs, ld->file, g->line,
+				    "gateway name \"%s\" already used at line "
+				    "%d", g->name, cfg->gateways[j].line);
+		}
+	}
+}
+
+static struct config_bus *
+config_find_bus(struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nbuses; i++)
+		if (strcmp(cfg->buses[i].name, name) == 0)
+			return &cfg->buses[i];
+	return NULL;
+}
+
+static struct config_gateway *
+config_find_gateway(struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ngateways; i++)
+		if (strcmp(cfg->gateways[i].name, name) == 0)
+			return &cfg->gateways[i];
+	return NULL;
+}
+
+static int
+config_profile_exists(const char *dir, const char *name)
+{
+	struct stat st;
+	char *path;
+	int found;
+
+	if (!config_id_ok(name) || asprintf(&path, "%s/%s.conf", dir, name)
+	    == -1)
+		return 0;
+	found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return found;
+}
+
+/* Each profile is loaded once however many devices use it. */
+static struct profile *
+config_profile(struct config_load *ld, const config_setting_t *s,
+    const char *name)
+{
+	const config_setting_t *at = config_member(s, "profile");
+	struct config *cfg = ld->cfg;
+	struct profile *p, **grown;
+	size_t i;
+
+	for (i = 0; i < cfg->nprofiles; i++)
+		if (strcmp(cfg->profiles[i]->name, name) == 0)
+			return cfg->profiles[i];
+	if (!config_profile_exists(cfg->profile_dir, name)) {
+		conf_error(ld->errs, at, ld->file, "unknown profile \"%s\" "
+		    "(no %s/%s.conf)", name, cfg->profile_dir, name);
+		return NULL;
+	}
+	if ((p = profile_load(cfg->profile_dir, name, ld->errs)) == NULL) {
+		conf_error(ld->errs, at, ld->file, "profile \"%s\" has the "
+		    "errors above", name);
+		return NULL;
+	}
+	if (p->module != NULL && module_find(p->module) == NULL) {
+		conf_error(ld->errs, at, ld->file, "profile \"%s\" needs "
+		    "module \"%s\", which this build does not have", name,
+		    p->module);
+		profile_free(p);
+		return NULL;
+	}
+	grown = realloc(cfg->profiles, (cfg->nprofiles + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		profile_free(p);
+		return NULL;
+	}
+	cfg->profiles = grown;
+	cfg->profiles[cfg->nprofiles++] = p;
+	return p;
+}
+
+static void
+config_load_device(struct config_load *ld, const config_setting_t *s,
+    struct config_device *d)
+{
+	static const char *const keys[] = { "id", "name", "bus", "gateway",
+	    "address", "profile", "poll_ms", NULL };
+	struct config *cfg = ld->cfg;
+	const char *bus = NULL, *gateway = NULL, *profile = NULL;
+
+	d->line = conf_line(s);
+	d->poll_ms = 1000;
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	config_get_id(ld, s, "id", d->id);
+	d->name = strdup(d->id);
+	config_get_text(ld, s, "name", &d->name);
+	conf_get_string(ld->errs, ld->file, s, "bus", 0, &bus);
+	conf_get_string(ld->errs, ld->file, s, "gateway", 0, &gateway);
+	if (bus != NULL && gateway != NULL)
+		conf_error(ld->errs, s, ld->file, "device \"%s\" has both a bus "
+		    "and a gateway: it sits on one of them", d->id);
+	else if (bus == NULL && gateway == NULL)
+		conf_error(ld->errs, s, ld->file, "device \"%s\" needs a bus or "
+		    "a gateway", d->id);
+	else if (bus != NULL &&
+	    (d->bus = config_find_bus(cfg, bus)) == NULL)
+		conf_error(ld->errs, config_member(s, "bus"), ld->file,
+		    "device \"%s\" is on unknown bus \"%s\"", d->id, bus);
+	else if (gateway != NULL &&
+	    (d->gateway = config_find_gateway(cfg, gateway)) == NULL)
+		conf_error(ld->errs, config_member(s, "gateway"), ld->file,
+		    "device \"%s\" is behind unknown gateway \"%s\"", d->id,
+		    gateway);
+	config_get_ranged(ld, s, "address", 1, 1, 247, &d->address);
+	if (conf_get_string(ld->errs, ld->file, s, "profile", 1, &profile)
+	    == 0)
+		d->profile = config_profile(ld, s, profile);
+	config_get_ranged(ld, s, "poll_ms", 0, 100, 3600000, &d->poll_ms);
+}
+
+static void
+config_load_devices(struct config_load *ld, const config_setting_t *root)
+{
+	struct config *cfg = ld->cfg;
+	const config_setting_t *list;
+	size_t i, j;
+	int n;
+
+	if ((n = config_list(ld, root, "devices", &list)) == 0)
+		return;
+	if ((cfg->devices = calloc(n, sizeof(*cfg->devices))) == NULL)
+		return;
+	for (i = 0; i < (size_t)n; i++) {
+		struct config_device *d = &cfg->devices[i], *o;
+
+		config_load_device(ld, config_setting_get_elem(list, i), d);
+		cfg->ndevices++;
+		for (j = 0; j < i; j++) {
+			o = &cfg->devices[j];
+			if (d->id[0] && strcmp(d->id, o->id) == 0)
+				conf_errors_add(ld->errs, ld->file, d->line,
+				    "duplicate device id \"%s\" (first at line "
+				    "%d)", d->id, o->line);
+			else if (d->address && d->address == o->address &&
+			    ((d->bus && d->bus == o->bus) ||
+			    (d->gateway && d->gateway == o->gateway)))
+				conf_errors_add(ld->errs, ld->file, d->line,
+				    "device \"%s\" has address %d, already "
+				    "used by \"%s\" at line %d on the same %s",
+				    d->id, d->address, o->id, o->line,
+				    d->bus ? "bus" : "gateway");
+		}
+	}
+}
+
+static void
+config_defaults(struct config *cfg)
+{
+	const char *profiles = getenv("MEWS_PROFILE_DIR");
+
+	cfg->state_dir = strdup(LOCALSTATEDIR "/lib/mews");
+	/* The environment lets a build tree run before `make install`. */
+	cfg->profile_dir = strdup(profiles && profiles[0] ? profiles :
+	    PKGDATADIR "/profiles");
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->http.listen = strdup("0.0.0.0");
+	cfg->http.https_port = 443;
+	cfg->http.http_port = 80;
+	cfg->http.cert = strdup("");
+	cfg->http.key = strdup("");
+	cfg->modbus_tcp.enabled = 1;
+	cfg->modbus_tcp.listen = strdup("0.0.0.0");
+	cfg->modbus_tcp.port = 502;
+	cfg->modbus_tcp.max_clients = 32;
+	cfg->ftp.enabled = 1;
+	cfg->ftp.listen = strdup("0.0.0.0");
+	cfg->ftp.port = 21;
+}
+
+static void
+config_parse(struct config_load *ld, config_t *lc)
+{
+	static const char *const keys[] = { "state_dir", "profile_dir",
+	    "log_level", "http", "modbus_tcp", "ftp", "buses", "gateways",
+	    "devices", NULL };
+	const config_setting_t *root = config_root_setting(lc);
+	struct config *cfg = ld->cfg;
+	int level = LOG_LEVEL_INFO;
+
+	conf_check_keys(ld->errs, ld->file, root, keys);
+	config_get_path(ld, root, "state_dir", &cfg->state_dir);
+	if (cfg->state_dir[0] == '\0')
+		conf_error(ld->errs, config_member(root, "state_dir"),
+		    ld->file, "state_dir must not be empty");
+	config_get_path(ld, root, "profile_dir", &cfg->profile_dir);
+	if (conf_get_choice(ld->errs, ld->file, root, "log_level",
+	    level_names, &level) == 0)
+		cfg->log_level = (enum log_level)level;
+	config_load_http(ld, root);
+	config_load_modbus_tcp(ld, root);
+	config_load_ftp(ld, root);
+	config_load_buses(ld, root);
+	config_load_gateways(ld, root);
+	config_load_devices(ld, root);
+}
+
+struct config *
+config_load(const char *path, struct conf_errors *errs)
+{
+	struct config_load ld = { NULL, path, NULL, errs };
+	size_t before = errs->n;
+	char *copy;
+	config_t lc;
+
+	if ((ld.cfg = calloc(1, sizeof(*ld.cfg))) == NULL ||
+	    (copy = strdup(path)) == NULL) {
+		free(ld.cfg);
+		conf_errors_add(errs, path, 0, "out of memory");
+		return NULL;
+	}
+	ld.dir = strdup(dirname(copy));
+	free(copy);
+	ld.cfg->path = strdup(path);
+	config_defaults(ld.cfg);
+	config_init(&lc);
+	if (conf_read_file(&lc, path, errs) == 0)
+		config_parse(&ld, &lc);
+	config_destroy(&lc);
+	free(ld.dir);
+	if (errs->n != before) {
+		config_free(ld.cfg);
+		return NULL;
+	}
+	return ld.cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nbuses; i++)
+		free(cfg->buses[i].port);
+	for (i = 0; i < cfg->ngateways; i++)
+		free(cfg->gateways[i].host);
+	for (i = 0; i < cfg->ndevices; i++)
+		free(cfg->devices[i].name);
+	for (i = 0; i < cfg->nprofiles; i++)
+		profile_free(cfg->profiles[i]);
+	free(cfg->buses);
+	free(cfg->gateways);
+	free(cfg->devices);
+	free(cfg->profiles);
+	free(cfg->path);
+	free(cfg->state_dir);
+	free(cfg->profile_dir);
+	free(cfg->http.listen);
+	free(cfg->http.cert);
+	free(cfg->http.key);
+	free(cfg->modbus_tcp.listen);
+	free(cfg->ftp.listen);
+	free(cfg);
+}

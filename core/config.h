@@ -1,0 +1,97 @@
+/*
+ * mews.conf, loaded and validated in one pass, so that `mewsd -t` sees every
+ * mistake and nothing at run time fails on configuration.  Profiles are
+ * loaded here.  Gateway host names are only checked for form: a reload runs
+ * inside the loop, so names are resolved asynchronously by the gateway
+ * client.  Relative paths are taken from the configuration file's folder.
+ */
+#ifndef MEWS_CONFIG_H
+#define MEWS_CONFIG_H
+
+#include "conf.h"
+#include "log.h"
+
+#define CONFIG_ID_MAX		32	/* [a-z0-9_-]{1,32} */
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mews/mews.conf"
+
+enum config_parity { CONFIG_PARITY_NONE, CONFIG_PARITY_EVEN, CONFIG_PARITY_ODD };
+
+struct config_bus {
+	char			 name[CONFIG_ID_MAX + 1];
+	char			*port;		/* /dev/ttyUSB0 */
+	int			 baud;
+	enum config_parity	 parity;
+	int			 stop_bits;
+	int			 timeout_ms;
+	int			 silence_us;	/* t3.5 override; -1: from baud */
+	int			 turnaround_ms;	/* after a broadcast */
+	int			 line;
+};
+
+struct config_gateway {
+	char			 name[CONFIG_ID_MAX + 1];
+	char			*host;
+	int			 port;
+	int			 timeout_ms;
+	int			 line;
+};
+
+struct config_device {
+	char			 id[CONFIG_ID_MAX + 1];
+	char			*name;
+	struct config_bus	*bus;		/* exactly one of bus, gateway */
+	struct config_gateway	*gateway;
+	int			 address;
+	struct profile		*profile;	/* shared, owned by config */
+	int			 poll_ms;
+	int			 line;
+};
+
+struct config_listen {
+	char			*listen;	/* an address literal */
+	int			 port;
+};
+
+struct config {
+	char			*path;
+	char			*state_dir;
+	char			*profile_dir;
+	enum log_level		 log_level;
+
+	struct {
+		char		*listen;
+		int		 https_port;
+		int		 http_port;
+		char		*cert;		/* "": self-signed in state_dir/tls */
+		char		*key;
+	} http;
+	struct {
+		int		 enabled;
+		char		*listen;
+		int		 port;
+		int		 max_clients;
+	} modbus_tcp;
+	struct {
+		int		 enabled;
+		char		*listen;
+		int		 port;
+	} ftp;
+
+	size_t			 nbuses;
+	struct config_bus	*buses;
+	size_t			 ngateways;
+	struct config_gateway	*gateways;
+	size_t			 ndevices;
+	struct config_device	*devices;
+	size_t			 nprofiles;
+	struct profile		**profiles;
+};
+
+/* NULL on any mistake, each one added to errs as "FILE:LINE: message". */
+struct config *config_load(const char *path, struct conf_errors *errs);
+void config_free(struct config *);
+
+int config_id_ok(const char *);
+const char *config_parity_name(enum config_parity);
+
+#endif

@@ -1,0 +1,109 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "poller.h"
+
+struct bus *
+daemon_bus(const struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nbuses; i++)
+		if (d->buses[i] != NULL &&
+		    strcmp(bus_name(d->buses[i]), name) == 0)
+			return d->buses[i];
+	return NULL;
+}
+
+static struct bus *
+daemon_find_bus(void *arg, const char *name)
+{
+	return daemon_bus(arg, name);
+}
+
+static int
+daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->port, b->port) == 0
+	    && a->baud == b->baud && a->parity == b->parity &&
+	    a->stop_bits == b->stop_bits && a->timeout_ms == b->timeout_ms &&
+	    a->silence_us == b->silence_us &&
+	    a->turnaround_ms == b->turnaround_ms;
+}
+
+static const struct config_bus *
+daemon_bus_config(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < cfg->nbuses; i++)
+		if (strcmp(cfg->buses[i].name, name) == 0)
+			return &cfg->buses[i];
+	return NULL;
+}
+
+int
+daemon_apply(struct daemon *d, struct config *cfg)
+{
+	struct bus **buses, **old = d->buses;
+	struct poller *poller;
+	size_t i, j, nold = d->nbuses;
+
+	if ((buses = calloc(cfg->nbuses ? cfg->nbuses : 1, sizeof(*buses)))
+	    == NULL || (poller = poller_new(d->base, cfg, d->poller)) ==
+	    NULL) {
+		free(buses);
+		log_warnx("out of memory applying %s", cfg->path);
+		config_free(cfg);
+		return -1;
+	}
+	/* Unchanged buses move over as they are. */
+	for (i = 0; i < cfg->nbuses; i++)
+		for (j = 0; j < nold; j++) {
+			const struct config_bus *oc;
+
+			if (old[j] == NULL)
+				continue;
+			oc = daemon_bus_config(d->cfg, bus_name(old[j]));
+			if (oc != NULL && daemon_same_bus(oc, &cfg->buses[i])) {
+				buses[i] = old[j];
+				old[j] = NULL;
+			}
+		}
+	/* The old poller's requests go before the buses it used. */
+	poller_free(d->poller);
+	for (j = 0; j < nold; j++)
+		bus_free(old[j]);
+	free(old);
+	for (i = 0; i < cfg->nbuses; i++)
+		if (buses[i] == NULL &&
+		    (buses[i] = bus_new(d->base, &cfg->buses[i])) == NULL)
+			log_warnx("bus %s: out of memory", cfg->buses[i].name);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	d->buses = buses;
+	d->nbuses = cfg->nbuses;
+	d->poller = poller;
+	poller_start(poller, daemon_find_bus, d);
+	return 0;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	size_t i;
+
+	poller_free(d->poller);
+	d->poller = NULL;
+	for (i = 0; i < d->nbuses; i++)
+		bus_free(d->buses[i]);
+	free(d->buses);
+	d->buses = NULL;
+	d->nbuses = 0;
+	config_free(d->cfg);
+	d->cfg = NULL;
+}

@@ -1,0 +1,31 @@
+/*
+ * What mewsd runs for a configuration: buses and the poller (and, as they
+ * land, the gateway and the servers).  A reload swaps them for the new
+ * configuration's, keeping each bus whose settings did not change, so its
+ * port stays open and its queue keeps flowing, and carrying every device's
+ * live values over.
+ */
+#ifndef MEWS_DAEMON_H
+#define MEWS_DAEMON_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct bus;
+struct poller;
+
+struct daemon {
+	struct event_base	*base;
+	struct config		*cfg;
+	size_t			 nbuses;
+	struct bus		**buses;
+	struct poller		*poller;
+};
+
+/* Take cfg (owned from now on) and run it; the old one is freed. */
+int daemon_apply(struct daemon *, struct config *cfg);
+void daemon_stop(struct daemon *);
+struct bus *daemon_bus(const struct daemon *, const char *name);
+
+#endif

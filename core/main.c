@@ -1,0 +1,293 @@
+/*
+ * mewsd: one process, one thread, one libevent loop.  Signals arrive as loop
+ * events so a reload or a stop never interrupts work half done.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "profile.h"
+
+struct mewsd {
+	struct event_base	*base;
+	struct daemon		 daemon;
+	const char		*cfg_path;
+	int			 debug;		/* -d outranks log_level */
+	struct event		*ev_hup;
+	struct event		*ev_term;
+	struct event		*ev_int;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mewsd [-dfht] [-c file]\n"
+	    "  -c file  configuration (default %s)\n"
+	    "  -d       debug logging\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -h       this help\n", CONFIG_DEFAULT_PATH);
+}
+
+/* Load and validate; print each mistake to stderr (-t) or the log. */
+static struct config *
+mewsd_load(const char *path, int to_stderr)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+	size_t i;
+
+	cfg = config_load(path, &errs);
+	for (i = 0; i < errs.n; i++) {
+		if (to_stderr)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		else
+			log_warnx("%s", errs.msgs[i]);
+	}
+	conf_errors_free(&errs);
+	return cfg;
+}
+
+/* mkdir -p with 0700: state_dir holds PIN hashes and keys. */
+static int
+mewsd_mkdirs(const char *path)
+{
+	char *copy, *p;
+	int rc = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	for (p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
+			rc = -1;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+mewsd_prepare_state(const struct config *cfg)
+{
+	struct stat st;
+
+	if (mewsd_mkdirs(cfg->state_dir) == -1) {
+		log_warn("state_dir %s: cannot create", cfg->state_dir);
+		return -1;
+	}
+	if (stat(cfg->state_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		log_warnx("state_dir %s: not a folder", cfg->state_dir);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0 && chmod(cfg->state_dir, 0700) == -1)
+		log_warn("state_dir %s: cannot restrict to 0700",
+		    cfg->state_dir);
+	return 0;
+}
+
+static void
+mewsd_log_config(const struct config *cfg)
+{
+	size_t i;
+
+	log_info("configuration %s: %zu bus(es), %zu gateway(s), %zu "
+	    "device(s), state in %s", cfg->path, cfg->nbuses, cfg->ngateways,
+	    cfg->ndevices, cfg->state_dir);
+	for (i = 0; i < cfg->nbuses; i++) {
+		const struct config_bus *b = &cfg->buses[i];
+
+		log_debug("bus %s: %s %d baud, parity %s, %d stop bit(s), "
+		    "timeout %d ms", b->name, b->port, b->baud,
+		    config_parity_name(b->parity), b->stop_bits,
+		    b->timeout_ms);
+	}
+	for (i = 0; i < cfg->ndevices; i++) {
+		const struct config_device *d = &cfg->devices[i];
+
+		log_debug("device %s (%s): %s %s address %d, profile %s, "
+		    "every %d ms", d->id, d->name, d->bus ? "bus" : "gateway",
+		    d->bus ? d->bus->name : d->gateway->name, d->address,
+		    d->profile->name, d->poll_ms);
+	}
+}
+
+/*
+ * A reload that fails keeps the running configuration: a typo made while
+ * the box is in service must not take it down.
+ */
+static void
+mewsd_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct mewsd *d = arg;
+	struct config *cfg;
+
+	(void)sig;
+	(void)what;
+	log_info("reloading %s", d->cfg_path);
+	if ((cfg = mewsd_load(d->cfg_path, 0)) == NULL) {
+		log_warnx("reload of %s failed: keeping the running "
+		    "configuration", d->cfg_path);
+		return;
+	}
+	if (mewsd_prepare_state(cfg) == -1) {
+		config_free(cfg);
+		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
+	mewsd_log_config(cfg);
+	if (daemon_apply(&d->daemon, cfg) == -1) {
+		log_warnx("reload failed: keeping the running configuration");
+		return;
+	}
+	log_info("reloaded");
+}
+
+static void
+mewsd_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct mewsd *d = arg;
+
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(d->base, NULL);
+}
+
+/*
+ * Precise timers: RTU silences and timeouts are in the millisecond range,
+ * which the epoll backend would otherwise round up to whole milliseconds.
+ */
+static struct event_base *
+mewsd_base(void)
+{
+	struct event_config *ec;
+	struct event_base *base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
+static int
+mewsd_run(struct mewsd *d, struct config *cfg)
+{
+	if ((d->base = mewsd_base()) == NULL) {
+		log_warnx("cannot create the event loop");
+		config_free(cfg);
+		return -1;
+	}
+	d->daemon.base = d->base;
+	d->ev_hup = evsignal_new(d->base, SIGHUP, mewsd_sighup, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, mewsd_sigterm, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, mewsd_sigterm, d);
+	if (d->ev_hup == NULL || d->ev_term == NULL || d->ev_int == NULL ||
+	    evsignal_add(d->ev_hup, NULL) == -1 ||
+	    evsignal_add(d->ev_term, NULL) == -1 ||
+	    evsignal_add(d->ev_int, NULL) == -1) {
+		log_warnx("cannot install signal handlers");
+		config_free(cfg);
+		return -1;
+	}
+	if (daemon_apply(&d->daemon, cfg) == -1)
+		return -1;
+	log_info("mewsd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
+	if (event_base_dispatch(d->base) == -1) {
+		log_warnx("event loop failed");
+		return -1;
+	}
+	log_info("stopped");
+	return 0;
+}
+
+static void
+mewsd_free(struct mewsd *d)
+{
+	if (d->ev_hup)
+		event_free(d->ev_hup);
+	if (d->ev_term)
+		event_free(d->ev_term);
+	if (d->ev_int)
+		event_free(d->ev_int);
+	daemon_stop(&d->daemon);
+	if (d->base)
+		event_base_free(d->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config *cfg;
+	struct mewsd d;
+	int ch, check = 0, foreground = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg_path = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "c:dfht")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.cfg_path = optarg;
+			break;
+		case 'd':
+			d.debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+
+	log_init("mewsd", foreground || check, LOG_LEVEL_INFO);
+	if ((cfg = mewsd_load(d.cfg_path, foreground || check)) == NULL)
+		return 1;
+	if (check) {
+		printf("%s: configuration OK\n", d.cfg_path);
+		config_free(cfg);
+		return 0;
+	}
+	log_set_level(d.debug ? LOG_LEVEL_DEBUG : cfg->log_level);
+	if (!foreground && daemon(0, 0) == -1) {
+		log_warn("cannot go to the background");
+		config_free(cfg);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (mewsd_prepare_state(cfg) == -1) {
+		config_free(cfg);
+		return 1;
+	}
+	mewsd_log_config(cfg);
+	rc = mewsd_run(&d, cfg);
+	mewsd_free(&d);
+	return rc == 0 ? 0 : 1;
+}

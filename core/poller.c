@@ -1,0 +1,325 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "bus.h"
+#include "config.h"
+#include "device.h"
+#include "log.h"
+#include "module.h"
+#include "poller.h"
+
+#define POLLER_MAX_READS	64
+
+struct poll_dev {
+	struct poller		*p;
+	struct device		*dev;
+	struct bus		*bus;
+	int			 poll_ms;
+	struct event		*ev_timer;
+	struct module_read	 reads[POLLER_MAX_READS];
+	size_t			 nreads;
+	size_t			 next;
+	struct txn		*inflight;
+	int			 failures;	/* consecutive failed cycles */
+	uint64_t		 cycle_start_us;
+};
+
+struct poller {
+	struct event_base	*base;
+	size_t			 ndevs;
+	struct poll_dev		*devs;
+};
+
+static void poller_submit(struct poll_dev *);
+
+size_t
+poller_count(const struct poller *p)
+{
+	return p->ndevs;
+}
+
+struct device *
+poller_device(const struct poller *p, size_t i)
+{
+	return i < p->ndevs ? p->devs[i].dev : NULL;
+}
+
+struct device *
+poller_find(const struct poller *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++)
+		if (strcmp(p->devs[i].dev->id, id) == 0)
+			return p->devs[i].dev;
+	return NULL;
+}
+
+/* Offline devices are probed at growing intervals, poll_ms at the least. */
+static uint64_t
+poller_interval_ms(const struct poll_dev *pd)
+{
+	uint64_t ms = (uint64_t)pd->poll_ms;
+	int extra = pd->failures - POLLER_OFFLINE_AFTER + 1;
+
+	if (extra <= 0)
+		return ms;
+	while (extra-- > 0 && ms < POLLER_BACKOFF_MAX_MS)
+		ms *= 2;
+	if (ms > POLLER_BACKOFF_MAX_MS)
+		ms = pd->poll_ms > POLLER_BACKOFF_MAX_MS ?
+		    (uint64_t)pd->poll_ms : POLLER_BACKOFF_MAX_MS;
+	return ms;
+}
+
+/* The next cycle starts one interval after this one started. */
+static void
+poller_schedule(struct poll_dev *pd)
+{
+	uint64_t due = pd->cycle_start_us + poller_interval_ms(pd) * 1000;
+	uint64_t now = bus_now_us();
+	uint64_t wait = due > now ? due - now : 0;
+	struct timeval tv = { (time_t)(wait / 1000000),
+	    (suseconds_t)(wait % 1000000) };
+
+	evtimer_add(pd->ev_timer, &tv);
+}
+
+static void
+poller_cycle_ok(struct poll_dev *pd)
+{
+	struct device *d = pd->dev;
+
+	d->stats.cycles++;
+	d->last_ok = time(NULL);
+	if (!d->online)
+		log_info("bus %s: device %s (address %d) is online",
+		    d->where, d->id, d->address);
+	d->online = 1;
+	pd->failures = 0;
+	poller_schedule(pd);
+}
+
+static void
+poller_cycle_failed(struct poll_dev *pd, const char *why)
+{
+	struct device *d = pd->dev;
+
+	pd->failures++;
+	device_mark_stale(d);
+	if (pd->failures == POLLER_OFFLINE_AFTER) {
+		d->online = 0;
+		log_warnx("bus %s: device %s (address %d) is offline: %s %d "
+		    "times in a row; probing it every %d s at most", d->where,
+		    d->id, d->address, why, pd->failures,
+		    POLLER_BACKOFF_MAX_MS / 1000);
+	} else
+		log_debug("bus %s: device %s (address %d): %s", d->where,
+		    d->id, d->address, why);
+	poller_schedule(pd);
+}
+
+static void
+poller_take(void *arg, const struct module_value *v)
+{
+	struct poll_dev *pd = arg;
+
+	device_set(pd->dev, v, time(NULL));
+}
+
+/*
+ * A read's reply: [function, byte count, words...].  Returns 0 when it was
+ * decoded, -1 when it does not fit the request.
+ */
+static int
+poller_decode(struct poll_dev *pd, const uint8_t *pdu, size_t len)
+{
+	const struct module_read *rd = &pd->reads[pd->next];
+	uint16_t words[PROFILE_MAX_REGISTERS];
+	size_t i;
+
+	if (len < 2 || pdu[0] != rd->function || pdu[1] != 2 * rd->count ||
+	    len != 2 + 2 * (size_t)rd->count)
+		return -1;
+	for (i = 0; i < rd->count; i++)
+		words[i] = (uint16_t)(pdu[2 + 2 * i] << 8 | pdu[3 + 2 * i]);
+	pd->dev->module->take(pd->dev->module_state, pd->next, words,
+	    rd->count, poller_take, pd);
+	return 0;
+}
+
+static void
+poller_done(void *arg, enum txn_result res, const uint8_t *pdu, size_t len)
+{
+	struct poll_dev *pd = arg;
+	struct device_stats *st = &pd->dev->stats;
+
+	pd->inflight = NULL;
+	switch (res) {
+	case TXN_OK:
+		st->replies++;
+		st->bytes_in += len + 3;
+		if (pdu[0] & 0x80) {
+			/*
+			 * Alive, but refusing this read (a model variant
+			 * without those registers): skip it, not the device.
+			 */
+			st->exceptions++;
+			log_debug("bus %s: device %s (address %d): exception "
+			    "%u to a read of %u registers at %u", pd->dev->where,
+			    pd->dev->id, pd->dev->address, len > 1 ? pdu[1] : 0,
+			    pd->reads[pd->next].count,
+			    pd->reads[pd->next].address);
+		} else if (poller_decode(pd, pdu, len) == -1) {
+			poller_cycle_failed(pd, "a reply that does not fit "
+			    "the request");
+			return;
+		}
+		if (++pd->next < pd->nreads) {
+			poller_submit(pd);
+			return;
+		}
+		poller_cycle_ok(pd);
+		return;
+	case TXN_TIMEOUT:
+		st->timeouts++;
+		poller_cycle_failed(pd, "no reply");
+		return;
+	case TXN_CRC:
+		st->crc_errors++;
+		poller_cycle_failed(pd, "CRC errors");
+		return;
+	case TXN_DOWN:
+		poller_cycle_failed(pd, "bus down");
+		return;
+	default:
+		poller_cycle_failed(pd, "not sent in time");
+		return;
+	}
+}
+
+static void
+poller_submit(struct poll_dev *pd)
+{
+	const struct module_read *rd = &pd->reads[pd->next];
+	uint8_t pdu[5] = { rd->function, rd->address >> 8, rd->address & 0xFF,
+	    rd->count >> 8, rd->count & 0xFF };
+	struct bus_request req = {
+		.unit = (uint8_t)pd->dev->address,
+		.pdu = pdu,
+		.pdu_len = sizeof(pdu),
+		.prio = QUEUE_PRIO_LOW,
+		/* A cycle still queued after its interval is stale news. */
+		.deadline_ms = (uint32_t)poller_interval_ms(pd),
+		.done = poller_done,
+		.arg = pd,
+	};
+
+	/* No retry: a failed read ends the cycle, the next cycle retries. */
+	pd->inflight = bus_submit(pd->bus, &req);
+	if (pd->inflight == NULL) {
+		poller_cycle_failed(pd, "out of memory");
+		return;
+	}
+	pd->dev->stats.requests++;
+	pd->dev->stats.bytes_out += sizeof(pdu) + 3;
+}
+
+static void
+poller_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct poll_dev *pd = arg;
+
+	(void)fd;
+	(void)what;
+	pd->cycle_start_us = bus_now_us();
+	pd->next = 0;
+	if (pd->nreads == 0) {
+		poller_cycle_ok(pd);
+		return;
+	}
+	poller_submit(pd);
+}
+
+struct poller *
+poller_new(struct event_base *base, const struct config *cfg,
+    const struct poller *old)
+{
+	struct poller *p;
+	struct device *od;
+	size_t i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->base = base;
+	if ((p->devs = calloc(cfg->ndevices ? cfg->ndevices : 1,
+	    sizeof(*p->devs))) == NULL) {
+		free(p);
+		return NULL;
+	}
+	for (i = 0; i < cfg->ndevices; i++) {
+		const struct config_device *cd = &cfg->devices[i];
+		struct poll_dev *pd = &p->devs[p->ndevs];
+
+		pd->p = p;
+		pd->poll_ms = cd->poll_ms;
+		if ((pd->dev = device_new(cd)) == NULL) {
+			log_warnx("device %s: cannot set up its module %s",
+			    cd->id, cd->profile->name);
+			continue;
+		}
+		pd->ev_timer = evtimer_new(base, poller_tick, pd);
+		if (pd->ev_timer == NULL) {
+			device_free(pd->dev);
+			continue;
+		}
+		pd->nreads = pd->dev->module->plan(pd->dev->module_state,
+		    pd->reads, POLLER_MAX_READS);
+		if (old != NULL && (od = poller_find(old, cd->id)) != NULL &&
+		    strcmp(od->profile, pd->dev->profile) == 0)
+			device_inherit(pd->dev, od);
+		p->ndevs++;
+	}
+	return p;
+}
+
+void
+poller_start(struct poller *p, poller_bus_cb find_bus, void *arg)
+{
+	struct timeval now = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++) {
+		struct poll_dev *pd = &p->devs[i];
+
+		pd->bus = find_bus(arg, pd->dev->where);
+		if (pd->bus == NULL) {
+			log_info("device %s: behind gateway %s, not polled "
+			    "by this version", pd->dev->id, pd->dev->where);
+			continue;
+		}
+		evtimer_add(pd->ev_timer, &now);
+	}
+}
+
+void
+poller_free(struct poller *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->ndevs; i++) {
+		struct poll_dev *pd = &p->devs[i];
+
+		if (pd->inflight != NULL)
+			bus_cancel(pd->bus, pd->inflight);
+		event_free(pd->ev_timer);
+		device_free(pd->dev);
+	}
+	free(p->devs);
+	free(p);
+}

@@ -1,0 +1,41 @@
+/*
+ * Polling: every device on a bus read at its poll_ms, its profile's
+ * registers in as few requests as its module plans.  One request per device
+ * is in flight at a time and a failed one ends the device's cycle, so a
+ * dead device costs the line at most its own timeout per cycle; after
+ * POLLER_OFFLINE_AFTER failed cycles it is offline and only probed, less
+ * and less often, until it answers again.
+ */
+#ifndef MEWS_POLLER_H
+#define MEWS_POLLER_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct bus;
+struct device;
+struct poller;
+
+#define POLLER_OFFLINE_AFTER	3
+#define POLLER_BACKOFF_MAX_MS	10000
+
+/* Finds the bus a device sits on; NULL for none (yet). */
+typedef struct bus *(*poller_bus_cb)(void *arg, const char *name);
+
+/*
+ * Devices for every configured device, inheriting the live state of the
+ * same device (same id and profile) in old, if any.  Nothing is sent until
+ * poller_start.
+ */
+struct poller *poller_new(struct event_base *, const struct config *,
+    const struct poller *old);
+void poller_start(struct poller *, poller_bus_cb, void *arg);
+/* Cancels what is in flight: no callback reaches a freed poller. */
+void poller_free(struct poller *);
+
+size_t poller_count(const struct poller *);
+struct device *poller_device(const struct poller *, size_t i);
+struct device *poller_find(const struct poller *, const char *id);
+
+#endif

@@ -1,0 +1,43 @@
+# Shared by the integration tests: TAP output, temporary folders, free
+# loopback ports, readiness polling and clean-up of the children we start.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+MEWSD="$top_builddir/mewsd"
+MEWS_SIM="$top_builddir/mews-sim"
+PROFILES="$top_srcdir/modules/profiles"
+
+tap_n=0
+tap_failed=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line from a command's exit status.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+diag() { echo "# $*"; }
+done_testing() { echo "1..$tap_n"; exit 0; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mews-test.XXXXXX")
+CHILDREN=""
+cleanup() {
+	for pid in $CHILDREN; do kill "$pid" 2>/dev/null; done
+	for pid in $CHILDREN; do wait "$pid" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+spawn() { "$@" & CHILDREN="$CHILDREN $!"; LAST_PID=$!; }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+	local limit=$1 i=0; shift
+	while [ "$i" -lt $((limit * 20)) ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+
+# A free TCP port on 127.0.0.1, as the kernel picks it.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}

@@ -1,0 +1,387 @@
+/*
+ * core/config.c: each mistake mewsd -t must catch, reported at its file and
+ * line, and the datasheet's defaults when keys are left out.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "profile.h"
+
+static char tmpdir[] = "/tmp/mews-test-config.XXXXXX";
+static char conf_path[512];
+
+static int
+setup(void **state)
+{
+	char path[512];
+	FILE *f;
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/profiles", tmpdir);
+	if (mkdir(path, 0700) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/profiles/testmeter.conf", tmpdir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs("manufacturer = \"Test\";\nmodel = \"T1\";\n"
+	    "registers = ( { metric = \"voltage_l1\"; unit = \"V\"; "
+	    "function = 4; address = 0; type = \"float32\"; } );\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/profiles/broken.conf", tmpdir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs("manufacturer = \"Test\";\nmodel = \"T2\";\n"
+	    "registers = ( { metric = \"volts\"; unit = \"V\"; "
+	    "function = 4; address = 0; type = \"float32\"; } );\n", f);
+	fclose(f);
+	snprintf(conf_path, sizeof(conf_path), "%s/mews.conf", tmpdir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/*
+ * The text goes after a fixed two-line preamble (profile_dir, state_dir):
+ * its first line is line 3 of the file.
+ */
+static struct config *
+load(const char *text, struct conf_errors *errs)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "profile_dir = \"profiles\";\nstate_dir = \"/tmp/x\";\n%s",
+	    text);
+	fclose(f);
+	return config_load(conf_path, errs);
+}
+
+#define BUS	"buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\"; } );\n"
+#define DEVICE(extra) "devices = ( { id = \"main\"; bus = \"rs485\"; " \
+	"address = 1; profile = \"testmeter\"; " extra " } );\n"
+
+/* Loading text must fail with exactly one error: LINE and a substring. */
+static void
+expect_error(const char *text, int line, const char *what)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg = load(text, &errs);
+	char prefix[600];
+	size_t i;
+	int found = 0;
+
+	assert_null(cfg);
+	assert_true(errs.n >= 1);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", conf_path, line);
+	for (i = 0; i < errs.n; i++)
+		if (strncmp(errs.msgs[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(errs.msgs[i], what) != NULL)
+			found = 1;
+	if (!found)
+		for (i = 0; i < errs.n; i++)
+			print_error("got: %s (want %s...%s)\n", errs.msgs[i],
+			    prefix, what);
+	assert_true(found);
+	conf_errors_free(&errs);
+}
+
+static void
+test_valid_and_defaults(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load(BUS DEVICE(""), &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nbuses, 1);
+	assert_int_equal(cfg->buses[0].baud, 19200);
+	assert_int_equal(cfg->buses[0].parity, CONFIG_PARITY_EVEN);
+	assert_int_equal(cfg->buses[0].stop_bits, 1);
+	assert_int_equal(cfg->buses[0].timeout_ms, 300);
+	assert_int_equal(cfg->buses[0].silence_us, -1);
+	assert_int_equal(cfg->buses[0].turnaround_ms, 100);
+	assert_int_equal(cfg->http.https_port, 443);
+	assert_int_equal(cfg->http.http_port, 80);
+	assert_int_equal(cfg->modbus_tcp.port, 502);
+	assert_int_equal(cfg->modbus_tcp.max_clients, 32);
+	assert_int_equal(cfg->ftp.port, 21);
+	assert_true(cfg->ftp.enabled);
+	assert_int_equal(cfg->ndevices, 1);
+	assert_ptr_equal(cfg->devices[0].bus, &cfg->buses[0]);
+	assert_int_equal(cfg->devices[0].poll_ms, 1000);
+	assert_string_equal(cfg->devices[0].name, "main");
+	assert_string_equal(cfg->devices[0].profile->name, "testmeter");
+	/* relative to the file's folder */
+	assert_string_equal(cfg->profile_dir + strlen(cfg->profile_dir) - 9,
+	    "/profiles");
+	assert_memory_equal(cfg->profile_dir, tmpdir, strlen(tmpdir));
+	config_free(cfg);
+}
+
+static void
+test_full_example(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load("http = { listen = \"::1\"; https_port = 8443; "
+	    "http_port = 8080; cert = \"\"; key = \"\"; };\n"
+	    "modbus_tcp = { listen = \"127.0.0.1\"; port = 1502; "
+	    "max_clients = 4; };\n"
+	    "ftp = { enabled = false; listen = \"0.0.0.0\"; port = 2121; };\n"
+	    "buses = ( { name = \"rs485\"; port = \"/dev/ttyUSB0\"; "
+	    "baud = 9600; parity = \"odd\"; stop_bits = 2; "
+	    "timeout_ms = 500; silence_us = 0; } );\n"
+	    "gateways = ( { name = \"gw1\"; host = \"192.168.1.50\"; "
+	    "port = 502; }, { name = \"gw2\"; host = \"meters.example\"; } );\n"
+	    "devices = ( { id = \"main\"; name = \"Main incomer\"; "
+	    "bus = \"rs485\"; address = 1; profile = \"testmeter\"; "
+	    "poll_ms = 1000; }, { id = \"far\"; gateway = \"gw2\"; "
+	    "address = 7; profile = \"testmeter\"; } );\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->http.listen, "::1");
+	assert_int_equal(cfg->modbus_tcp.max_clients, 4);
+	assert_false(cfg->ftp.enabled);
+	assert_int_equal(cfg->buses[0].parity, CONFIG_PARITY_ODD);
+	assert_int_equal(cfg->buses[0].stop_bits, 2);
+	assert_int_equal(cfg->buses[0].silence_us, 0);
+	assert_int_equal(cfg->ngateways, 2);
+	assert_ptr_equal(cfg->devices[1].gateway, &cfg->gateways[1]);
+	assert_null(cfg->devices[1].bus);
+	/* one profile loaded once for both devices */
+	assert_int_equal(cfg->nprofiles, 1);
+	config_free(cfg);
+}
+
+static void
+test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("buses = ( { name = \"a\"; port = ; } );\n", 3,
+	    "syntax error");
+	expect_error("\n\nhttp = { port = 1 ;\n", 6, "syntax error");
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+
+	(void)state;
+	assert_null(config_load("/nonexistent/mews.conf", &errs));
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.msgs[0], "/nonexistent/mews.conf:0: "
+	    "cannot open"));
+	conf_errors_free(&errs);
+}
+
+static void
+test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("colour = \"blue\";\n", 3, "unknown key 'colour'");
+	expect_error("\n" "buses = ( { name = \"rs485\";\n"
+	    "port = \"/dev/ttyS0\";\n" "speed = 9600; } );\n", 6,
+	    "unknown key 'speed'");
+	expect_error("http = { htps_port = 443; };\n", 3,
+	    "unknown key 'htps_port'");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	(void)state;
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "baud = \"fast\"; } );\n", 4, "'baud' must be an integer");
+	expect_error("ftp = { enabled = \"yes\"; };\n", 3,
+	    "'enabled' must be true or false");
+	expect_error("log_level = 5;\n", 3, "'log_level' must be a string");
+	expect_error("http = 443;\n", 3, "'http' must be a group");
+	expect_error("buses = { name = \"x\"; };\n", 3,
+	    "'buses' must be a list");
+}
+
+static void
+test_baud(void **state)
+{
+	(void)state;
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "baud = 300; } );\n", 4, "'baud' is 300, outside 1200..115200");
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "baud = 230400; } );\n", 4, "outside 1200..115200");
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "baud = 19000; } );\n", 4, "baud 19000 is not a standard rate");
+}
+
+static void
+test_parity_and_stop_bits(void **state)
+{
+	(void)state;
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "parity = \"mark\"; } );\n", 4,
+	    "'parity' is \"mark\", not one of none, even, odd");
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "stop_bits = 3; } );\n", 4, "'stop_bits' is 3, outside 1..2");
+	expect_error("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "stop_bits = 0; } );\n", 4, "outside 1..2");
+}
+
+static void
+test_ports(void **state)
+{
+	(void)state;
+	expect_error("http = { https_port = 0; };\n", 3,
+	    "'https_port' is 0, outside 1..65535");
+	expect_error("modbus_tcp = { port = 65536; };\n", 3,
+	    "'port' is 65536, outside 1..65535");
+	expect_error(BUS "gateways = ( { name = \"gw\"; host = \"10.0.0.1\";\n"
+	    "port = -1; } );\n", 5, "outside 1..65535");
+	expect_error("http = { https_port = 8080; http_port = 8080; };\n", 3,
+	    "both 8080");
+}
+
+static void
+test_address(void **state)
+{
+	(void)state;
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 0; profile = \"testmeter\"; } );\n", 5,
+	    "'address' is 0, outside 1..247");
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 248; profile = \"testmeter\"; } );\n", 5,
+	    "'address' is 248, outside 1..247");
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "profile = \"testmeter\"; } );\n", 4, "missing key 'address'");
+}
+
+static void
+test_duplicate_id(void **state)
+{
+	(void)state;
+	expect_error(BUS "devices = (\n"
+	    "{ id = \"m\"; bus = \"rs485\"; address = 1; profile = \"testmeter\"; },\n"
+	    "{ id = \"m\"; bus = \"rs485\"; address = 2; profile = \"testmeter\"; }\n"
+	    ");\n", 6, "duplicate device id \"m\" (first at line 5)");
+	expect_error(BUS "devices = (\n"
+	    "{ id = \"a\"; bus = \"rs485\"; address = 1; profile = \"testmeter\"; },\n"
+	    "{ id = \"b\"; bus = \"rs485\"; address = 1; profile = \"testmeter\"; }\n"
+	    ");\n", 6, "address 1, already used by \"a\"");
+	expect_error("buses = ( { name = \"x\"; port = \"/dev/ttyS0\"; },\n"
+	    "{ name = \"x\"; port = \"/dev/ttyS1\"; } );\n", 4,
+	    "bus name \"x\" already used at line 3");
+}
+
+static void
+test_unknown_bus_or_gateway(void **state)
+{
+	(void)state;
+	expect_error(BUS "devices = ( { id = \"m\";\n"
+	    "bus = \"rs232\"; address = 1; profile = \"testmeter\"; } );\n", 5,
+	    "device \"m\" is on unknown bus \"rs232\"");
+	expect_error(BUS "devices = ( { id = \"m\";\n"
+	    "gateway = \"gw9\"; address = 1; profile = \"testmeter\"; } );\n",
+	    5, "device \"m\" is behind unknown gateway \"gw9\"");
+	expect_error(BUS "devices = ( { id = \"m\"; address = 1;\n"
+	    "profile = \"testmeter\"; } );\n", 4, "needs a bus or a gateway");
+}
+
+static void
+test_unknown_profile(void **state)
+{
+	(void)state;
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"sdm999\"; } );\n", 5,
+	    "unknown profile \"sdm999\"");
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"../etc/passwd\"; } );\n", 5,
+	    "unknown profile");
+	/* a broken profile: its own error at its own line, and the device's */
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"broken\"; } );\n", 5,
+	    "profile \"broken\" has the errors above");
+}
+
+static void
+test_id_pattern(void **state)
+{
+	(void)state;
+	expect_error(BUS "devices = ( { id = \"Main!\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"testmeter\"; } );\n", 4,
+	    "id \"Main!\" must match [a-z0-9_-]{1,32}");
+	expect_error(BUS "devices = ( { id = "
+	    "\"a23456789012345678901234567890123\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"testmeter\"; } );\n", 4,
+	    "must match");
+	expect_error("buses = ( { name = \"RS 485\"; port = \"/dev/ttyS0\"; } );\n",
+	    3, "name \"RS 485\" must match");
+}
+
+static void
+test_listen_and_host(void **state)
+{
+	(void)state;
+	expect_error("http = { listen = \"localhost\"; };\n", 3,
+	    "listen \"localhost\" is not an IPv4 or IPv6 address");
+	expect_error("gateways = ( { name = \"g\"; host = \"bad host!\"; } );\n",
+	    3, "host \"bad host!\" is neither");
+}
+
+static void
+test_all_errors_reported(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+
+	(void)state;
+	assert_null(load("buses = ( { name = \"rs485\"; port = \"/dev/ttyS0\";\n"
+	    "baud = 300; parity = \"mark\"; stop_bits = 3; } );\n", &errs));
+	assert_int_equal(errs.n, 3);
+	conf_errors_free(&errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_and_defaults),
+		cmocka_unit_test(test_full_example),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_baud),
+		cmocka_unit_test(test_parity_and_stop_bits),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_duplicate_id),
+		cmocka_unit_test(test_unknown_bus_or_gateway),
+		cmocka_unit_test(test_unknown_profile),
+		cmocka_unit_test(test_id_pattern),
+		cmocka_unit_test(test_listen_and_host),
+		cmocka_unit_test(test_all_errors_reported),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
