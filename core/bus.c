@@ -163,9 +163,15 @@ static void
 bus_attempt_failed(struct bus *b, enum txn_result res)
 {
 	struct txn *t = b->cur;
+	int again;
 
-	if (t != NULL && !b->cur_cancelled && t->tries_left > 0) {
+	if (t == NULL || b->cur_cancelled)
+		again = 0;
+	else if (res == TXN_CRC)
+		again = t->crc_errors <= BUS_CRC_RETRIES;
+	else if ((again = t->tries_left > 0))
 		t->tries_left--;
+	if (again) {
 		b->cur = NULL;
 		evtimer_del(b->ev_timeout);
 		evtimer_del(b->ev_gap);

@@ -19,6 +19,9 @@
 
 #include "queue.h"
 
+/* A damaged reply proves the device is there: retrying costs little. */
+#define BUS_CRC_RETRIES	2
+
 struct event_base;
 struct config_bus;
 struct bus;
@@ -43,7 +46,9 @@ struct bus_request {
 	size_t		 pdu_len;	/* 1..253 */
 	enum queue_prio	 prio;
 	uint32_t	 timeout_ms;	/* 0: the bus's */
-	int		 retries;	/* more attempts after a failed one */
+	int		 retries;	/* more attempts after a timeout;
+					   a CRC error is always retried
+					   BUS_CRC_RETRIES times */
 	uint32_t	 deadline_ms;	/* longest wait in the queue; 0: none */
 	txn_done_cb	 done;		/* always called once, never inside
 					   bus_submit, unless cancelled */

@@ -212,13 +212,14 @@ poller_submit(struct poll_dev *pd)
 		.pdu = pdu,
 		.pdu_len = sizeof(pdu),
 		.prio = QUEUE_PRIO_LOW,
-		/* A cycle still queued after its interval is stale news. */
-		.deadline_ms = (uint32_t)poller_interval_ms(pd),
 		.done = poller_done,
 		.arg = pd,
 	};
 
-	/* No retry: a failed read ends the cycle, the next cycle retries. */
+	/*
+	 * No retry after a timeout: a failed read ends the cycle and the next
+	 * cycle retries, so a dead device costs one timeout per cycle.
+	 */
 	pd->inflight = bus_submit(pd->bus, &req);
 	if (pd->inflight == NULL) {
 		poller_cycle_failed(pd, "out of memory");

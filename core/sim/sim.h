@@ -3,8 +3,8 @@
  * unlike the daemon it may block: it waits in ppoll() and lets libmodbus
  * build the replies from one mapping per device.
  *
- * Include this header first: it asks for the GNU extensions it uses
- * (posix_openpt, ptsname_r, ppoll, accept4, asprintf).
+ * It uses GNU extensions (posix_openpt, ptsname_r, ppoll, accept4,
+ * asprintf): configure defines _GNU_SOURCE for every file.
  */
 #ifndef MEWS_SIM_H
 #define MEWS_SIM_H
