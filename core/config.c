@@ -498,19 +498,59 @@ config_profile(struct config_load *ld, const config_setting_t *s,
 	return p;
 }
 
+/* The device keys: the core's and those of the device's module. */
+static void
+config_device_keys(const struct module *mod, const char **keys, size_t max)
+{
+	static const char *const base[] = { "id", "name", "bus", "gateway",
+	    "address", "profile", "poll_ms", "channel", NULL };
+	size_t n = 0, i;
+
+	for (i = 0; base[i] != NULL && n + 1 < max; i++)
+		keys[n++] = base[i];
+	for (i = 0; mod != NULL && mod->device_keys != NULL &&
+	    mod->device_keys[i] != NULL && n + 1 < max; i++)
+		keys[n++] = mod->device_keys[i];
+	keys[n] = NULL;
+}
+
+/* What the device's module adds: its channel and its own keys. */
+static void
+config_load_module_device(struct config_load *ld, const config_setting_t *s,
+    struct config_device *d, const struct module *mod)
+{
+	const config_setting_t *ch = config_member(s, "channel");
+
+	if (mod->channelled && ch == NULL)
+		conf_error(ld->errs, s, ld->file, "device \"%s\": a %s needs "
+		    "a channel", d->id, mod->name);
+	else if (!mod->channelled && ch != NULL)
+		conf_error(ld->errs, ch, ld->file, "device \"%s\": profile %s "
+		    "has no channels", d->id, d->profile->name);
+	else if (mod->channelled)
+		config_get_ranged(ld, s, "channel", 1, 1, 64, &d->channel);
+	if (mod->load_device != NULL && (!mod->channelled || d->channel > 0))
+		mod->load_device(d->profile, d->channel, s, ld->file,
+		    ld->errs, &d->module_data);
+}
+
 static void
 config_load_device(struct config_load *ld, const config_setting_t *s,
     struct config_device *d)
 {
-	static const char *const keys[] = { "id", "name", "bus", "gateway",
-	    "address", "profile", "poll_ms", NULL };
 	struct config *cfg = ld->cfg;
-	const char *bus = NULL, *gateway = NULL, *profile = NULL;
+	const char *bus = NULL, *gateway = NULL, *profile = NULL, *keys[32];
+	const struct module *mod = NULL;
 
 	d->line = conf_line(s);
 	d->poll_ms = 1000;
-	conf_check_keys(ld->errs, ld->file, s, keys);
 	config_get_id(ld, s, "id", d->id);
+	if (conf_get_string(ld->errs, ld->file, s, "profile", 1, &profile)
+	    == 0 && (d->profile = config_profile(ld, s, profile)) != NULL)
+		mod = module_for_profile(d->profile);
+	/* Which keys are known depends on the profile's module. */
+	config_device_keys(mod, keys, sizeof(keys) / sizeof(keys[0]));
+	conf_check_keys(ld->errs, ld->file, s, keys);
 	d->name = strdup(d->id);
 	config_get_text(ld, s, "name", &d->name);
 	conf_get_string(ld->errs, ld->file, s, "bus", 0, &bus);
@@ -531,10 +571,26 @@ config_load_device(struct config_load *ld, const config_setting_t *s,
 		    "device \"%s\" is behind unknown gateway \"%s\"", d->id,
 		    gateway);
 	config_get_ranged(ld, s, "address", 1, 1, 247, &d->address);
-	if (conf_get_string(ld->errs, ld->file, s, "profile", 1, &profile)
-	    == 0)
-		d->profile = config_profile(ld, s, profile);
 	config_get_ranged(ld, s, "poll_ms", 0, 100, 3600000, &d->poll_ms);
+	if (mod != NULL)
+		config_load_module_device(ld, s, d, mod);
+}
+
+/*
+ * Two devices may share an address only as two channels of one piece of
+ * hardware: same profile, different channels.
+ */
+static int
+config_same_point(const struct config_device *a,
+    const struct config_device *b)
+{
+	if (a->address != b->address || a->address == 0)
+		return 0;
+	if (!((a->bus && a->bus == b->bus) ||
+	    (a->gateway && a->gateway == b->gateway)))
+		return 0;
+	return !(a->channel > 0 && b->channel > 0 &&
+	    a->profile == b->profile && a->channel != b->channel);
 }
 
 static void
@@ -560,14 +616,13 @@ config_load_devices(struct config_load *ld, const config_setting_t *root)
 				conf_errors_add(ld->errs, ld->file, d->line,
 				    "duplicate device id \"%s\" (first at line "
 				    "%d)", d->id, o->line);
-			else if (d->address && d->address == o->address &&
-			    ((d->bus && d->bus == o->bus) ||
-			    (d->gateway && d->gateway == o->gateway)))
+			else if (config_same_point(d, o))
 				conf_errors_add(ld->errs, ld->file, d->line,
-				    "device \"%s\" has address %d, already "
+				    "device \"%s\" has address %d%s, already "
 				    "used by \"%s\" at line %d on the same %s",
-				    d->id, d->address, o->id, o->line,
-				    d->bus ? "bus" : "gateway");
+				    d->id, d->address, d->channel ?
+				    " and the same channel" : "", o->id,
+				    o->line, d->bus ? "bus" : "gateway");
 		}
 	}
 }
@@ -664,8 +719,14 @@ config_free(struct config *cfg)
 		free(cfg->buses[i].port);
 	for (i = 0; i < cfg->ngateways; i++)
 		free(cfg->gateways[i].host);
-	for (i = 0; i < cfg->ndevices; i++)
-		free(cfg->devices[i].name);
+	for (i = 0; i < cfg->ndevices; i++) {
+		const struct config_device *d = &cfg->devices[i];
+
+		free(d->name);
+		if (d->module_data != NULL)
+			module_for_profile(d->profile)->free_device(
+			    d->module_data);
+	}
 	for (i = 0; i < cfg->nprofiles; i++)
 		profile_free(cfg->profiles[i]);
 	free(cfg->buses);

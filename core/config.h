@@ -43,6 +43,8 @@ struct config_device {
 	struct config_gateway	*gateway;
 	int			 address;
 	struct profile		*profile;	/* shared, owned by config */
+	int			 channel;	/* of channelled modules, else 0 */
+	void			*module_data;	/* the module's device settings */
 	int			 poll_ms;
 	int			 line;
 };

@@ -17,6 +17,7 @@ device_quality_name(enum value_quality q)
 struct device *
 device_new(const struct config_device *cd)
 {
+	const struct module_device md = { cd->channel, cd->module_data };
 	const struct module_metric *metrics;
 	struct device *d;
 	size_t i;
@@ -31,7 +32,7 @@ device_new(const struct config_device *cd)
 	d->module = module_for_profile(cd->profile);
 	if (d->name == NULL || d->where == NULL || d->profile == NULL ||
 	    d->module == NULL ||
-	    d->module->init(cd->profile, &d->module_state) == -1) {
+	    d->module->init(cd->profile, &md, &d->module_state) == -1) {
 		device_free(d);
 		return NULL;
 	}

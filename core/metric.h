@@ -12,7 +12,7 @@ enum metric_kind {
 };
 
 enum metric_class {
-	METRIC_CLASS_ENERGY,	/* totals, kept forever */
+	METRIC_CLASS_ENERGY,	/* totals (energy, volumes, trips): forever */
 	METRIC_CLASS_POWER,	/* power, voltage, current, frequency, PF */
 	METRIC_CLASS_QUALITY	/* THD and harmonics: kept on a storage budget */
 };

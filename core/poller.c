@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,10 @@ struct poll_dev {
 	size_t			 nreads;
 	size_t			 next;
 	struct txn		*inflight;
+	struct txn		*command;	/* a control write in flight */
+	poller_command_cb	 command_done;
+	void			*command_arg;
+	int			 repoll;	/* read again when this cycle ends */
 	int			 failures;	/* consecutive failed cycles */
 	uint64_t		 cycle_start_us;
 };
@@ -75,13 +80,16 @@ poller_interval_ms(const struct poll_dev *pd)
 	return ms;
 }
 
-/* The next cycle starts one interval after this one started. */
+/*
+ * The next cycle starts one interval after this one started, or at once
+ * after a command so its effect shows.
+ */
 static void
 poller_schedule(struct poll_dev *pd)
 {
 	uint64_t due = pd->cycle_start_us + poller_interval_ms(pd) * 1000;
 	uint64_t now = bus_now_us();
-	uint64_t wait = due > now ? due - now : 0;
+	uint64_t wait = due > now && !pd->repoll ? due - now : 0;
 	struct timeval tv = { (time_t)(wait / 1000000),
 	    (suseconds_t)(wait % 1000000) };
 
@@ -236,6 +244,7 @@ poller_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	pd->repoll = 0;
 	pd->cycle_start_us = bus_now_us();
 	pd->next = 0;
 	if (pd->nreads == 0) {
@@ -243,6 +252,85 @@ poller_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	poller_submit(pd);
+}
+
+static void
+poller_command_done(void *arg, enum txn_result res, const uint8_t *pdu,
+    size_t len)
+{
+	struct poll_dev *pd = arg;
+	struct timeval now = { 0, 0 };
+
+	pd->command = NULL;
+	log_info("bus %s: device %s (address %d): command %s", pd->dev->where,
+	    pd->dev->id, pd->dev->address, res != TXN_OK ? "failed" :
+	    (pdu[0] & 0x80) ? "refused" : "done");
+	if (pd->inflight != NULL)
+		pd->repoll = 1;
+	else
+		evtimer_add(pd->ev_timer, &now);
+	pd->command_done(pd->command_arg, res, pdu, len);
+}
+
+int
+poller_command(struct poller *p, const char *id, const char *command,
+    double arg, poller_command_cb done, void *done_arg, char *err,
+    size_t errlen)
+{
+	struct bus_request req;
+	struct module_write w;
+	struct poll_dev *pd = NULL;
+	uint8_t pdu[5];
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++)
+		if (strcmp(p->devs[i].dev->id, id) == 0)
+			pd = &p->devs[i];
+	if (pd == NULL) {
+		snprintf(err, errlen, "no device %s", id);
+		return -1;
+	}
+	if (pd->dev->module->command == NULL ||
+	    pd->dev->module->command(pd->dev->module_state, command, arg,
+	    &w) == -1) {
+		snprintf(err, errlen, "device %s: no command %s with %g",
+		    id, command, arg);
+		return -1;
+	}
+	if (pd->bus == NULL) {
+		snprintf(err, errlen, "device %s is not on a bus", id);
+		return -1;
+	}
+	if (pd->command != NULL) {
+		snprintf(err, errlen, "device %s: a command is in flight", id);
+		return -1;
+	}
+	pdu[0] = w.function;
+	pdu[1] = w.address >> 8;
+	pdu[2] = w.address & 0xFF;
+	pdu[3] = w.value >> 8;
+	pdu[4] = w.value & 0xFF;
+	memset(&req, 0, sizeof(req));
+	req.unit = (uint8_t)pd->dev->address;
+	req.pdu = pdu;
+	req.pdu_len = sizeof(pdu);
+	req.prio = QUEUE_PRIO_HIGH;
+	/*
+	 * No retry: a switch whose reply was lost may have switched, and a
+	 * pulse sent twice is two pulses.  The timeout is reported instead.
+	 */
+	req.retries = 0;
+	req.done = poller_command_done;
+	req.arg = pd;
+	if ((pd->command = bus_submit(pd->bus, &req)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pd->command_done = done;
+	pd->command_arg = done_arg;
+	log_info("bus %s: device %s (address %d): command %s %g",
+	    pd->dev->where, id, pd->dev->address, command, arg);
+	return 0;
 }
 
 struct poller *
@@ -318,6 +406,8 @@ poller_free(struct poller *p)
 
 		if (pd->inflight != NULL)
 			bus_cancel(pd->bus, pd->inflight);
+		if (pd->command != NULL)
+			bus_cancel(pd->bus, pd->command);
 		event_free(pd->ev_timer);
 		device_free(pd->dev);
 	}

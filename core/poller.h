@@ -10,6 +10,9 @@
 #define MEWS_POLLER_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "queue.h"
 
 struct event_base;
 struct config;
@@ -33,6 +36,21 @@ struct poller *poller_new(struct event_base *, const struct config *,
 void poller_start(struct poller *, poller_bus_cb, void *arg);
 /* Cancels what is in flight: no callback reaches a freed poller. */
 void poller_free(struct poller *);
+
+/*
+ * A control command (a breaker's "open", an output's "pulse" with its
+ * length in ms): one write, ahead of polling, then the device is read again
+ * at once so its state shows the result.  done gets the write's outcome
+ * (a Modbus exception arrives as TXN_OK with pdu[0] & 0x80).  Returns -1
+ * with a reason in err when the command cannot be sent: unknown device or
+ * command, argument out of range, device not on a bus, or a command of the
+ * device still in flight.
+ */
+typedef void (*poller_command_cb)(void *arg, enum txn_result,
+    const uint8_t *pdu, size_t len);
+int poller_command(struct poller *, const char *id, const char *command,
+    double arg, poller_command_cb done, void *done_arg, char *err,
+    size_t errlen);
 
 size_t poller_count(const struct poller *);
 struct device *poller_device(const struct poller *, size_t i);

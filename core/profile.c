@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "module.h"
 #include "profile.h"
 
 static const char *const type_names[] = {
@@ -126,7 +127,7 @@ profile_decode(const struct profile_reg *r, const uint16_t *words,
 			return PROFILE_VALUE_NA;
 		break;
 	}
-	*value = v * r->scale;
+	*value = v * r->scale + r->offset;
 	return PROFILE_VALUE_OK;
 }
 
@@ -145,7 +146,7 @@ profile_clamp(double raw, double lo, double hi)
 void
 profile_encode(const struct profile_reg *r, double value, uint16_t *words)
 {
-	double raw = value / r->scale;
+	double raw = (value - r->offset) / r->scale;
 	uint64_t bits;
 	float f;
 	uint32_t b32;
@@ -215,17 +216,63 @@ profile_strdup_opt(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+int
+profile_reg_parse(const config_setting_t *s, const char *file,
+    enum profile_word_order def_order, int max_registers,
+    struct conf_errors *errs, struct profile_reg *r)
+{
+	const char *type = NULL;
+	long long fc = 0, addr = 0;
+	int order = def_order;
+	double scale = 1.0, offset = 0.0;
+	size_t before = errs->n;
+
+	conf_get_int(errs, file, s, "function", 1, 3, 4, &fc);
+	conf_get_int(errs, file, s, "address", 1, 0, 0xFFFF, &addr);
+	conf_get_string(errs, file, s, "type", 1, &type);
+	conf_get_choice(errs, file, s, "word_order", order_names, &order);
+	conf_get_number(errs, file, s, "scale", 0, &scale);
+	conf_get_number(errs, file, s, "offset", 0, &offset);
+	if (errs->n != before)
+		return -1;
+	r->line = conf_line(s);
+	r->function = (uint8_t)fc;
+	r->address = (uint16_t)addr;
+	r->order = (enum profile_word_order)order;
+	r->scale = scale;
+	r->offset = offset;
+	if (profile_type_parse(type, &r->type) == -1) {
+		conf_error(errs, s, file, "unknown type '%s' (u16, s16, u32, "
+		    "s32, u64, s64, float32, float64)", type);
+		return -1;
+	}
+	if (scale == 0 || !isfinite(scale) || !isfinite(offset)) {
+		conf_error(errs, s, file, "'scale' must be a non-zero number "
+		    "and 'offset' a number");
+		return -1;
+	}
+	if (addr + profile_type_words(r->type) > 0x10000) {
+		conf_error(errs, s, file, "register %lld runs past 65535",
+		    addr);
+		return -1;
+	}
+	if (profile_type_words(r->type) > (unsigned)max_registers) {
+		conf_error(errs, s, file, "a %s needs %u registers, more "
+		    "than max_registers (%d): it could never be read", type,
+		    profile_type_words(r->type), max_registers);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 profile_load_reg(struct profile *p, const config_setting_t *s,
     enum profile_word_order def_order, struct conf_errors *errs)
 {
 	static const char *const keys[] = { "metric", "unit", "function",
-	    "address", "type", "word_order", "scale", NULL };
+	    "address", "type", "word_order", "scale", "offset", NULL };
 	struct profile_reg *r = &p->regs[p->nregs];
-	const char *metric = NULL, *unit = NULL, *type = NULL;
-	long long fc = 0, addr = 0;
-	int order = def_order, bad = 0;
-	double scale = 1.0;
+	const char *metric = NULL, *unit = NULL;
 	size_t before = errs->n;
 
 	if (!config_setting_is_group(s)) {
@@ -233,56 +280,24 @@ profile_load_reg(struct profile *p, const config_setting_t *s,
 		    "{ metric = ...; }");
 		return -1;
 	}
+	memset(r, 0, sizeof(*r));
 	conf_check_keys(errs, p->path, s, keys);
 	conf_get_string(errs, p->path, s, "metric", 1, &metric);
 	conf_get_string(errs, p->path, s, "unit", 1, &unit);
-	conf_get_int(errs, p->path, s, "function", 1, 3, 4, &fc);
-	conf_get_int(errs, p->path, s, "address", 1, 0, 0xFFFF, &addr);
-	conf_get_string(errs, p->path, s, "type", 1, &type);
-	conf_get_choice(errs, p->path, s, "word_order", order_names, &order);
-	conf_get_number(errs, p->path, s, "scale", 0, &scale);
-	if (errs->n != before)
+	if (profile_reg_parse(s, p->path, def_order, p->max_registers, errs,
+	    r) == -1 || errs->n != before)
 		return -1;
-
-	memset(r, 0, sizeof(*r));
-	r->line = conf_line(s);
 	if ((r->info = metric_find(metric)) == NULL) {
 		conf_error(errs, s, p->path, "unknown metric '%s' (see the "
 		    "metric names in README.md)", metric);
-		bad = 1;
-	} else if (strcmp(r->info->unit, unit) != 0) {
+		return -1;
+	}
+	if (strcmp(r->info->unit, unit) != 0) {
 		conf_error(errs, s, p->path, "metric '%s' is in '%s', not "
 		    "'%s'", metric, r->info->unit, unit);
-		bad = 1;
-	}
-	if (profile_type_parse(type, &r->type) == -1) {
-		conf_error(errs, s, p->path, "unknown type '%s' (u16, s16, "
-		    "u32, s32, u64, s64, float32, float64)", type);
-		bad = 1;
-	}
-	if (scale == 0 || !isfinite(scale)) {
-		conf_error(errs, s, p->path, "'scale' must be a non-zero "
-		    "number");
-		bad = 1;
-	}
-	if (bad)
 		return -1;
+	}
 	snprintf(r->metric, sizeof(r->metric), "%s", metric);
-	r->function = (uint8_t)fc;
-	r->address = (uint16_t)addr;
-	r->order = (enum profile_word_order)order;
-	r->scale = scale;
-	if (addr + profile_type_words(r->type) > 0x10000) {
-		conf_error(errs, s, p->path, "register %lld runs past 65535",
-		    addr);
-		return -1;
-	}
-	if (profile_type_words(r->type) > (unsigned)p->max_registers) {
-		conf_error(errs, s, p->path, "a %s needs %u registers, more "
-		    "than max_registers (%d): it could never be read", type,
-		    profile_type_words(r->type), p->max_registers);
-		return -1;
-	}
 	p->nregs++;
 	return 0;
 }
@@ -306,24 +321,70 @@ profile_check_duplicates(struct profile *p, const config_setting_t *list,
 	return bad ? -1 : 0;
 }
 
+/* The base keys plus the module's own. */
+static int
+profile_keys(const struct module *mod, const char **keys, size_t max)
+{
+	static const char *const base[] = { "manufacturer", "model",
+	    "description", "module", "max_registers", "merge_gap",
+	    "word_order", "registers", NULL };
+	size_t n = 0, i;
+
+	for (i = 0; base[i] != NULL && n + 1 < max; i++)
+		keys[n++] = base[i];
+	for (i = 0; mod && mod->profile_keys && mod->profile_keys[i] &&
+	    n + 1 < max; i++)
+		keys[n++] = mod->profile_keys[i];
+	keys[n] = NULL;
+	return 0;
+}
+
+static int
+profile_load_regs(struct profile *p, const config_setting_t *list,
+    enum profile_word_order order, struct conf_errors *errs)
+{
+	size_t before = errs->n;
+	int i, count;
+
+	if (!config_setting_is_list(list)) {
+		conf_error(errs, list, p->path, "'registers' must be a list "
+		    "( { ... }, ... )");
+		return -1;
+	}
+	count = config_setting_length(list);
+	if ((p->regs = calloc(count ? count : 1, sizeof(*p->regs))) == NULL) {
+		conf_errors_add(errs, p->path, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < count; i++)
+		profile_load_reg(p, config_setting_get_elem(list, i), order,
+		    errs);
+	if (errs->n == before)
+		profile_check_duplicates(p, list, errs);
+	return errs->n == before ? 0 : -1;
+}
+
 static int
 profile_parse(struct profile *p, config_t *cfg, struct conf_errors *errs)
 {
-	static const char *const keys[] = { "manufacturer", "model",
-	    "description", "module", "max_registers", "merge_gap",
-	    "word_order", "registers", NULL };
-	const config_setting_t *root = config_root_setting(cfg), *list, *s;
+	const config_setting_t *root = config_root_setting(cfg), *list;
 	const char *manufacturer = NULL, *model = NULL, *description = NULL;
-	const char *module = NULL;
+	const char *module = NULL, *keys[64];
+	const struct module *mod = NULL;
 	long long maxreg = PROFILE_MAX_REGISTERS, gap = 0;
-	int order = PROFILE_HIGH_FIRST, i, count;
+	int order = PROFILE_HIGH_FIRST;
 	size_t before = errs->n;
 
+	if (conf_get_string(errs, p->path, root, "module", 0, &module) == 0 &&
+	    module != NULL && (mod = module_find(module)) == NULL)
+		conf_error(errs, config_setting_get_member(root, "module"),
+		    p->path, "unknown module '%s' (this build has: %s)",
+		    module, module_names());
+	profile_keys(mod, keys, sizeof(keys) / sizeof(keys[0]));
 	conf_check_keys(errs, p->path, root, keys);
 	conf_get_string(errs, p->path, root, "manufacturer", 1, &manufacturer);
 	conf_get_string(errs, p->path, root, "model", 1, &model);
 	conf_get_string(errs, p->path, root, "description", 0, &description);
-	conf_get_string(errs, p->path, root, "module", 0, &module);
 	conf_get_int(errs, p->path, root, "max_registers", 0, 1,
 	    PROFILE_MAX_REGISTERS, &maxreg);
 	conf_get_int(errs, p->path, root, "merge_gap", 0, 0,
@@ -335,31 +396,27 @@ profile_parse(struct profile *p, config_t *cfg, struct conf_errors *errs)
 	p->module = profile_strdup_opt(module);
 	p->max_registers = (int)maxreg;
 	p->merge_gap = (int)gap;
+	p->order = (enum profile_word_order)order;
+	if (errs->n != before)
+		return -1;
 
 	list = config_setting_get_member(root, "registers");
+	if (mod != NULL) {
+		/* A module describes its registers in its own keys. */
+		if (list != NULL) {
+			conf_error(errs, list, p->path, "a '%s' profile "
+			    "describes its registers in its own keys, not in "
+			    "'registers'", mod->name);
+			return -1;
+		}
+		return mod->load_profile(p, root, errs);
+	}
 	if (list == NULL) {
-		if (module == NULL)
-			conf_errors_add(errs, p->path, 1, "missing 'registers' "
-			    "(a meter profile needs its register map)");
-		return errs->n == before ? 0 : -1;
-	}
-	if (!config_setting_is_list(list)) {
-		conf_error(errs, list, p->path, "'registers' must be a list "
-		    "( { ... }, ... )");
+		conf_errors_add(errs, p->path, 1, "missing 'registers' (a "
+		    "meter profile needs its register map)");
 		return -1;
 	}
-	count = config_setting_length(list);
-	if ((p->regs = calloc(count ? count : 1, sizeof(*p->regs))) == NULL) {
-		conf_errors_add(errs, p->path, 0, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < count; i++) {
-		s = config_setting_get_elem(list, i);
-		profile_load_reg(p, s, (enum profile_word_order)order, errs);
-	}
-	if (errs->n == before)
-		profile_check_duplicates(p, list, errs);
-	return errs->n == before ? 0 : -1;
+	return profile_load_regs(p, list, (enum profile_word_order)order, errs);
 }
 
 static int
@@ -410,6 +467,8 @@ profile_free(struct profile *p)
 	free(p->manufacturer);
 	free(p->model);
 	free(p->description);
+	if (p->module_data != NULL)
+		module_find(p->module)->free_profile(p->module_data);
 	free(p->module);
 	free(p->regs);
 	free(p);

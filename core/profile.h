@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libconfig.h>
+
 #include "metric.h"
 
 #define PROFILE_NAME_MAX	32
@@ -31,7 +33,8 @@ struct profile_reg {
 	uint16_t		 address;	/* PDU address, 0-based */
 	enum profile_type	 type;
 	enum profile_word_order	 order;
-	double			 scale;		/* value = raw * scale */
+	double			 scale;		/* value = raw * scale + offset */
+	double			 offset;
 	int			 line;		/* in the profile file */
 };
 
@@ -42,8 +45,10 @@ struct profile {
 	char			*model;
 	char			*description;
 	char			*module;	/* NULL: a plain register map */
+	void			*module_data;	/* the module's own settings */
 	int			 max_registers;	/* per request, <= 125 */
 	int			 merge_gap;	/* unmapped registers a read may span */
+	enum profile_word_order	 order;		/* the file's default */
 	size_t			 nregs;
 	struct profile_reg	*regs;
 };
@@ -57,6 +62,15 @@ enum profile_value { PROFILE_VALUE_OK, PROFILE_VALUE_NA };
 struct profile *profile_load(const char *dir, const char *name,
     struct conf_errors *errs);
 void profile_free(struct profile *);
+
+/*
+ * The fields every register description has, in a register map or in a
+ * module's own keys: function, address, type, word_order, scale, offset.
+ * The caller checks which keys are allowed.  0, or -1 with errors added.
+ */
+int profile_reg_parse(const config_setting_t *, const char *file,
+    enum profile_word_order def_order, int max_registers,
+    struct conf_errors *, struct profile_reg *);
 
 unsigned profile_type_words(enum profile_type);
 int profile_type_parse(const char *, enum profile_type *);

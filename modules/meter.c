@@ -16,7 +16,8 @@ struct meter_read {
 };
 
 struct meter {
-	const struct profile	 *profile;
+	/* The profile as this meter reads it: maybe another register list. */
+	struct profile		  view;
 	struct module_metric	 *metrics;	/* in the profile's order */
 	const struct profile_reg **regs;	/* by function, then address */
 	size_t			  nreads;
@@ -44,7 +45,7 @@ meter_reg_cmp(const void *a, const void *b)
 static int
 meter_plan_reads(struct meter *m)
 {
-	const struct profile *p = m->profile;
+	const struct profile *p = &m->view;
 	struct meter_read *cur = NULL;
 	size_t i;
 
@@ -80,15 +81,20 @@ meter_plan_reads(struct meter *m)
 	return 0;
 }
 
-static int
-meter_init(const struct profile *p, void **state)
+int
+meter_init_regs(const struct profile *prof, struct profile_reg *regs,
+    size_t nregs, void **state)
 {
+	const struct profile *p;
 	struct meter *m;
 	size_t i;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
-	m->profile = p;
+	m->view = *prof;
+	m->view.regs = regs;
+	m->view.nregs = nregs;
+	p = &m->view;
 	m->regs = calloc(p->nregs ? p->nregs : 1, sizeof(*m->regs));
 	m->metrics = calloc(p->nregs ? p->nregs : 1, sizeof(*m->metrics));
 	if (m->regs == NULL || m->metrics == NULL) {
@@ -109,13 +115,21 @@ meter_init(const struct profile *p, void **state)
 	return 0;
 }
 
+static int
+meter_init(const struct profile *p, const struct module_device *dev,
+    void **state)
+{
+	(void)dev;
+	return meter_init_regs(p, p->regs, p->nregs, state);
+}
+
 static size_t
 meter_metrics(const void *state, const struct module_metric **metrics)
 {
 	const struct meter *m = state;
 
 	*metrics = m->metrics;
-	return m->profile->nregs;
+	return m->view.nregs;
 }
 
 static size_t
@@ -143,7 +157,7 @@ meter_take(void *state, size_t i, const uint16_t *words, size_t nwords,
 	for (k = rd->first; k < rd->first + rd->nregs; k++) {
 		const struct profile_reg *r = m->regs[k];
 		size_t off = r->address - rd->rd.address;
-		struct module_value v = { (size_t)(r - m->profile->regs), 0,
+		struct module_value v = { (size_t)(r - m->view.regs), 0,
 		    PROFILE_VALUE_NA };
 
 		if (off + profile_type_words(r->type) > nwords)
@@ -157,7 +171,7 @@ static json_t *
 meter_describe(const void *state)
 {
 	const struct meter *m = state;
-	const struct profile *p = m->profile;
+	const struct profile *p = &m->view;
 
 	return json_pack("{s:s, s:s?, s:s?, s:I, s:I}", "profile", p->name,
 	    "manufacturer", p->manufacturer, "model", p->model,

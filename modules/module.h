@@ -5,6 +5,10 @@
  * `meter` module driven by their register map; devices that need code (pulse
  * counters, breakers, outputs) have a module of their own, named by their
  * profile's `module` key.
+ *
+ * Hardware with several channels (a 4-input pulse counter, a 2-relay output
+ * module) is configured as one device per channel: the water meter and the
+ * gas meter on one counter are two devices to the people who read them.
  */
 #ifndef MEWS_MODULE_H
 #define MEWS_MODULE_H
@@ -13,16 +17,24 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <libconfig.h>
 
 #include "profile.h"
 
-struct config_device;
+struct conf_errors;
 
 /* One read the module wants done: function, first register, count. */
 struct module_read {
 	uint8_t		function;
 	uint16_t	address;
 	uint16_t	count;
+};
+
+/* The one write a command needs: 5 (coil) or 6 (register). */
+struct module_write {
+	uint8_t		function;
+	uint16_t	address;
+	uint16_t	value;
 };
 
 /* A metric the device reports; the core keeps one live value per slot. */
@@ -40,10 +52,36 @@ struct module_value {
 
 typedef void (*module_value_cb)(void *arg, const struct module_value *);
 
+/* A device's settings as its module sees them (config.h's config_device). */
+struct module_device {
+	int		 channel;	/* 1..: for channelled modules, else 0 */
+	const void	*data;		/* what load_device made */
+};
+
 struct module {
 	const char	*name;
-	/* Check the profile and set up state, without I/O.  0 or -1. */
-	int		(*init)(const struct profile *, void **state);
+	/* Its devices each take one channel of the hardware (1..channels). */
+	int		 channelled;
+
+	/*
+	 * Extra top-level keys of its profiles, parsed when they load into
+	 * the profile's module_data.
+	 */
+	const char *const *profile_keys;
+	int		(*load_profile)(struct profile *,
+			    const config_setting_t *root,
+			    struct conf_errors *);
+	void		(*free_profile)(void *data);
+	/* Extra keys of its devices in mews.conf, parsed at load. */
+	const char *const *device_keys;
+	int		(*load_device)(const struct profile *, int channel,
+			    const config_setting_t *device, const char *file,
+			    struct conf_errors *, void **data);
+	void		(*free_device)(void *data);
+
+	/* Set up state for one device, without I/O.  0 or -1. */
+	int		(*init)(const struct profile *,
+			    const struct module_device *, void **state);
 	/* The metrics, in slot order; valid as long as the state. */
 	size_t		(*metrics)(const void *state,
 			    const struct module_metric **metrics);
@@ -56,6 +94,11 @@ struct module {
 	/* Decode the words of read i of the plan and report each value. */
 	void		(*take)(void *state, size_t i, const uint16_t *words,
 			    size_t nwords, module_value_cb cb, void *arg);
+	/* Commands it accepts, NULL-terminated; NULL when none. */
+	const char *const *commands;
+	/* The write for a command: 0, or -1 when arg is out of range. */
+	int		(*command)(void *state, const char *name, double arg,
+			    struct module_write *);
 	/* The module's view of itself for the API and the pages. */
 	json_t		*(*describe)(const void *state);
 	void		(*free)(void *state);
@@ -64,7 +107,20 @@ struct module {
 /* The module for a profile: its `module` key, or the register-map meter. */
 const struct module *module_for_profile(const struct profile *);
 const struct module *module_find(const char *name);
+/* The names of every module, for error messages. */
+const char *module_names(void);
 
 extern const struct module module_meter;
+extern const struct module module_pulse_counter;
+extern const struct module module_breaker;
+extern const struct module module_output;
+
+/*
+ * For modules that read like a meter over registers they describe in their
+ * own profile keys: the meter's state on a register list the caller owns
+ * (it must outlive the state).
+ */
+int meter_init_regs(const struct profile *, struct profile_reg *regs,
+    size_t nregs, void **state);
 
 #endif

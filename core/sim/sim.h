@@ -79,6 +79,9 @@ size_t sim_garble(struct sim *, uint8_t *buf, size_t len, size_t size,
  */
 void sim_describe(const char *who, const uint8_t *adu, size_t len,
     char *buf, size_t size);
+/* 43/14 from the profile: the reply PDU's length; 0: not 43/14. */
+size_t sim_device_id(struct sim *, const struct sim_device *,
+    const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size);
 
 /* sim_device.c */
 struct sim_device *sim_device_new(struct sim *, int addr, const char *profile,

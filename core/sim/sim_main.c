@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 
 #ifndef PKGDATADIR
@@ -468,9 +469,131 @@ sim_describe(const char *who, const uint8_t *f, size_t len, char *buf,
 			    " register %u value %u", (f[2] << 8) | f[3],
 			    (f[4] << 8) | f[5]);
 		break;
+	case 43:
+		if (len >= 5 && f[2] == 0x0E)
+			snprintf(buf + n, size - (size_t)n,
+			    " device id read code %u object %u", f[3], f[4]);
+		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * Read Device Identification (43/14), which libmodbus 3.1.6's modbus_reply
+ * refuses with 'illegal function' although scanning tools and mews's own
+ * bus scan ask it first.  The basic objects come from the device's profile
+ * file: vendor = manufacturer, product code = model, revision = mews-sim.
+ * A profile loaded here once per name stays until exit.
+ */
+#define SIM_ID_OBJECTS		3	/* the basic category: 0, 1, 2 */
+/* Basic identification, stream and individual access: read codes 1 and 4. */
+#define SIM_ID_CONFORMITY	0x81
+#define SIM_PDU_MAX		253
+
+static struct profile	*sim_id_profiles[SIM_ADDR_MAX];
+static size_t		 sim_id_nprofiles;
+
+static const struct profile *
+sim_id_profile(struct sim *sim, const char *name)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct profile *p;
+	size_t i;
+
+	for (i = 0; i < sim_id_nprofiles; i++)
+		if (strcmp(sim_id_profiles[i]->name, name) == 0)
+			return sim_id_profiles[i];
+	if (sim_id_nprofiles == SIM_ADDR_MAX)
+		return NULL;
+	p = profile_load(sim->sim_profile_dir, name, &errs);
+	for (i = 0; i < errs.n; i++)
+		log_warnx("device id: %s", errs.msgs[i]);
+	conf_errors_free(&errs);
+	if (p == NULL)
+		return NULL;
+	sim_id_profiles[sim_id_nprofiles++] = p;
+	return p;
+}
+
+static void
+sim_id_free(void)
+{
+	while (sim_id_nprofiles > 0)
+		profile_free(sim_id_profiles[--sim_id_nprofiles]);
+}
+
+static size_t
+sim_id_exception(uint8_t *rsp, uint8_t code)
+{
+	rsp[0] = 0x2B | 0x80;
+	rsp[1] = code;
+	return 2;
+}
+
+size_t
+sim_device_id(struct sim *sim, const struct sim_device *dev,
+    const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size)
+{
+	const struct profile *p;
+	const char *value[SIM_ID_OBJECTS];
+	size_t at, vlen, max = size < SIM_PDU_MAX ? size : SIM_PDU_MAX;
+	unsigned code, id, first, last, nobj = 0;
+
+	if (len < 2 || pdu[0] != 0x2B || pdu[1] != 0x0E || max < 16)
+		return 0;
+	if (len != 4)
+		return sim_id_exception(rsp, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+	code = pdu[2];
+	id = pdu[3];
+	if (code < 1 || code > 4)
+		return sim_id_exception(rsp, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+	if (code == 4 && id >= SIM_ID_OBJECTS)
+		return sim_id_exception(rsp,
+		    MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
+	if ((p = sim_id_profile(sim, sim_device_profile(dev))) == NULL)
+		return sim_id_exception(rsp,
+		    MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
+	value[0] = p->manufacturer ? p->manufacturer : "";
+	value[1] = p->model ? p->model : "";
+	value[2] = "mews-sim";
+	if (code == 4)
+		first = last = id;
+	else {
+		/*
+		 * Stream access: the spec restarts at object 0 for an id
+		 * the device does not have.  This device has no regular or
+		 * extended objects, so codes 2 and 3 get the basic ones.
+		 */
+		first = id < SIM_ID_OBJECTS ? id : 0;
+		last = SIM_ID_OBJECTS - 1;
+	}
+	rsp[0] = 0x2B;
+	rsp[1] = 0x0E;
+	rsp[2] = (uint8_t)code;
+	rsp[3] = SIM_ID_CONFORMITY;
+	rsp[4] = 0x00;		/* more follows */
+	rsp[5] = 0x00;		/* next object id */
+	at = 7;
+	for (id = first; id <= last; id++) {
+		vlen = strlen(value[id]);
+		if (at + 2 + vlen > max) {
+			/* The rest in a further request, as the spec asks. */
+			if (nobj > 0) {
+				rsp[4] = 0xFF;
+				rsp[5] = (uint8_t)id;
+				break;
+			}
+			vlen = max - at - 2;
+		}
+		rsp[at] = (uint8_t)id;
+		rsp[at + 1] = (uint8_t)vlen;
+		memcpy(rsp + at + 2, value[id], vlen);
+		at += 2 + vlen;
+		nobj++;
+	}
+	rsp[6] = (uint8_t)nobj;
+	return at;
 }
 
 static void
@@ -550,6 +673,7 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i <= SIM_ADDR_MAX; i++)
 		sim_device_free(sim.sim_dev[i]);
+	sim_id_free();
 	free(sim.sim_tcp_host);
 	return rc;
 }

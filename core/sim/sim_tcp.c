@@ -25,6 +25,7 @@
 #define SIM_TCP_MAX_CLIENTS	32
 #define SIM_TCP_BACKLOG		16
 #define SIM_TCP_MBAP		7	/* header, unit id included */
+#define SIM_TCP_REST_MS		1000	/* for the rest of a split request */
 
 struct sim_client {
 	int		 clt_fd;
@@ -88,6 +89,42 @@ sim_tcp_accept(struct sim_tcp *tcp)
 	log_info("tcp %s: connected", c->clt_name);
 }
 
+/*
+ * libmodbus 3.1.6 frames a request by its function code, and of one it
+ * does not know (43, 8, ...) it reads only the function byte: the rest
+ * would stay in the socket and be taken for the next request's header.
+ * The MBAP length says how long the PDU is; read what is missing.
+ */
+static int
+sim_tcp_rest(struct sim_client *c, uint8_t *req, int len, size_t size)
+{
+	struct pollfd pfd = { c->clt_fd, POLLIN, 0 };
+	size_t want = 6 + (size_t)((req[4] << 8) | req[5]);
+	ssize_t n;
+
+	if (want < SIM_TCP_MBAP + 1 || want > size) {
+		errno = EPROTO;
+		return -1;
+	}
+	while ((size_t)len < want) {
+		/* The client sent its header: the rest is on its way. */
+		if (poll(&pfd, 1, SIM_TCP_REST_MS) != 1) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(c->clt_fd, req + len, want - (size_t)len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ECONNRESET;
+			return -1;
+		}
+		len += (int)n;
+	}
+	return len;
+}
+
 /* Read one request; 0 when the client is done with (closed). */
 static int
 sim_tcp_request(struct sim_tcp *tcp, struct sim_client *c, uint64_t now)
@@ -107,6 +144,8 @@ sim_tcp_request(struct sim_tcp *tcp, struct sim_client *c, uint64_t now)
 		return -1;
 	if (len < SIM_TCP_MBAP + 1)
 		return 1;
+	if ((len = sim_tcp_rest(c, req, len, sizeof(req))) == -1)
+		return -1;
 	if (req[6] >= 1 && req[6] <= SIM_ADDR_MAX)
 		dev = sim->sim_dev[req[6]];
 	if (dev == NULL)
@@ -117,7 +156,16 @@ sim_tcp_request(struct sim_tcp *tcp, struct sim_client *c, uint64_t now)
 		n = sim_capture_reply(sim, req, len, NULL,
 		    MODBUS_EXCEPTION_GATEWAY_TARGET, c->clt_out,
 		    sizeof(c->clt_out));
-	else
+	else if ((n = (int)sim_device_id(sim, dev, req + SIM_TCP_MBAP,
+	    (size_t)len - SIM_TCP_MBAP, c->clt_out + SIM_TCP_MBAP,
+	    sizeof(c->clt_out) - SIM_TCP_MBAP)) > 0) {
+		/* 43/14 is ours: the request's header, our length. */
+		memcpy(c->clt_out, req, 4);
+		c->clt_out[4] = (uint8_t)((n + 1) >> 8);
+		c->clt_out[5] = (uint8_t)(n + 1);
+		c->clt_out[6] = req[6];
+		n += SIM_TCP_MBAP;
+	} else
 		n = sim_capture_reply(sim, req, len,
 		    sim_device_refresh(sim, dev), 0, c->clt_out,
 		    sizeof(c->clt_out));

@@ -45,6 +45,13 @@ setup(void **state)
 	    "registers = ( { metric = \"volts\"; unit = \"V\"; "
 	    "function = 4; address = 0; type = \"float32\"; } );\n", f);
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/profiles/pulses.conf", tmpdir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs("manufacturer = \"Test\";\nmodel = \"P4\";\n"
+	    "module = \"pulse-counter\";\nchannels = 4;\n"
+	    "counter = { function = 4; address = 0; type = \"u32\"; };\n", f);
+	fclose(f);
 	snprintf(conf_path, sizeof(conf_path), "%s/mews.conf", tmpdir);
 	return 0;
 }
@@ -349,6 +356,55 @@ test_listen_and_host(void **state)
 	    3, "host \"bad host!\" is neither");
 }
 
+#define PULSE(id, ch, extra) "{ id = \"" id "\"; bus = \"rs485\"; " \
+	"address = 9; profile = \"pulses\"; channel = " #ch "; " extra " }"
+
+static void
+test_channels(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	/* two channels of one counter share its address */
+	cfg = load(BUS "devices = ( "
+	    PULSE("water", 1, "medium = \"water\"; weight = 1000.0; "
+	    "offset = 12.5;") ", "
+	    PULSE("gas", 2, "medium = \"gas\"; weight = 100.0;") " );\n",
+	    &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->devices[0].channel, 1);
+	assert_int_equal(cfg->devices[1].channel, 2);
+	assert_non_null(cfg->devices[0].module_data);
+	config_free(cfg);
+	expect_error(BUS "devices = (\n"
+	    PULSE("a", 1, "medium = \"water\"; weight = 1.0;") ",\n"
+	    PULSE("b", 1, "medium = \"gas\"; weight = 1.0;") " );\n", 6,
+	    "and the same channel, already used by \"a\"");
+	expect_error(BUS "devices = (\n"
+	    PULSE("a", 5, "medium = \"water\"; weight = 1.0;") " );\n", 5,
+	    "channel 5: profile pulses has channels 1..4");
+	expect_error(BUS "devices = (\n"
+	    PULSE("a", 1, "medium = \"beer\"; weight = 1.0;") " );\n", 5,
+	    "'medium' is \"beer\", not one of electricity, water, gas");
+	expect_error(BUS "devices = (\n"
+	    PULSE("a", 1, "medium = \"gas\"; weight = 0.0;") " );\n", 5,
+	    "weight must be more than 0");
+	expect_error(BUS "devices = (\n"
+	    PULSE("a", 1, "weight = 2.0;") " );\n", 5, "missing key 'medium'");
+	expect_error(BUS "devices = ( { id = \"p\"; bus = \"rs485\";\n"
+	    "address = 9; profile = \"pulses\"; medium = \"gas\"; "
+	    "weight = 1.0; } );\n", 4, "a pulse-counter needs a channel");
+	/* a meter has neither channels nor a pulse counter's keys */
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"testmeter\"; channel = 1; } );\n", 5,
+	    "profile testmeter has no channels");
+	expect_error(BUS "devices = ( { id = \"m\"; bus = \"rs485\";\n"
+	    "address = 1; profile = \"testmeter\"; weight = 1.0; } );\n", 5,
+	    "unknown key 'weight'");
+}
+
 static void
 test_all_errors_reported(void **state)
 {
@@ -380,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_unknown_profile),
 		cmocka_unit_test(test_id_pattern),
 		cmocka_unit_test(test_listen_and_host),
+		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_all_errors_reported),
 	};
 

@@ -39,7 +39,7 @@ plan(int max_registers, int merge_gap, size_t nregs, struct module_read *rd,
 	prof.merge_gap = merge_gap;
 	prof.nregs = nregs;
 	prof.regs = regs;
-	assert_int_equal(module_meter.init(&prof, state), 0);
+	assert_int_equal(module_meter.init(&prof, NULL, state), 0);
 	return module_meter.plan(*state, rd, 16);
 }
 
@@ -179,7 +179,7 @@ test_shipped_profiles_plan(void **unused)
 
 		assert_non_null(p);
 		assert_ptr_equal(module_for_profile(p), &module_meter);
-		assert_int_equal(module_meter.init(p, &m), 0);
+		assert_int_equal(module_meter.init(p, NULL, &m), 0);
 		n = module_meter.plan(m, rd, 64);
 		assert_true(n >= 1);
 		assert_true(n < p->nregs);

@@ -1000,9 +1000,9 @@ test_bad_unknown_key_reg(void **state)
 	    "registers = (\n"
 	    "  { metric = \"power\"; unit = \"W\"; function = 4; address = 0; type = \"u16\"; }\n"
 	    "  ,\n"
-	    "  { metric = \"frequency\"; unit = \"Hz\"; function = 4; address = 2; type = \"u16\"; offset = 1; }\n"
+	    "  { metric = \"frequency\"; unit = \"Hz\"; function = 4; address = 2; type = \"u16\"; bias = 1; }\n"
 	    ");\n");
-	expect_error(*state, "regkey", 6, "unknown key 'offset'");
+	expect_error(*state, "regkey", 6, "unknown key 'bias'");
 }
 
 static void
@@ -1311,18 +1311,71 @@ test_good_module_without_registers(void **state)
 	struct conf_errors errs = { 0, NULL };
 	struct profile *p;
 
-	/* A module-backed profile may leave its registers to its module. */
+	/* A module-backed profile describes its registers in its own keys. */
 	write_profile(t, "pulses", HEAD
 	    "module = \"pulse-counter\";\n"
-	    "max_registers = 16;\n");
+	    "max_registers = 16;\n"
+	    "channels = 2;\n"
+	    "counter = { function = 3; address = 100; type = \"u32\"; };\n");
 	p = profile_load(t->dir, "pulses", &errs);
 	assert_int_equal(errs.n, 0);
 	assert_non_null(p);
 	assert_string_equal(p->module, "pulse-counter");
 	assert_int_equal(p->max_registers, 16);
 	assert_int_equal(p->nregs, 0);
+	assert_non_null(p->module_data);
 	profile_free(p);
 	profile_free(NULL);
+}
+
+static void
+test_bad_module_profiles(void **state)
+{
+	write_profile(*state, "nomod", HEAD
+	    "module = \"toaster\";\n");
+	expect_error(*state, "nomod", 3, "unknown module 'toaster'");
+	write_profile(*state, "modregs", HEAD
+	    "module = \"breaker\";\n"
+	    "state = { function = 4; address = 0; type = \"u16\"; };\n"
+	    "command = { address = 0; open = 1; close = 2; reset = 3; };\n"
+	    "registers = ( );\n");
+	expect_error(*state, "modregs", 6, "in its own keys");
+	write_profile(*state, "nocmd", HEAD
+	    "module = \"breaker\";\n"
+	    "state = { function = 4; address = 0; type = \"u16\"; };\n");
+	expect_error(*state, "nocmd", 1, "missing 'command'");
+	write_profile(*state, "badcmd", HEAD
+	    "module = \"breaker\";\n"
+	    "state = { function = 4; address = 0; type = \"u16\"; };\n"
+	    "command = { address = 0; open = 1; close = 2; };\n");
+	expect_error(*state, "badcmd", 5, "missing key 'reset'");
+	write_profile(*state, "badchan", HEAD
+	    "module = \"pulse-counter\";\n"
+	    "channels = 0;\n"
+	    "counter = { function = 4; address = 0; type = \"u32\"; };\n");
+	expect_error(*state, "badchan", 4, "'channels' is 0, outside 1..64");
+	write_profile(*state, "badreg", HEAD
+	    "module = \"pulse-counter\";\n"
+	    "channels = 4;\n"
+	    "counter = { function = 4; address = 0; type = \"u33\"; };\n");
+	expect_error(*state, "badreg", 5, "unknown type 'u33'");
+}
+
+static void
+test_decode_offset(void **state)
+{
+	struct profile_reg r;
+	const uint16_t w[] = { 0x0000, 0x03E8 };
+	double v = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.type = PROFILE_U32;
+	r.order = PROFILE_HIGH_FIRST;
+	r.scale = 0.001;
+	r.offset = 1234.5;
+	assert_int_equal(profile_decode(&r, w, &v), PROFILE_VALUE_OK);
+	assert_true(v > 1235.4999 && v < 1235.5001);
 }
 
 int
@@ -1411,6 +1464,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_good_module_without_registers, tmp_setup,
 		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_module_profiles,
+		    tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_decode_offset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
