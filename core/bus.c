@@ -192,75 +192,72 @@ bus_discard(struct bus *b, size_t n)
 	b->rx_len -= n;
 }
 
+/* The reply is whole: hand it over.  Trailing bytes are noise. */
+static void
+bus_deliver(struct bus *b, size_t len)
+{
+	uint8_t pdu[RTU_MAX_ADU];
+
+	b->stats.replies++;
+	if (b->rx[1] & 0x80)
+		b->stats.exceptions++;
+	memcpy(pdu, b->rx + 1, len - 3);
+	b->stats.garbage += b->rx_len - len;
+	b->rx_len = 0;
+	bus_finish(b, TXN_OK, pdu, len - 3);
+}
+
 /*
- * A whole candidate frame of len bytes at rx[0]: the reply, a corrupted
- * reply, another device's frame, or noise.  Returns 1 when the transaction
- * ended.
+ * Act on one framing decision.  Returns 1 when the transaction ended, 0
+ * when the buffer changed and may hold more.
  */
 static int
-bus_candidate(struct bus *b, size_t len)
+bus_act(struct bus *b, enum rtu_scan what, size_t len)
 {
-	const struct txn *t = b->cur;
-	int ours = b->rx[0] == t->adu[0] && (b->rx[1] & 0x7F) == t->adu[1];
-
-	if (rtu_crc_ok(b->rx, len)) {
-		if (ours) {
-			uint8_t pdu[RTU_MAX_ADU];
-
-			b->stats.replies++;
-			if (b->rx[1] & 0x80)
-				b->stats.exceptions++;
-			memcpy(pdu, b->rx + 1, len - 3);
-			b->stats.garbage += b->rx_len - len;
-			b->rx_len = 0;
-			bus_finish(b, TXN_OK, pdu, len - 3);
-			return 1;
-		}
-		b->stats.foreign++;
-		log_debug("bus %s: discarded a frame from address %u while "
-		    "waiting for %u", b->cfg.name, b->rx[0], t->adu[0]);
-		bus_discard(b, len);
-		return 0;
-	}
-	if (ours) {
+	switch (what) {
+	case RTU_SCAN_REPLY:
+		bus_deliver(b, len);
+		return 1;
+	case RTU_SCAN_DAMAGED:
 		/* The device answered, damaged: no point waiting longer. */
 		b->stats.crc_errors++;
 		b->cur->crc_errors++;
 		log_debug("bus %s: address %u: CRC error", b->cfg.name,
-		    t->adu[0]);
+		    b->cur->adu[0]);
 		b->stats.garbage += b->rx_len - len;
 		b->rx_len = 0;
 		bus_attempt_failed(b, TXN_CRC);
 		return 1;
+	case RTU_SCAN_FOREIGN:
+		b->stats.foreign++;
+		log_debug("bus %s: discarded a frame from address %u while "
+		    "waiting for %u", b->cfg.name, b->rx[0], b->cur->adu[0]);
+		bus_discard(b, len);
+		return 0;
+	default:
+		b->stats.garbage++;
+		bus_discard(b, 1);
+		return 0;
 	}
-	/* Noise before the reply: slide one byte and look again. */
-	b->stats.garbage++;
-	bus_discard(b, 1);
-	return 0;
 }
 
 static void
 bus_parse(struct bus *b)
 {
-	int len;
+	enum rtu_scan what;
+	size_t len = 0;
 
-	while (b->state == BUS_WAITING && b->rx_len >= 2) {
-		len = rtu_reply_length(b->rx, b->rx_len);
-		if (len == RTU_LEN_MORE)
+	while (b->state == BUS_WAITING) {
+		what = rtu_scan_reply(b->rx, b->rx_len, b->cur->adu[0],
+		    b->cur->adu[1], &len);
+		if (what == RTU_SCAN_MORE)
 			return;
-		if (len == RTU_LEN_SILENCE) {
+		if (what == RTU_SCAN_SILENCE) {
 			bus_arm(b->ev_gap, b->t35_us > BUS_MIN_FRAME_GAP_US ?
 			    b->t35_us : BUS_MIN_FRAME_GAP_US);
 			return;
 		}
-		if (len < 4 || len > RTU_MAX_ADU) {
-			b->stats.garbage++;
-			bus_discard(b, 1);
-			continue;
-		}
-		if (b->rx_len < (size_t)len)
-			return;
-		if (bus_candidate(b, (size_t)len))
+		if (bus_act(b, what, len))
 			return;
 	}
 }
@@ -270,12 +267,15 @@ static void
 bus_gap(evutil_socket_t fd, short what, void *arg)
 {
 	struct bus *b = arg;
+	enum rtu_scan scan;
 
 	(void)fd;
 	(void)what;
 	if (b->state != BUS_WAITING || b->rx_len == 0)
 		return;
-	if (b->rx_len >= 4 && bus_candidate(b, b->rx_len))
+	scan = rtu_scan_silent(b->rx, b->rx_len, b->cur->adu[0],
+	    b->cur->adu[1]);
+	if (scan != RTU_SCAN_NOISE && bus_act(b, scan, b->rx_len))
 		return;
 	/* Not a frame: noise; the reply may still come before the timeout. */
 	b->stats.garbage += b->rx_len;

@@ -137,6 +137,52 @@ rtu_reply_length(const uint8_t *buf, size_t have)
 	}
 }
 
+/* A whole candidate frame: ours, ours but damaged, someone else's, noise. */
+static enum rtu_scan
+rtu_judge(const uint8_t *buf, size_t len, uint8_t unit, uint8_t function)
+{
+	int ours = buf[0] == unit && (buf[1] & 0x7F) == function;
+
+	if (rtu_crc_ok(buf, len))
+		return ours ? RTU_SCAN_REPLY : RTU_SCAN_FOREIGN;
+	/*
+	 * A bad CRC on a frame with our address and function is most likely
+	 * our reply, damaged on the line; anything else is noise, and the
+	 * reply may start at the next byte.
+	 */
+	return ours ? RTU_SCAN_DAMAGED : RTU_SCAN_NOISE;
+}
+
+enum rtu_scan
+rtu_scan_reply(const uint8_t *buf, size_t have, uint8_t unit,
+    uint8_t function, size_t *len)
+{
+	int n;
+
+	if (have < 2)
+		return RTU_SCAN_MORE;
+	n = rtu_reply_length(buf, have);
+	if (n == RTU_LEN_MORE)
+		return RTU_SCAN_MORE;
+	if (n == RTU_LEN_SILENCE)
+		return RTU_SCAN_SILENCE;
+	if (n < 4 || n > RTU_MAX_ADU)
+		return RTU_SCAN_NOISE;
+	if (have < (size_t)n)
+		return RTU_SCAN_MORE;
+	*len = (size_t)n;
+	return rtu_judge(buf, (size_t)n, unit, function);
+}
+
+enum rtu_scan
+rtu_scan_silent(const uint8_t *buf, size_t have, uint8_t unit,
+    uint8_t function)
+{
+	if (have < 4 || have > RTU_MAX_ADU)
+		return RTU_SCAN_NOISE;
+	return rtu_judge(buf, have, unit, function);
+}
+
 uint32_t
 rtu_char_us(uint32_t baud)
 {

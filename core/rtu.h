@@ -28,6 +28,26 @@ size_t rtu_crc_append(uint8_t *frame, size_t len);
 int rtu_request_length(const uint8_t *buf, size_t have);
 int rtu_reply_length(const uint8_t *buf, size_t have);
 
+/*
+ * What the bytes received so far hold while waiting for the reply of
+ * `unit` to `function`: the master's framing decision, kept pure.
+ */
+enum rtu_scan {
+	RTU_SCAN_MORE,		/* the frame is not complete yet */
+	RTU_SCAN_SILENCE,	/* only a t3.5 silence can end it: wait, then
+				   call rtu_scan_silent */
+	RTU_SCAN_REPLY,		/* *len bytes at buf[0]: the reply */
+	RTU_SCAN_DAMAGED,	/* *len bytes at buf[0]: the reply, bad CRC */
+	RTU_SCAN_FOREIGN,	/* *len bytes: a valid frame, not ours */
+	RTU_SCAN_NOISE		/* buf[0] starts no frame: drop one byte */
+};
+
+enum rtu_scan rtu_scan_reply(const uint8_t *buf, size_t have, uint8_t unit,
+    uint8_t function, size_t *len);
+/* After a silence: all `have` bytes as one frame (never MORE/SILENCE). */
+enum rtu_scan rtu_scan_silent(const uint8_t *buf, size_t have, uint8_t unit,
+    uint8_t function);
+
 /* Time on the wire, in microseconds, at 11 bits a character. */
 uint32_t rtu_char_us(uint32_t baud);
 uint32_t rtu_frame_us(uint32_t baud, size_t bytes);

@@ -169,6 +169,99 @@ test_device_id_reply(void **state)
 	assert_int_equal(rtu_reply_length(b, 8), 10);
 }
 
+/* A reply of unit 1 to function 4: two registers 0x4366 0x8000. */
+static size_t
+reply(uint8_t *b)
+{
+	const uint8_t r[] = { 0x01, 0x04, 0x04, 0x43, 0x66, 0x80, 0x00 };
+
+	memcpy(b, r, sizeof(r));
+	return rtu_crc_append(b, sizeof(r));
+}
+
+static void
+test_scan_reply(void **state)
+{
+	uint8_t b[64];
+	size_t n = reply(b), len = 0, i;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		assert_int_equal(rtu_scan_reply(b, i, 1, 4, &len),
+		    RTU_SCAN_MORE);
+	assert_int_equal(rtu_scan_reply(b, n, 1, 4, &len), RTU_SCAN_REPLY);
+	assert_int_equal(len, n);
+	/* trailing bytes do not change the decision */
+	b[n] = 0x55;
+	assert_int_equal(rtu_scan_reply(b, n + 1, 1, 4, &len), RTU_SCAN_REPLY);
+	assert_int_equal(len, n);
+}
+
+static void
+test_scan_damaged_and_foreign(void **state)
+{
+	uint8_t b[64];
+	size_t n = reply(b), len = 0;
+
+	(void)state;
+	/* the same reply from another address, or to another function */
+	assert_int_equal(rtu_scan_reply(b, n, 2, 4, &len), RTU_SCAN_FOREIGN);
+	assert_int_equal(len, n);
+	assert_int_equal(rtu_scan_reply(b, n, 1, 3, &len), RTU_SCAN_FOREIGN);
+	/* damaged: ours by address and function, bad CRC */
+	b[4] ^= 0x10;
+	assert_int_equal(rtu_scan_reply(b, n, 1, 4, &len), RTU_SCAN_DAMAGED);
+	assert_int_equal(len, n);
+	/* damaged and not ours: noise, one byte at a time */
+	assert_int_equal(rtu_scan_reply(b, n, 2, 4, &len), RTU_SCAN_NOISE);
+}
+
+static void
+test_scan_noise_then_reply(void **state)
+{
+	uint8_t b[64];
+	size_t n, len = 0, at = 0, dropped = 0;
+	enum rtu_scan s;
+
+	(void)state;
+	/* Three noise bytes, then the reply: the scanner finds it. */
+	b[0] = 0x00;
+	b[1] = 0xFF;
+	b[2] = 0x01;
+	n = 3 + reply(b + 3);
+	while ((s = rtu_scan_reply(b + at, n - at, 1, 4, &len)) ==
+	    RTU_SCAN_NOISE) {
+		at++;
+		dropped++;
+	}
+	assert_int_equal(s, RTU_SCAN_REPLY);
+	assert_int_equal(dropped, 3);
+	assert_int_equal(len, n - 3);
+}
+
+static void
+test_scan_exception_and_silence(void **state)
+{
+	uint8_t b[16] = { 0x01, 0x84, 0x02 };
+	uint8_t echo[16] = { 0x01, 0x08, 0x00, 0x00, 0xAB, 0xCD };
+	size_t len = 0, n;
+
+	(void)state;
+	/* an exception is whole at 5 bytes */
+	assert_int_equal(rtu_scan_reply(b, 3, 1, 4, &len), RTU_SCAN_MORE);
+	n = rtu_crc_append(b, 3);
+	assert_int_equal(rtu_scan_reply(b, n, 1, 4, &len), RTU_SCAN_REPLY);
+	assert_int_equal(len, 5);
+	/* diagnostics echo: only silence ends it */
+	n = rtu_crc_append(echo, 6);
+	assert_int_equal(rtu_scan_reply(echo, n, 1, 8, &len),
+	    RTU_SCAN_SILENCE);
+	assert_int_equal(rtu_scan_silent(echo, n, 1, 8), RTU_SCAN_REPLY);
+	assert_int_equal(rtu_scan_silent(echo, n - 1, 1, 8), RTU_SCAN_DAMAGED);
+	assert_int_equal(rtu_scan_silent(echo, n, 2, 8), RTU_SCAN_FOREIGN);
+	assert_int_equal(rtu_scan_silent(echo, 3, 1, 8), RTU_SCAN_NOISE);
+}
+
 static void
 test_times(void **state)
 {
@@ -195,6 +288,10 @@ main(void)
 		cmocka_unit_test(test_reply_lengths),
 		cmocka_unit_test(test_exception_reply),
 		cmocka_unit_test(test_device_id_reply),
+		cmocka_unit_test(test_scan_reply),
+		cmocka_unit_test(test_scan_damaged_and_foreign),
+		cmocka_unit_test(test_scan_noise_then_reply),
+		cmocka_unit_test(test_scan_exception_and_silence),
 		cmocka_unit_test(test_times),
 	};
 
