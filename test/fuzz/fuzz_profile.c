@@ -1,0 +1,48 @@
+/*
+ * A device profile (register map or module settings) as anyone might
+ * write it: reported, never a crash, a leak or a read out of bounds.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "profile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[64];
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct profile *p;
+	char path[128];
+	FILE *f;
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "/tmp/mews-fuzz-profile.XXXXXX");
+		if (mkdtemp(dir) == NULL)
+			abort();
+	}
+	snprintf(path, sizeof(path), "%s/p.conf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fwrite(data, 1, size, f);
+	fclose(f);
+	p = profile_load(dir, "p", &errs);
+	if (p != NULL) {
+		uint16_t words[4] = { 0 };
+		double v;
+		size_t i;
+
+		for (i = 0; i < p->nregs; i++)
+			(void)profile_decode(&p->regs[i], words, &v);
+	}
+	profile_free(p);
+	conf_errors_free(&errs);
+	return 0;
+}
