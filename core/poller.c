@@ -259,9 +259,19 @@ poller_command_done(void *arg, enum txn_result res, const uint8_t *pdu,
     size_t len)
 {
 	struct poll_dev *pd = arg;
+	struct device_stats *st = &pd->dev->stats;
 	struct timeval now = { 0, 0 };
 
 	pd->command = NULL;
+	if (res == TXN_OK) {
+		st->replies++;
+		st->bytes_in += len + 3;
+		if (pdu[0] & 0x80)
+			st->exceptions++;
+	} else if (res == TXN_TIMEOUT)
+		st->timeouts++;
+	else if (res == TXN_CRC)
+		st->crc_errors++;
 	log_info("bus %s: device %s (address %d): command %s", pd->dev->where,
 	    pd->dev->id, pd->dev->address, res != TXN_OK ? "failed" :
 	    (pdu[0] & 0x80) ? "refused" : "done");
@@ -277,6 +287,7 @@ poller_command(struct poller *p, const char *id, const char *command,
     double arg, poller_command_cb done, void *done_arg, char *err,
     size_t errlen)
 {
+	const struct module *mod;
 	struct bus_request req;
 	struct module_write w;
 	struct poll_dev *pd = NULL;
@@ -290,11 +301,23 @@ poller_command(struct poller *p, const char *id, const char *command,
 		snprintf(err, errlen, "no device %s", id);
 		return -1;
 	}
-	if (pd->dev->module->command == NULL ||
-	    pd->dev->module->command(pd->dev->module_state, command, arg,
-	    &w) == -1) {
-		snprintf(err, errlen, "device %s: no command %s with %g",
-		    id, command, arg);
+	mod = pd->dev->module;
+	if (mod->commands == NULL) {
+		snprintf(err, errlen, "device %s (%s) takes no commands", id,
+		    pd->dev->profile);
+		return -1;
+	}
+	for (i = 0; mod->commands[i] != NULL; i++)
+		if (strcmp(mod->commands[i], command) == 0)
+			break;
+	if (mod->commands[i] == NULL) {
+		snprintf(err, errlen, "device %s (%s) has no command %s", id,
+		    pd->dev->profile, command);
+		return -1;
+	}
+	if (mod->command(pd->dev->module_state, command, arg, &w) == -1) {
+		snprintf(err, errlen, "device %s: %s does not take %g", id,
+		    command, arg);
 		return -1;
 	}
 	if (pd->bus == NULL) {
@@ -328,6 +351,8 @@ poller_command(struct poller *p, const char *id, const char *command,
 	}
 	pd->command_done = done;
 	pd->command_arg = done_arg;
+	pd->dev->stats.requests++;
+	pd->dev->stats.bytes_out += sizeof(pdu) + 3;
 	log_info("bus %s: device %s (address %d): command %s %g",
 	    pd->dev->where, id, pd->dev->address, command, arg);
 	return 0;
@@ -406,8 +431,12 @@ poller_free(struct poller *p)
 
 		if (pd->inflight != NULL)
 			bus_cancel(pd->bus, pd->inflight);
-		if (pd->command != NULL)
+		if (pd->command != NULL) {
+			/* Its requester must hear, not wait forever. */
 			bus_cancel(pd->bus, pd->command);
+			pd->command_done(pd->command_arg, TXN_CANCELLED, NULL,
+			    0);
+		}
 		event_free(pd->ev_timer);
 		device_free(pd->dev);
 	}

@@ -44,7 +44,8 @@ void poller_free(struct poller *);
  * (a Modbus exception arrives as TXN_OK with pdu[0] & 0x80).  Returns -1
  * with a reason in err when the command cannot be sent: unknown device or
  * command, argument out of range, device not on a bus, or a command of the
- * device still in flight.
+ * device still in flight.  Freeing the poller (a reload) calls done with
+ * TXN_CANCELLED for a command still in flight.
  */
 typedef void (*poller_command_cb)(void *arg, enum txn_result,
     const uint8_t *pdu, size_t len);

@@ -21,7 +21,8 @@ enum txn_result {
 	TXN_CRC,	/* only corrupted replies, after retries */
 	TXN_DOWN,	/* the bus's port is unavailable */
 	TXN_EXPIRED,	/* still queued at its deadline */
-	TXN_BROADCAST	/* sent to address 0: no reply expected */
+	TXN_BROADCAST,	/* sent to address 0: no reply expected */
+	TXN_CANCELLED	/* its requester went away (a reload) */
 };
 
 struct txn;

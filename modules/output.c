@@ -49,6 +49,14 @@ output_load_profile(struct profile *p, const config_setting_t *root,
 	    &op->pulse_address, values, errs)) == -1)
 		return -1;
 	op->has_pulse = pulse;
+	/* Channel k's registers must not wrap past 65535. */
+	if (errs->n == before && ((long long)op->state.address +
+	    (channels - 1) * stride + profile_type_words(op->state.type) >
+	    0x10000 || op->command_address + (channels - 1) * stride >
+	    0xFFFF || (pulse && op->pulse_address + (channels - 1) * stride >
+	    0xFFFF)))
+		conf_errors_add(errs, p->path, op->state.line, "channel %lld's "
+		    "registers run past 65535", channels);
 	return errs->n == before ? 0 : -1;
 }
 

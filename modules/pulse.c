@@ -90,7 +90,8 @@ pulse_init(const struct profile *p, const struct module_device *dev,
 		return -1;
 	if (regset_add(&s->rs, &pp->counter, (uint16_t)(pp->counter.address +
 	    (dev->channel - 1) * pp->stride), medium_metrics[pd->medium],
-	    pp->counter.scale / pd->weight, pd->offset) == -1 ||
+	    pp->counter.scale / pd->weight, pp->counter.offset + pd->offset)
+	    == -1 ||
 	    regset_start(&s->rs, p) == -1) {
 		regset_stop(&s->rs);
 		free(s);

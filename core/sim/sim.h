@@ -21,6 +21,12 @@
 #define SIM_ADDR_MAX		247	/* highest unicast RTU address */
 #define SIM_GARBAGE_MAX		16	/* random bytes sent as noise, at most */
 #define SIM_REPLY_MAX		(MODBUS_TCP_MAX_ADU_LENGTH + SIM_GARBAGE_MAX)
+/*
+ * Written (function 6) to a simulated breaker's command register, trips it
+ * as a fault would: a simulator-only command, so tests and demos can make
+ * a trip.  A profile whose own commands use the value keeps its meaning.
+ */
+#define SIM_BREAKER_TRIP	0xFFFF
 
 struct sim_device;
 

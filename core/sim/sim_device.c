@@ -1,13 +1,41 @@
 /*
- * The simulated devices: one electrical state per device that moves with
- * time, encoded through the device's profile into a libmodbus mapping.
+ * The simulated devices: one state per device that moves with time,
+ * encoded through the device's profile into a libmodbus mapping.
  *
- * The model is a load that wanders around a base power (a slow swell plus a
- * bounded random walk), split over the phases.  Voltages stay near 230 V,
- * the frequency near 50 Hz, power factors between 0.9 and 1, and the rest
- * follows: I = P / (V * PF), Q = P * tan(acos PF), S = V * I.  Energy
- * counters integrate the power over the time between refreshes, so they
- * only ever rise.
+ * Meters (a register map): the model is a load that wanders around a base
+ * power (a slow swell plus a bounded random walk), split over the phases.
+ * Voltages stay near 230 V, the frequency near 50 Hz, power factors between
+ * 0.9 and 1, and the rest follows: I = P / (V * PF), Q = P * tan(acos PF),
+ * S = V * I.  Energy counters integrate the power over the time between
+ * refreshes, so they only ever rise.
+ *
+ * Module-backed profiles (a `module` key) describe their registers in the
+ * module's own keys (modules/kinds.h); the simulator serves exactly that
+ * layout, read from the same parsed settings the daemon uses:
+ *
+ *   pulse-counter  each channel's pulse count rises at a rate of its own,
+ *                  wandering between 1 and 10 pulses a second;
+ *   breaker        closed at start; open, close and reset written to the
+ *                  command register act, and a tripped breaker closes only
+ *                  once reset.  Writing 0xFFFF (SIM_BREAKER_TRIP, sim.h)
+ *                  there trips it, trip counter and all: a simulator-only
+ *                  command standing in for a fault, so tests and demos can
+ *                  make one.  A profile whose own commands use 0xFFFF
+ *                  keeps its meaning and has no simulated trip;
+ *   output         on and off written to a channel's command register, a
+ *                  pulse's length in ms written to its pulse register,
+ *                  timed here as the device would.
+ *
+ * libmodbus applies a write to the mapping itself and says nothing, so a
+ * command is found at the next refresh, which comes before any reply to
+ * the device: a command register that holds something other than what we
+ * left in it was written.  That is why the daemon's read right after a
+ * command already shows its effect, as a motor operator that has switched
+ * by the time it is asked again.  (A write of the very value we left there
+ * goes unseen; in the reference layouts it asks for nothing: the breaker's
+ * 0, or the output's present state.)  A real device refuses a value it
+ * does not know with exception 3; here libmodbus has already accepted it,
+ * so it is ignored.
  */
 #include "sim.h"
 
@@ -17,7 +45,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "kinds.h"
 #include "log.h"
+#include "module.h"
 
 enum sim_quantity {
 	SQ_ENERGY_IMPORT, SQ_ENERGY_EXPORT, SQ_REACTIVE_IMPORT,
@@ -76,12 +106,63 @@ struct sim_binding {
 	uint16_t		*sb_words;
 };
 
+enum sim_kind { SIM_METER, SIM_PULSE, SIM_BREAKER, SIM_OUTPUT, SIM_UNKNOWN };
+
+/*
+ * A register the master writes commands to.  What we left in it after the
+ * last refresh tells a write apart.
+ */
+struct sim_cmd {
+	uint16_t		*sc_word;
+	uint16_t		 sc_left;
+};
+
+/* One input of a pulse counter. */
+struct sim_input {
+	struct profile_reg	 in_reg;	/* raw = pulses / scale */
+	uint16_t		*in_words;
+	double			 in_pulses;	/* and a fraction of one */
+	double			 in_rate;	/* pulses/s */
+	double			 in_lo;		/* its band: inputs differ */
+	double			 in_hi;
+};
+
+/* One relay of an output module. */
+struct sim_relay {
+	struct profile_reg	 rl_reg;	/* its state register */
+	uint16_t		*rl_state;
+	struct sim_cmd		 rl_cmd;	/* may be the state's own */
+	uint16_t		*rl_pulse;	/* NULL: no pulse register */
+	int			 rl_on;
+	uint64_t		 rl_pulse_end_us; /* 0: no pulse running */
+};
+
+struct sim_breaker {
+	uint16_t		*br_state;
+	uint16_t		*br_trips;	/* NULL: the profile has none */
+	struct sim_cmd		 br_cmd;
+	enum breaker_state	 br_now;
+	unsigned		 br_trip_count;
+};
+
+/* Where a table's registers lie: [sp_lo, sp_hi), empty while sp_hi is 0. */
+struct sim_span {
+	unsigned		 sp_lo;
+	unsigned		 sp_hi;
+};
+
 struct sim_device {
 	int			 dev_addr;
 	int			 dev_dead;
 	struct profile		*dev_prof;
+	enum sim_kind		 dev_kind;
 	modbus_mapping_t	*dev_map;
-	struct sim_binding	*dev_bind;
+	struct sim_span		 dev_span[2];	/* holding, input registers */
+	int			 dev_nch;	/* inputs or relays */
+	struct sim_binding	*dev_bind;	/* meters */
+	struct sim_input	*dev_in;	/* pulse-counter */
+	struct sim_relay	*dev_relay;	/* output */
+	struct sim_breaker	 dev_breaker;	/* breaker */
 	int			 dev_phases;	/* 1 or 3 */
 
 	uint64_t		 dev_born_us;
@@ -159,60 +240,194 @@ sim_bind(struct sim_binding *b, const struct profile_reg *r)
 	}
 }
 
-/* The [first, end) span of the registers read with one function. */
-static void
-sim_span(const struct profile *p, uint8_t function, unsigned *first,
-    unsigned *count)
+/*
+ * The words of `count` registers at `address` of table `function` (3 or
+ * 4).  The layout is walked twice: before the mapping exists each call
+ * widens the table's span and returns NULL; once it exists, the words.
+ * -1 when the registers run past 65535.
+ */
+static int
+sim_reg(struct sim_device *dev, uint8_t function, unsigned address,
+    unsigned count, uint16_t **words)
 {
-	unsigned lo = 0x10000, hi = 0, end;
-	size_t i;
+	struct sim_span *sp = &dev->dev_span[function == 3 ? 0 : 1];
 
-	for (i = 0; i < p->nregs; i++) {
-		if (p->regs[i].function != function)
-			continue;
-		end = p->regs[i].address + profile_type_words(p->regs[i].type);
-		if (p->regs[i].address < lo)
-			lo = p->regs[i].address;
-		if (end > hi)
-			hi = end;
+	*words = NULL;
+	if (address + count > 0x10000)
+		return -1;
+	if (dev->dev_map == NULL) {
+		if (sp->sp_hi == 0 || address < sp->sp_lo)
+			sp->sp_lo = address;
+		if (address + count > sp->sp_hi)
+			sp->sp_hi = address + count;
+		return 0;
 	}
-	*first = hi ? lo : 0;
-	*count = hi ? hi - lo : 0;
+	*words = (function == 3 ? dev->dev_map->tab_registers :
+	    dev->dev_map->tab_input_registers) + (address - sp->sp_lo);
+	return 0;
 }
 
 static int
-sim_device_map(struct sim_device *dev)
+sim_layout_meter(struct sim_device *dev)
 {
 	const struct profile *p = dev->dev_prof;
-	unsigned hfirst, hcount, ifirst, icount;
 	size_t i;
 
-	sim_span(p, 3, &hfirst, &hcount);
-	sim_span(p, 4, &ifirst, &icount);
-	dev->dev_map = modbus_mapping_new_start_address(0, 0, 0, 0,
-	    hfirst, hcount, ifirst, icount);
-	if (dev->dev_map == NULL)
-		return -1;
-	if ((dev->dev_bind = calloc(p->nregs ? p->nregs : 1,
-	    sizeof(*dev->dev_bind))) == NULL)
-		return -1;
-	dev->dev_phases = 1;
 	for (i = 0; i < p->nregs; i++) {
 		struct sim_binding *b = &dev->dev_bind[i];
 		const struct profile_reg *r = &p->regs[i];
 
+		/* profile_load keeps every register inside 0..65535. */
+		sim_reg(dev, r->function, r->address,
+		    profile_type_words(r->type), &b->sb_words);
+		if (dev->dev_map == NULL)
+			continue;
 		sim_bind(b, r);
-		if (r->function == 3)
-			b->sb_words = dev->dev_map->tab_registers +
-			    (r->address - hfirst);
-		else
-			b->sb_words = dev->dev_map->tab_input_registers +
-			    (r->address - ifirst);
 		/* A line-to-line voltage or an L2/L3 value: three phases. */
 		if (b->sb_phase > 0 || b->sb_q == SQ_VOLTAGE_LL)
 			dev->dev_phases = 3;
 	}
 	return 0;
+}
+
+static int
+sim_layout_pulse(struct sim_device *dev)
+{
+	const struct pulse_profile *pp = dev->dev_prof->module_data;
+	unsigned words = profile_type_words(pp->counter.type);
+	int k;
+
+	for (k = 0; k < dev->dev_nch; k++) {
+		struct sim_input *in = &dev->dev_in[k];
+
+		/*
+		 * The register holds whole pulses over the counter's scale;
+		 * the module's own offset is the device's, not the
+		 * register's.
+		 */
+		in->in_reg = pp->counter;
+		in->in_reg.offset = 0;
+		if (sim_reg(dev, pp->counter.function, pp->counter.address +
+		    (unsigned)(k * pp->stride), words, &in->in_words) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sim_layout_breaker(struct sim_device *dev)
+{
+	const struct breaker_profile *bp = dev->dev_prof->module_data;
+	struct sim_breaker *br = &dev->dev_breaker;
+
+	sim_reg(dev, bp->state.function, bp->state.address,
+	    profile_type_words(bp->state.type), &br->br_state);
+	if (bp->has_trips)
+		sim_reg(dev, bp->trips.function, bp->trips.address,
+		    profile_type_words(bp->trips.type), &br->br_trips);
+	sim_reg(dev, 3, bp->command_address, 1, &br->br_cmd.sc_word);
+	return 0;
+}
+
+static int
+sim_layout_output(struct sim_device *dev)
+{
+	const struct output_profile *op = dev->dev_prof->module_data;
+	unsigned words = profile_type_words(op->state.type), step;
+	int k;
+
+	for (k = 0; k < dev->dev_nch; k++) {
+		struct sim_relay *rl = &dev->dev_relay[k];
+
+		step = (unsigned)(k * op->stride);
+		rl->rl_reg = op->state;
+		rl->rl_reg.address = (uint16_t)(op->state.address + step);
+		if (sim_reg(dev, op->state.function, op->state.address + step,
+		    words, &rl->rl_state) == -1 ||
+		    sim_reg(dev, 3, op->command_address + step, 1,
+		    &rl->rl_cmd.sc_word) == -1 ||
+		    (op->has_pulse && sim_reg(dev, 3, op->pulse_address + step,
+		    1, &rl->rl_pulse) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sim_layout(struct sim_device *dev)
+{
+	switch (dev->dev_kind) {
+	case SIM_METER:
+		return sim_layout_meter(dev);
+	case SIM_PULSE:
+		return sim_layout_pulse(dev);
+	case SIM_BREAKER:
+		return sim_layout_breaker(dev);
+	case SIM_OUTPUT:
+		return sim_layout_output(dev);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Which kind the profile is: its module, whose parsed settings
+ * (module_data) are the layout.  Then the per-channel state.
+ */
+static int
+sim_device_kind(struct sim_device *dev)
+{
+	const struct profile *p = dev->dev_prof;
+	const struct module *mod = module_for_profile(p);
+	size_t n = 1;
+
+	if (p->module == NULL) {
+		dev->dev_kind = SIM_METER;
+		n = p->nregs;
+	} else if (mod == &module_pulse_counter) {
+		dev->dev_kind = SIM_PULSE;
+		dev->dev_nch = ((const struct pulse_profile *)
+		    p->module_data)->channels;
+		if ((dev->dev_in = calloc((size_t)dev->dev_nch,
+		    sizeof(*dev->dev_in))) == NULL)
+			return -1;
+	} else if (mod == &module_breaker)
+		dev->dev_kind = SIM_BREAKER;
+	else if (mod == &module_output) {
+		dev->dev_kind = SIM_OUTPUT;
+		dev->dev_nch = ((const struct output_profile *)
+		    p->module_data)->channels;
+		if ((dev->dev_relay = calloc((size_t)dev->dev_nch,
+		    sizeof(*dev->dev_relay))) == NULL)
+			return -1;
+	} else
+		dev->dev_kind = SIM_UNKNOWN;
+	if ((dev->dev_bind = calloc(n ? n : 1, sizeof(*dev->dev_bind))) ==
+	    NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * One mapping per device, covering the holding and input registers its
+ * layout uses.  libmodbus maps each table as one range, so registers in
+ * the gaps between those of the layout read as 0 rather than being
+ * refused as a real device might.
+ */
+static int
+sim_device_map(struct sim_device *dev)
+{
+	const struct sim_span *h = &dev->dev_span[0], *in = &dev->dev_span[1];
+
+	/* -2: a layout the module's own checks let through, see sim_reg. */
+	if (sim_layout(dev) == -1)
+		return -2;
+	dev->dev_map = modbus_mapping_new_start_address(0, 0, 0, 0,
+	    h->sp_lo, h->sp_hi - h->sp_lo, in->sp_lo, in->sp_hi - in->sp_lo);
+	if (dev->dev_map == NULL)
+		return -1;
+	dev->dev_phases = 1;
+	return sim_layout(dev);
 }
 
 static void
@@ -249,12 +464,56 @@ sim_device_start(struct sim *sim, struct sim_device *dev)
 	sim_device_move(sim, dev, 0);
 }
 
+/*
+ * Each input its own band of rates, so no two channels count alike, and a
+ * count the meter has already run up.  A 16-bit counter starts low: it
+ * would otherwise reach its top (and stick there) within the hour.
+ */
+static void
+sim_pulse_start(struct sim *sim, struct sim_device *dev)
+{
+	double width = 9.0 / dev->dev_nch, top;
+	int k;
+
+	for (k = 0; k < dev->dev_nch; k++) {
+		struct sim_input *in = &dev->dev_in[k];
+
+		in->in_lo = 1 + k * width;
+		in->in_hi = in->in_lo + width;
+		in->in_rate = sim_uniform(sim, in->in_lo, in->in_hi);
+		top = profile_type_words(in->in_reg.type) == 1 ? 1000 : 500000;
+		in->in_pulses = floor(sim_uniform(sim, 0, top));
+	}
+}
+
+static void
+sim_kind_start(struct sim *sim, struct sim_device *dev)
+{
+	int k;
+
+	switch (dev->dev_kind) {
+	case SIM_PULSE:
+		sim_pulse_start(sim, dev);
+		break;
+	case SIM_BREAKER:
+		dev->dev_breaker.br_now = BREAKER_CLOSED;
+		break;
+	case SIM_OUTPUT:
+		for (k = 0; k < dev->dev_nch; k++)
+			dev->dev_relay[k].rl_on = 0;
+		break;
+	default:
+		break;
+	}
+}
+
 struct sim_device *
 sim_device_new(struct sim *sim, int addr, const char *name, const char *dir)
 {
 	struct conf_errors errs = { 0, NULL };
 	struct sim_device *dev;
 	size_t i;
+	int rc;
 
 	if ((dev = calloc(1, sizeof(*dev))) == NULL) {
 		fprintf(stderr, "mews-sim: out of memory\n");
@@ -271,18 +530,25 @@ sim_device_new(struct sim *sim, int addr, const char *name, const char *dir)
 		return NULL;
 	}
 	conf_errors_free(&errs);
-	if (sim_device_map(dev) == -1) {
-		fprintf(stderr, "mews-sim: --device %d:%s: out of memory\n",
-		    addr, name);
+	if ((rc = sim_device_kind(dev)) == 0)
+		rc = sim_device_map(dev);
+	if (rc != 0) {
+		if (rc == -2)
+			fprintf(stderr, "mews-sim: --device %d:%s: a channel's "
+			    "registers run past register 65535\n", addr, name);
+		else
+			fprintf(stderr, "mews-sim: --device %d:%s: out of "
+			    "memory\n", addr, name);
 		sim_device_free(dev);
 		return NULL;
 	}
-	if (dev->dev_prof->nregs == 0)
+	if (dev->dev_kind == SIM_UNKNOWN)
 		fprintf(stderr, "mews-sim: warning: --device %d:%s: the "
-		    "profile has no register map (module '%s'); every read "
-		    "gets 'illegal data address'\n", addr, name,
-		    dev->dev_prof->module ? dev->dev_prof->module : "");
+		    "simulator does not know module '%s'; every read gets "
+		    "'illegal data address'\n", addr, name,
+		    dev->dev_prof->module);
 	sim_device_start(sim, dev);
+	sim_kind_start(sim, dev);
 	return dev;
 }
 
@@ -294,6 +560,8 @@ sim_device_free(struct sim_device *dev)
 	if (dev->dev_map != NULL)
 		modbus_mapping_free(dev->dev_map);
 	free(dev->dev_bind);
+	free(dev->dev_in);
+	free(dev->dev_relay);
 	profile_free(dev->dev_prof);
 	free(dev);
 }
@@ -457,14 +725,141 @@ sim_value(const struct sim_device *dev, const struct sim_binding *b)
 	}
 }
 
-modbus_mapping_t *
-sim_device_refresh(struct sim *sim, struct sim_device *dev)
+/* Count what came in since the last refresh; each rate wanders in its band. */
+static void
+sim_pulse_refresh(struct sim *sim, struct sim_device *dev, double dt)
+{
+	double step = sqrt(fmin(dt, 60));
+	int k;
+
+	for (k = 0; k < dev->dev_nch; k++) {
+		struct sim_input *in = &dev->dev_in[k];
+
+		in->in_pulses += in->in_rate * dt;
+		in->in_rate = sim_clamp(in->in_rate + sim_noise(sim, 0.3 *
+		    step), in->in_lo, in->in_hi);
+		/* Only whole pulses count, so the register only rises. */
+		profile_encode(&in->in_reg, floor(in->in_pulses),
+		    in->in_words);
+	}
+}
+
+/* Take a written command, if any: 1 and its value, or 0. */
+static int
+sim_cmd_take(const struct sim_cmd *c, uint16_t *value)
+{
+	if (*c->sc_word == c->sc_left)
+		return 0;
+	*value = *c->sc_word;
+	return 1;
+}
+
+static const char *const sim_breaker_names[] = { "open", "closed",
+    "tripped" };
+
+static void
+sim_breaker_command(struct sim_device *dev, uint16_t v)
+{
+	const struct breaker_profile *bp = dev->dev_prof->module_data;
+	struct sim_breaker *br = &dev->dev_breaker;
+	enum breaker_state was = br->br_now;
+
+	if (v == bp->cmd_open)
+		br->br_now = BREAKER_OPEN;
+	else if (v == bp->cmd_close) {
+		/* A tripped breaker must be reset before it closes again. */
+		if (br->br_now != BREAKER_TRIPPED)
+			br->br_now = BREAKER_CLOSED;
+	} else if (v == bp->cmd_reset) {
+		if (br->br_now == BREAKER_TRIPPED)
+			br->br_now = BREAKER_OPEN;
+	} else if (v == SIM_BREAKER_TRIP) {
+		br->br_now = BREAKER_TRIPPED;
+		br->br_trip_count++;
+	} else {
+		log_info("address %d: breaker: command value %u ignored",
+		    dev->dev_addr, v);
+		return;
+	}
+	log_info("address %d: breaker: command %u: %s -> %s", dev->dev_addr,
+	    v, sim_breaker_names[was], sim_breaker_names[br->br_now]);
+}
+
+static void
+sim_breaker_refresh(struct sim_device *dev)
+{
+	const struct breaker_profile *bp = dev->dev_prof->module_data;
+	struct sim_breaker *br = &dev->dev_breaker;
+	uint16_t v;
+
+	if (sim_cmd_take(&br->br_cmd, &v))
+		sim_breaker_command(dev, v);
+	/*
+	 * Cleared, so the next command is seen even if it is the same one;
+	 * then the state, which wins if a profile shares the register.
+	 */
+	*br->br_cmd.sc_word = 0;
+	profile_encode(&bp->state, br->br_now, br->br_state);
+	if (br->br_trips != NULL)
+		profile_encode(&bp->trips, br->br_trip_count, br->br_trips);
+	br->br_cmd.sc_left = *br->br_cmd.sc_word;
+}
+
+static void
+sim_output_refresh(struct sim_device *dev, uint64_t now)
+{
+	const struct output_profile *op = dev->dev_prof->module_data;
+	uint16_t v;
+	int k;
+
+	for (k = 0; k < dev->dev_nch; k++) {
+		struct sim_relay *rl = &dev->dev_relay[k];
+
+		if (sim_cmd_take(&rl->rl_cmd, &v)) {
+			/* on or off ends a pulse that was running. */
+			if (v == op->cmd_on || v == op->cmd_off) {
+				rl->rl_on = v == op->cmd_on;
+				rl->rl_pulse_end_us = 0;
+				log_info("address %d: output %d: %s",
+				    dev->dev_addr, k + 1, rl->rl_on ? "on" :
+				    "off");
+			} else
+				log_info("address %d: output %d: command "
+				    "value %u ignored", dev->dev_addr, k + 1,
+				    v);
+		}
+		if (rl->rl_pulse != NULL && *rl->rl_pulse != 0) {
+			log_info("address %d: output %d: pulse of %u ms",
+			    dev->dev_addr, k + 1, *rl->rl_pulse);
+			rl->rl_on = 1;
+			rl->rl_pulse_end_us = now + *rl->rl_pulse * 1000ULL;
+			*rl->rl_pulse = 0;
+		}
+		/* Ended by the first request after: no reader can tell. */
+		if (rl->rl_pulse_end_us != 0 && now >= rl->rl_pulse_end_us) {
+			log_info("address %d: output %d: pulse over, off",
+			    dev->dev_addr, k + 1);
+			rl->rl_on = 0;
+			rl->rl_pulse_end_us = 0;
+		}
+		/*
+		 * A command register of its own echoes the command of the
+		 * present state; one that is the state register itself (as
+		 * in output.conf) shows the state, encoded last.
+		 */
+		*rl->rl_cmd.sc_word = rl->rl_on ? op->cmd_on : op->cmd_off;
+		profile_encode(&rl->rl_reg, rl->rl_on, rl->rl_state);
+		rl->rl_cmd.sc_left = *rl->rl_cmd.sc_word;
+	}
+}
+
+static void
+sim_meter_refresh(struct sim_device *dev)
 {
 	const struct sim_binding *b;
 	size_t i;
 	double v;
 
-	sim_device_step(sim, dev, sim_now_us());
 	for (i = 0; i < dev->dev_prof->nregs; i++) {
 		b = &dev->dev_bind[i];
 		v = sim_value(dev, b);
@@ -472,6 +867,31 @@ sim_device_refresh(struct sim *sim, struct sim_device *dev)
 			profile_encode_na(b->sb_reg, b->sb_words);
 		else
 			profile_encode(b->sb_reg, v, b->sb_words);
+	}
+}
+
+modbus_mapping_t *
+sim_device_refresh(struct sim *sim, struct sim_device *dev)
+{
+	uint64_t now = sim_now_us(), before = dev->dev_last_us;
+
+	sim_device_step(sim, dev, now);
+	switch (dev->dev_kind) {
+	case SIM_METER:
+		sim_meter_refresh(dev);
+		break;
+	case SIM_PULSE:
+		sim_pulse_refresh(sim, dev,
+		    (double)(dev->dev_last_us - before) / 1e6);
+		break;
+	case SIM_BREAKER:
+		sim_breaker_refresh(dev);
+		break;
+	case SIM_OUTPUT:
+		sim_output_refresh(dev, now);
+		break;
+	default:
+		break;
 	}
 	return dev->dev_map;
 }

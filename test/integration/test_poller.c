@@ -80,7 +80,7 @@ start_sim(struct fixture *f, ...)
 
 /* Load a configuration of one bus on the pty with these devices. */
 static void
-apply(struct fixture *f, int poll_ms, const char *devices)
+apply(struct fixture *f, const char *devices)
 {
 	struct conf_errors errs = { 0, NULL };
 	char path[600];
@@ -99,7 +99,6 @@ apply(struct fixture *f, int poll_ms, const char *devices)
 	    getenv("top_srcdir") ? getenv("top_srcdir") : SRCDIR, f->pty,
 	    devices);
 	fclose(fp);
-	(void)poll_ms;
 	cfg = config_load(path, &errs);
 	for (i = 0; i < errs.n; i++)
 		print_error("%s\n", errs.msgs[i]);
@@ -178,7 +177,7 @@ test_every_profile_decoded(void **state)
 	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
 	    "--device", "3:em24", "--device", "4:abb-b23", NULL);
 	assert_true(f->sim > 0);
-	apply(f, 500, DEV("sdm630", 1, "sdm630", 500) ","
+	apply(f, DEV("sdm630", 1, "sdm630", 500) ","
 	    DEV("sdm120", 2, "sdm120", 500) "," DEV("em24", 3, "em24", 500)
 	    "," DEV("b23", 4, "abb-b23", 500));
 	wait_cycles(f, all, 2, 10000);
@@ -221,7 +220,7 @@ test_energy_rises(void **state)
 
 	f->sim = start_sim(f, "--device", "1:sdm630", NULL);
 	assert_true(f->sim > 0);
-	apply(f, 200, DEV("m", 1, "sdm630", 200));
+	apply(f, DEV("m", 1, "sdm630", 200));
 	wait_cycles(f, ids, 1, 5000);
 	first = value(f, "m", "energy_import");
 	wait_cycles(f, ids, 12, 10000);
@@ -243,7 +242,7 @@ test_dead_device_costs_one_timeout(void **state)
 	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
 	    "--device", "3:em24", "--dead", "2", NULL);
 	assert_true(f->sim > 0);
-	apply(f, 400, DEV("a", 1, "sdm630", 400) "," DEV("b", 2, "sdm120", 400)
+	apply(f, DEV("a", 1, "sdm630", 400) "," DEV("b", 2, "sdm120", 400)
 	    "," DEV("c", 3, "em24", 400));
 	wait_cycles(f, live, 8, 10000);
 	dead = dev(f, "b");
@@ -289,7 +288,7 @@ test_noise_and_crc_errors(void **state)
 	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:em24",
 	    "--garbage-rate", "0.1", "--crc-error-rate", "0.2", NULL);
 	assert_true(f->sim > 0);
-	apply(f, 200, DEV("a", 1, "sdm630", 200) "," DEV("b", 2, "em24", 200));
+	apply(f, DEV("a", 1, "sdm630", 200) "," DEV("b", 2, "em24", 200));
 	wait_cycles(f, ids, 10, 20000);
 	st = bus_stats(daemon_bus(&f->d, "rs485"));
 	assert_true(st->crc_errors > 0);
@@ -346,7 +345,7 @@ test_port_and_device_come_back(void **state)
 	f->sim = start_sim(f, "--device", "1:sdm120", "--device", "2:sdm120",
 	    NULL);
 	assert_true(f->sim > 0);
-	apply(f, 200, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "sdm120", 200));
+	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "sdm120", 200));
 	wait_cycles(f, ids, 2, 5000);
 	bus = daemon_bus(&f->d, "rs485");
 	a = dev(f, "a");
@@ -383,11 +382,11 @@ test_reload_keeps_values(void **state)
 	f->sim = start_sim(f, "--device", "1:sdm120", "--device", "2:em24",
 	    NULL);
 	assert_true(f->sim > 0);
-	apply(f, 200, DEV("a", 1, "sdm120", 200));
+	apply(f, DEV("a", 1, "sdm120", 200));
 	wait_cycles(f, ids, 3, 5000);
 	before = daemon_bus(&f->d, "rs485");
 	cycles = dev(f, "a")->stats.cycles;
-	apply(f, 200, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "em24", 200));
+	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "em24", 200));
 	assert_ptr_equal(daemon_bus(&f->d, "rs485"), before);
 	assert_true(dev(f, "a")->stats.cycles >= cycles);
 	assert_true(dev(f, "a")->online);
