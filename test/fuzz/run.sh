@@ -15,7 +15,7 @@ for f in $fuzzers; do
 	corpus="$TMP/corpus-$name"
 	mkdir -p "$corpus"
 	cp "$top_srcdir/test/fuzz/corpus/$name"/* "$corpus" 2>/dev/null
-	if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+	if "$f" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
 	    -artifact_prefix="$top_builddir/test/fuzz/crashes/$name-" \
 	    "$corpus" >"$TMP/$name.log" 2>&1; then
 		ok "fuzz $name for ${seconds}s: $(grep -o 'Done [0-9]* runs' "$TMP/$name.log" | cut -d' ' -f2) runs, no crash"
