@@ -50,7 +50,8 @@ struct bustool_ident {
 	unsigned	 nobjects;	/* in the reply, any id */
 	unsigned	 have;		/* bit i: object i was there */
 	/* Printable ASCII (the spec's type); anything else becomes '?'. */
-	char		 object[BUSTOOL_ID_NOBJECTS][BUSTOOL_ID_VALUE_MAX + 1];
+	char		 object[BUSTOOL_ID_NOBJECTS]
+			    [BUSTOOL_ID_VALUE_MAX + 1];
 };
 
 /*
@@ -79,7 +80,7 @@ struct txn *bustool_raw(struct bus *, unsigned unit, const uint8_t *pdu,
 
 /*
  * The outcome as the pages show it, a new reference:
- *   {"result": "ok|timeout|crc|down|expired|broadcast",
+ *   {"result": "ok|timeout|crc|down|expired|broadcast|cancelled",
  *    "function": F, "reply_hex": "03 04 43 66 ..." or null,
  *    "exception": {"code": 2, "name": "illegal data address"} or null,
  *    "registers": [...] (3, 4), "bits": [...] (1, 2),

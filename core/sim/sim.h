@@ -86,7 +86,7 @@ size_t sim_garble(struct sim *, uint8_t *buf, size_t len, size_t size,
 void sim_describe(const char *who, const uint8_t *adu, size_t len,
     char *buf, size_t size);
 /* 43/14 from the profile: the reply PDU's length; 0: not 43/14. */
-size_t sim_device_id(struct sim *, const struct sim_device *,
+size_t sim_device_id(const struct sim_device *,
     const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size);
 
 /* sim_device.c */
@@ -97,7 +97,7 @@ void sim_device_free(struct sim_device *);
 modbus_mapping_t *sim_device_refresh(struct sim *, struct sim_device *);
 int sim_device_dead(const struct sim_device *);
 void sim_device_set_dead(struct sim_device *);
-const char *sim_device_profile(const struct sim_device *);
+const struct profile *sim_device_profile(const struct sim_device *);
 
 /* sim_rtu.c */
 int sim_rtu_run(struct sim *);

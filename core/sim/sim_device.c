@@ -578,10 +578,10 @@ sim_device_set_dead(struct sim_device *dev)
 	dev->dev_dead = 1;
 }
 
-const char *
+const struct profile *
 sim_device_profile(const struct sim_device *dev)
 {
-	return dev->dev_prof->name;
+	return dev->dev_prof;
 }
 
 static double

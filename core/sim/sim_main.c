@@ -484,44 +484,11 @@ sim_describe(const char *who, const uint8_t *f, size_t len, char *buf,
  * refuses with 'illegal function' although scanning tools and mews's own
  * bus scan ask it first.  The basic objects come from the device's profile
  * file: vendor = manufacturer, product code = model, revision = mews-sim.
- * A profile loaded here once per name stays until exit.
  */
 #define SIM_ID_OBJECTS		3	/* the basic category: 0, 1, 2 */
 /* Basic identification, stream and individual access: read codes 1 and 4. */
 #define SIM_ID_CONFORMITY	0x81
 #define SIM_PDU_MAX		253
-
-static struct profile	*sim_id_profiles[SIM_ADDR_MAX];
-static size_t		 sim_id_nprofiles;
-
-static const struct profile *
-sim_id_profile(struct sim *sim, const char *name)
-{
-	struct conf_errors errs = { 0, NULL };
-	struct profile *p;
-	size_t i;
-
-	for (i = 0; i < sim_id_nprofiles; i++)
-		if (strcmp(sim_id_profiles[i]->name, name) == 0)
-			return sim_id_profiles[i];
-	if (sim_id_nprofiles == SIM_ADDR_MAX)
-		return NULL;
-	p = profile_load(sim->sim_profile_dir, name, &errs);
-	for (i = 0; i < errs.n; i++)
-		log_warnx("device id: %s", errs.msgs[i]);
-	conf_errors_free(&errs);
-	if (p == NULL)
-		return NULL;
-	sim_id_profiles[sim_id_nprofiles++] = p;
-	return p;
-}
-
-static void
-sim_id_free(void)
-{
-	while (sim_id_nprofiles > 0)
-		profile_free(sim_id_profiles[--sim_id_nprofiles]);
-}
 
 static size_t
 sim_id_exception(uint8_t *rsp, uint8_t code)
@@ -532,7 +499,7 @@ sim_id_exception(uint8_t *rsp, uint8_t code)
 }
 
 size_t
-sim_device_id(struct sim *sim, const struct sim_device *dev,
+sim_device_id(const struct sim_device *dev,
     const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size)
 {
 	const struct profile *p;
@@ -543,15 +510,17 @@ sim_device_id(struct sim *sim, const struct sim_device *dev,
 	if (len < 2 || pdu[0] != 0x2B || pdu[1] != 0x0E || max < 16)
 		return 0;
 	if (len != 4)
-		return sim_id_exception(rsp, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+		return sim_id_exception(rsp,
+		    MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
 	code = pdu[2];
 	id = pdu[3];
 	if (code < 1 || code > 4)
-		return sim_id_exception(rsp, MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
+		return sim_id_exception(rsp,
+		    MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE);
 	if (code == 4 && id >= SIM_ID_OBJECTS)
 		return sim_id_exception(rsp,
 		    MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
-	if ((p = sim_id_profile(sim, sim_device_profile(dev))) == NULL)
+	if ((p = sim_device_profile(dev)) == NULL)
 		return sim_id_exception(rsp,
 		    MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
 	value[0] = p->manufacturer ? p->manufacturer : "";
@@ -662,7 +631,7 @@ main(int argc, char **argv)
 		if (dead[devs[i].addr])
 			sim_device_set_dead(sim.sim_dev[devs[i].addr]);
 		log_info("address %d: %s%s", devs[i].addr,
-		    sim_device_profile(sim.sim_dev[devs[i].addr]),
+		    sim_device_profile(sim.sim_dev[devs[i].addr])->name,
 		    dead[devs[i].addr] ? ", dead" : "");
 	}
 	sim_signals();
@@ -673,7 +642,6 @@ main(int argc, char **argv)
 out:
 	for (i = 0; i <= SIM_ADDR_MAX; i++)
 		sim_device_free(sim.sim_dev[i]);
-	sim_id_free();
 	free(sim.sim_tcp_host);
 	return rc;
 }
