@@ -35,6 +35,7 @@
 #include "profile.h"
 #include "rtu.h"
 #include "simproc.h"
+#include "testbed.h"
 
 static const char *const profile_names[] = { "sdm630", "sdm120", "em24",
     "abb-b23" };
@@ -460,23 +461,12 @@ test_result_json(void **unused)
 struct fake;
 
 struct fixture {
-	char			*dir;
-	char			 pty[512];
-	char			 simlog[512];
-	pid_t			 sim;
-	struct event_base	*base;
-	struct daemon		 d;
+	struct testbed		 tb;
 	struct profile		*profiles[NPROFILES];
 	struct fake		*fake;
 };
 
 static void fake_close(struct fake *);
-
-static const char *
-srcdir(void)
-{
-	return getenv("top_srcdir") ? getenv("top_srcdir") : SRCDIR;
-}
 
 static int
 setup(void **state)
@@ -486,20 +476,16 @@ setup(void **state)
 	char dir[600];
 	size_t i;
 
-	if (f == NULL || (f->dir = simproc_tmpdir()) == NULL)
+	*state = f;
+	if (f == NULL || testbed_init(&f->tb) == -1)
 		return -1;
-	snprintf(f->pty, sizeof(f->pty), "%s/rs485", f->dir);
-	snprintf(f->simlog, sizeof(f->simlog), "%s/sim.log", f->dir);
-	snprintf(dir, sizeof(dir), "%s/modules/profiles", srcdir());
+	snprintf(dir, sizeof(dir), "%s/modules/profiles", testbed_srcdir());
 	for (i = 0; i < NPROFILES; i++)
 		if ((f->profiles[i] = profile_load(dir, profile_names[i],
 		    &errs)) == NULL)
 			return -1;
 	conf_errors_free(&errs);
-	f->base = event_base_new();
-	f->d.base = f->base;
-	*state = f;
-	return f->base ? 0 : -1;
+	return 0;
 }
 
 static int
@@ -508,61 +494,27 @@ teardown(void **state)
 	struct fixture *f = *state;
 	size_t i;
 
-	daemon_stop(&f->d);
-	simproc_stop(f->sim);
+	/* The daemon lets go of the line before the fake device closes it. */
+	daemon_stop(&f->tb.d);
 	fake_close(f->fake);
-	event_base_free(f->base);
 	for (i = 0; i < NPROFILES; i++)
 		profile_free(f->profiles[i]);
-	simproc_rmdir(f->dir);
+	testbed_fini(&f->tb);
 	free(f);
 	return 0;
 }
 
-/* mews-sim on f->pty with extra arguments, NULL-terminated. */
-static pid_t
-start_sim(struct fixture *f, ...)
-{
-	const char *args[32] = { "--pty", f->pty, "--seed", "11" };
-	size_t n = 4;
-	const char *a;
-	va_list ap;
-
-	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
-		args[n++] = a;
-	va_end(ap);
-	args[n] = NULL;
-	return simproc_start(f->simlog, args);
-}
+/* mews-sim on the pty with these arguments, NULL-terminated. */
+#define start_sim(f, ...) testbed_sim(&(f)->tb, "--seed", "11", __VA_ARGS__)
 
 /* One bus on the pty, with these devices polled; returns the bus. */
 static struct bus *
 apply_bus(struct fixture *f, const char *devices, int up)
 {
-	struct conf_errors errs = { 0, NULL };
-	char path[600];
-	struct config *cfg;
 	struct bus *b;
-	FILE *fp;
-	size_t i;
 
-	snprintf(path, sizeof(path), "%s/mews.conf", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "state_dir = \"%s/state\";\n"
-	    "profile_dir = \"%s/modules/profiles\";\n"
-	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = 19200; "
-	    "parity = \"none\"; timeout_ms = 200; } );\n"
-	    "devices = ( %s );\n", f->dir, srcdir(), f->pty, devices);
-	fclose(fp);
-	cfg = config_load(path, &errs);
-	for (i = 0; i < errs.n; i++)
-		print_error("%s\n", errs.msgs[i]);
-	conf_errors_free(&errs);
-	assert_non_null(cfg);
-	assert_int_equal(daemon_apply(&f->d, cfg), 0);
-	b = daemon_bus(&f->d, "rs485");
+	assert_int_equal(testbed_apply(&f->tb, devices), 0);
+	b = daemon_bus(&f->tb.d, "rs485");
 	assert_non_null(b);
 	assert_int_equal(bus_is_up(b), up);
 	return b;
@@ -578,10 +530,10 @@ apply(struct fixture *f, const char *devices)
 static struct bus *
 start_four(struct fixture *f)
 {
-	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "3:em24",
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", "--device", "3:em24",
 	    "--device", "5:sdm120", "--dead", "5", "--device", "7:abb-b23",
 	    NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	return apply(f, "");
 }
 
@@ -624,7 +576,7 @@ raw(struct fixture *f, struct bus *b, unsigned unit, unsigned fc,
 	    &w));
 	/* Not even a timeout yet: the callback never runs inside. */
 	assert_false(w.done);
-	assert_true(simproc_run_until(f->base, raw_finished, &w, 3000));
+	assert_true(simproc_run_until(f->tb.base, raw_finished, &w, 3000));
 	assert_non_null(w.result);
 	return w.result;
 }
@@ -858,7 +810,7 @@ scan(struct fixture *f, struct bus *b, unsigned first, unsigned last,
 	    (const struct profile *const *)profiles, NPROFILES,
 	    scan_progress, scan_done, w);
 	assert_non_null(w->scan);
-	assert_true(simproc_run_until(f->base, scan_finished, w, 20000));
+	assert_true(simproc_run_until(f->tb.base, scan_finished, w, 20000));
 	assert_string_equal(w->error, "");
 	assert_non_null(w->devices);
 }
@@ -968,7 +920,7 @@ test_scan_cancel(void **state)
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
-	assert_false(simproc_run_until(f->base, scan_finished, &w, 1500));
+	assert_false(simproc_run_until(f->tb.base, scan_finished, &w, 1500));
 	assert_int_equal(w.progress, 3);
 	assert_int_equal(w.addrs[2], 3);
 
@@ -978,10 +930,10 @@ test_scan_cancel(void **state)
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
-	simproc_run_for(f->base, 250);
+	simproc_run_for(f->tb.base, 250);
 	bustool_scan_cancel(w.scan);
 	w.progress = 0;
-	simproc_run_for(f->base, 500);
+	simproc_run_for(f->tb.base, 500);
 	assert_int_equal(w.progress, 0);
 	assert_false(w.done);
 	/* The line is free for the next user. */
@@ -996,41 +948,26 @@ test_scan_cancel(void **state)
 	assert_null(bustool_scan(b, 1, 248, 0, NULL, 0, NULL, NULL, NULL));
 }
 
-struct want_cycles {
-	struct device	*dev;
-	uint64_t	 cycles;
-};
-
-static int
-cycles_reached(void *arg)
-{
-	struct want_cycles *w = arg;
-
-	return w->dev->stats.cycles >= w->cycles;
-}
-
 /* A scan shares the line: the polled device keeps its pace meanwhile. */
 static void
 test_scan_keeps_polling(void **state)
 {
 	struct fixture *f = *state;
+	static const char *const polled[] = { "m", NULL };
 	struct scan_wait w;
-	struct want_cycles wc;
 	struct device *dev;
 	struct bus *b;
 	uint64_t before, mid = 0;
 
-	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "3:em24",
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", "--device", "3:em24",
 	    "--device", "5:sdm120", "--dead", "5", "--device", "7:abb-b23",
 	    NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	b = apply(f, "{ id = \"m\"; bus = \"rs485\"; address = 3; "
 	    "profile = \"em24\"; poll_ms = 200; }");
-	dev = poller_find(f->d.poller, "m");
+	dev = testbed_device(&f->tb, "m");
 	assert_non_null(dev);
-	wc.dev = dev;
-	wc.cycles = 2;
-	assert_true(simproc_run_until(f->base, cycles_reached, &wc, 5000));
+	assert_true(testbed_wait_cycles(&f->tb, polled, 2, 5000));
 
 	memset(&w, 0, sizeof(w));
 	before = dev->stats.cycles;
@@ -1040,10 +977,10 @@ test_scan_keeps_polling(void **state)
 	assert_non_null(w.scan);
 	/* Halfway through, cycles have gone on already. */
 	while (!w.done && w.progress < 6)
-		simproc_run_for(f->base, 20);
+		simproc_run_for(f->tb.base, 20);
 	mid = dev->stats.cycles;
 	assert_true(mid > before);
-	assert_true(simproc_run_until(f->base, scan_finished, &w, 20000));
+	assert_true(simproc_run_until(f->tb.base, scan_finished, &w, 20000));
 	assert_string_equal(w.error, "");
 	assert_int_equal(json_array_size(w.devices), 3);
 	assert_identified(found(&w, 1, 3), f->profiles[2]);
@@ -1156,7 +1093,7 @@ fake_readable(evutil_socket_t fd, short what, void *arg)
 		fk->nin = 0;
 }
 
-/* The scripted line, its slave linked at f->pty. */
+/* The scripted line, its slave linked at f->tb.pty. */
 static struct fake *
 fake_open(struct fixture *f)
 {
@@ -1171,8 +1108,8 @@ fake_open(struct fixture *f)
 	assert_int_equal(ptsname_r(fk->master, name, sizeof(name)), 0);
 	fk->slave = open(name, O_RDWR | O_NOCTTY);
 	assert_true(fk->slave >= 0);
-	assert_int_equal(symlink(name, f->pty), 0);
-	fk->ev = event_new(f->base, fk->master, EV_READ | EV_PERSIST,
+	assert_int_equal(symlink(name, f->tb.pty), 0);
+	fk->ev = event_new(f->tb.base, fk->master, EV_READ | EV_PERSIST,
 	    fake_readable, fk);
 	assert_non_null(fk->ev);
 	assert_int_equal(event_add(fk->ev, NULL), 0);
@@ -1246,7 +1183,7 @@ test_scan_bus_down(void **state)
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
-	assert_true(simproc_run_until(f->base, scan_finished, &w, 2000));
+	assert_true(simproc_run_until(f->tb.base, scan_finished, &w, 2000));
 	assert_string_equal(w.error, "the bus's port is down");
 	assert_int_equal(json_array_size(w.devices), 0);
 	assert_int_equal(w.progress, 0);
@@ -1326,9 +1263,9 @@ test_tcp_device_id(void **state)
 	size_t n;
 	int fd, port;
 
-	f->sim = simproc_start(f->simlog, args);
-	assert_true(f->sim > 0);
-	port = tcp_port(f->simlog);
+	f->tb.sim = simproc_start(f->tb.simlog, args);
+	assert_true(f->tb.sim > 0);
+	port = tcp_port(f->tb.simlog);
 	assert_true(port > 0);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);

@@ -27,14 +27,10 @@
 #include "poller.h"
 #include "sim/sim.h"
 #include "simproc.h"
+#include "testbed.h"
 
 struct fixture {
-	char			*dir;
-	char			 pty[512];
-	char			 simlog[512];
-	pid_t			 sim;
-	struct event_base	*base;
-	struct daemon		 d;
+	struct testbed		 tb;
 };
 
 static int
@@ -42,14 +38,8 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (f == NULL || (f->dir = simproc_tmpdir()) == NULL)
-		return -1;
-	snprintf(f->pty, sizeof(f->pty), "%s/rs485", f->dir);
-	snprintf(f->simlog, sizeof(f->simlog), "%s/sim.log", f->dir);
-	f->base = event_base_new();
-	f->d.base = f->base;
 	*state = f;
-	return f->base ? 0 : -1;
+	return f != NULL ? testbed_init(&f->tb) : -1;
 }
 
 static int
@@ -57,30 +47,13 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	daemon_stop(&f->d);
-	simproc_stop(f->sim);
-	event_base_free(f->base);
-	simproc_rmdir(f->dir);
+	testbed_fini(&f->tb);
 	free(f);
 	return 0;
 }
 
-/* mews-sim on f->pty with extra arguments, NULL-terminated. */
-static pid_t
-start_sim(struct fixture *f, ...)
-{
-	const char *args[32] = { "--pty", f->pty, "--seed", "11", "-v" };
-	size_t n = 5;
-	const char *a;
-	va_list ap;
-
-	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
-		args[n++] = a;
-	va_end(ap);
-	args[n] = NULL;
-	return simproc_start(f->simlog, args);
-}
+/* mews-sim on the pty with these arguments, NULL-terminated. */
+#define start_sim(f, ...) testbed_sim(&(f)->tb, "--seed", "11", "-v", __VA_ARGS__)
 
 /* The devices of every test: what the simulator serves at 1, 10, 11, 12. */
 #define ON_BUS		"bus = \"rs485\"; poll_ms = 200; "
@@ -102,50 +75,28 @@ start_sim(struct fixture *f, ...)
 static const char *const all_ids[] = { "water", "gas", "brk", "out1",
     "out2", "meter", NULL };
 
-/* Load a configuration of one bus on the pty with DEVICES. */
+/* One bus on the pty with DEVICES, as a reload would apply it. */
 static void
 apply(struct fixture *f)
 {
-	struct conf_errors errs = { 0, NULL };
-	char path[600];
-	struct config *cfg;
-	FILE *fp;
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/mews.conf", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "state_dir = \"%s/state\";\n"
-	    "profile_dir = \"%s/modules/profiles\";\n"
-	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = 19200; "
-	    "parity = \"none\"; timeout_ms = 200; } );\n"
-	    "devices = ( %s );\n", f->dir,
-	    getenv("top_srcdir") ? getenv("top_srcdir") : SRCDIR, f->pty,
-	    DEVICES);
-	fclose(fp);
-	cfg = config_load(path, &errs);
-	for (i = 0; i < errs.n; i++)
-		print_error("%s\n", errs.msgs[i]);
-	conf_errors_free(&errs);
-	assert_non_null(cfg);
-	assert_int_equal(daemon_apply(&f->d, cfg), 0);
+	assert_int_equal(testbed_apply(&f->tb, DEVICES), 0);
 }
 
 /* The simulator with every device, and the daemon polling them. */
 static void
 start_all(struct fixture *f)
 {
-	f->sim = start_sim(f, "--device", "1:sdm120", "--device",
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", "--device",
 	    "10:pulse-counter", "--device", "11:breaker", "--device",
 	    "12:output", NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f);
 }
 
 static struct device *
 dev(struct fixture *f, const char *id)
 {
-	struct device *d = poller_find(f->d.poller, id);
+	struct device *d = testbed_device(&f->tb, id);
 
 	assert_non_null(d);
 	return d;
@@ -166,32 +117,11 @@ value(struct fixture *f, const char *id, const char *metric)
 	return v->value;
 }
 
-struct want_cycles {
-	struct fixture	*f;
-	const char	*const *ids;
-	uint64_t	 cycles;
-};
-
-static int
-cycles_done(void *arg)
-{
-	struct want_cycles *w = arg;
-	size_t i;
-
-	for (i = 0; w->ids[i] != NULL; i++)
-		if (dev(w->f, w->ids[i])->stats.cycles < w->cycles)
-			return 0;
-	return 1;
-}
-
-/* Until each of ids has done n cycles since it was set up. */
 static void
 wait_cycles(struct fixture *f, const char *const *ids, uint64_t n,
     int max_ms)
 {
-	struct want_cycles w = { f, ids, n };
-
-	assert_true(simproc_run_until(f->base, cycles_done, &w, max_ms));
+	assert_true(testbed_wait_cycles(&f->tb, ids, n, max_ms));
 }
 
 /* Until id has done n more cycles. */
@@ -227,7 +157,7 @@ wait_value(struct fixture *f, const char *id, const char *metric,
 {
 	struct want_value w = { f, id, metric, want };
 
-	if (!simproc_run_until(f->base, value_is, &w, max_ms)) {
+	if (!simproc_run_until(f->tb.base, value_is, &w, max_ms)) {
 		const struct device_value *v = device_value(dev(f, id),
 		    metric);
 
@@ -275,15 +205,15 @@ command(struct fixture *f, const char *id, const char *name, double arg,
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	if ((rc = poller_command(f->d.poller, id, name, arg, outcome_take, o,
+	if ((rc = poller_command(f->tb.d.poller, id, name, arg, outcome_take, o,
 	    err, sizeof(err))) != 0)
 		print_error("%s %s %g: %s\n", id, name, arg, err);
 	assert_int_equal(rc, 0);
 	/* one at a time per device */
-	assert_int_equal(poller_command(f->d.poller, id, name, arg,
+	assert_int_equal(poller_command(f->tb.d.poller, id, name, arg,
 	    outcome_take, o, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "in flight"));
-	assert_true(simproc_run_until(f->base, outcome_done, o, 3000));
+	assert_true(simproc_run_until(f->tb.base, outcome_done, o, 3000));
 	assert_int_equal(o->done, 1);
 }
 
@@ -362,9 +292,9 @@ breaker_settings(struct fixture *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->d.cfg->ndevices; i++)
-		if (strcmp(f->d.cfg->devices[i].id, "brk") == 0)
-			return f->d.cfg->devices[i].profile->module_data;
+	for (i = 0; i < f->tb.d.cfg->ndevices; i++)
+		if (strcmp(f->tb.d.cfg->devices[i].id, "brk") == 0)
+			return f->tb.d.cfg->devices[i].profile->module_data;
 	fail();
 	return NULL;
 }
@@ -389,8 +319,8 @@ raw_trip(struct fixture *f)
 		.arg = &o,
 	};
 
-	assert_non_null(bus_submit(daemon_bus(&f->d, "rs485"), &req));
-	assert_true(simproc_run_until(f->base, outcome_done, &o, 3000));
+	assert_non_null(bus_submit(daemon_bus(&f->tb.d, "rs485"), &req));
+	assert_true(simproc_run_until(f->tb.base, outcome_done, &o, 3000));
 	assert_int_equal(o.res, TXN_OK);
 	assert_int_equal(o.len, 5);
 	assert_memory_equal(o.pdu, pdu, 5);	/* FC6 echoes the request */
@@ -495,7 +425,7 @@ simlog_count(struct fixture *f, const char *s)
 	FILE *fp;
 	int n = 0;
 
-	if ((fp = fopen(f->simlog, "r")) == NULL)
+	if ((fp = fopen(f->tb.simlog, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), fp) != NULL)
 		if (strstr(line, s) != NULL)
@@ -512,14 +442,14 @@ refused(struct fixture *f, const char *id, const char *name, double arg,
 	struct outcome o = { 0 };
 	char err[256] = "";
 
-	assert_int_equal(poller_command(f->d.poller, id, name, arg,
+	assert_int_equal(poller_command(f->tb.d.poller, id, name, arg,
 	    outcome_take, &o, err, sizeof(err)), -1);
 	if (strstr(err, what1) == NULL || strstr(err, what2) == NULL)
 		print_error("%s %s %g: '%s' names not both of '%s', '%s'\n",
 		    id, name, arg, err, what1, what2);
 	assert_non_null(strstr(err, what1));
 	assert_non_null(strstr(err, what2));
-	simproc_run_for(f->base, 50);
+	simproc_run_for(f->tb.base, 50);
 	assert_int_equal(o.done, 0);
 }
 
@@ -563,10 +493,10 @@ test_command_dead(void **state)
 	struct outcome o;
 	uint64_t t0;
 
-	f->sim = start_sim(f, "--device", "1:sdm120", "--device",
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", "--device",
 	    "10:pulse-counter", "--device", "11:breaker", "--device",
 	    "12:output", "--dead", "11", NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f);
 	wait_cycles(f, live, 1, 5000);
 

@@ -23,14 +23,10 @@
 #include "log.h"
 #include "poller.h"
 #include "simproc.h"
+#include "testbed.h"
 
 struct fixture {
-	char			*dir;
-	char			 pty[512];
-	char			 simlog[512];
-	pid_t			 sim;
-	struct event_base	*base;
-	struct daemon		 d;
+	struct testbed		 tb;
 };
 
 static int
@@ -38,14 +34,8 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (f == NULL || (f->dir = simproc_tmpdir()) == NULL)
-		return -1;
-	snprintf(f->pty, sizeof(f->pty), "%s/rs485", f->dir);
-	snprintf(f->simlog, sizeof(f->simlog), "%s/sim.log", f->dir);
-	f->base = event_base_new();
-	f->d.base = f->base;
 	*state = f;
-	return f->base ? 0 : -1;
+	return f != NULL ? testbed_init(&f->tb) : -1;
 }
 
 static int
@@ -53,57 +43,19 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	daemon_stop(&f->d);
-	simproc_stop(f->sim);
-	event_base_free(f->base);
-	simproc_rmdir(f->dir);
+	testbed_fini(&f->tb);
 	free(f);
 	return 0;
 }
 
-/* mews-sim on f->pty with extra arguments, NULL-terminated. */
-static pid_t
-start_sim(struct fixture *f, ...)
-{
-	const char *args[32] = { "--pty", f->pty, "--seed", "7" };
-	size_t n = 4;
-	const char *a;
-	va_list ap;
+/* mews-sim on the pty with these arguments, NULL-terminated. */
+#define start_sim(f, ...) testbed_sim(&(f)->tb, "--seed", "7", __VA_ARGS__)
 
-	va_start(ap, f);
-	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
-		args[n++] = a;
-	va_end(ap);
-	args[n] = NULL;
-	return simproc_start(f->simlog, args);
-}
-
-/* Load a configuration of one bus on the pty with these devices. */
+/* One bus on the pty with these devices, as a reload would apply it. */
 static void
 apply(struct fixture *f, const char *devices)
 {
-	struct conf_errors errs = { 0, NULL };
-	char path[600];
-	struct config *cfg;
-	FILE *fp;
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/mews.conf", f->dir);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "state_dir = \"%s/state\";\n"
-	    "profile_dir = \"%s/modules/profiles\";\n"
-	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = 19200; "
-	    "parity = \"none\"; timeout_ms = 200; } );\n"
-	    "devices = ( %s );\n", f->dir,
-	    getenv("top_srcdir") ? getenv("top_srcdir") : SRCDIR, f->pty,
-	    devices);
-	fclose(fp);
-	cfg = config_load(path, &errs);
-	for (i = 0; i < errs.n; i++)
-		print_error("%s\n", errs.msgs[i]);
-	assert_non_null(cfg);
-	assert_int_equal(daemon_apply(&f->d, cfg), 0);
+	assert_int_equal(testbed_apply(&f->tb, devices), 0);
 }
 
 #define DEV(id, addr, profile, ms) "{ id = \"" id "\"; bus = \"rs485\"; " \
@@ -112,7 +64,7 @@ apply(struct fixture *f, const char *devices)
 static struct device *
 dev(struct fixture *f, const char *id)
 {
-	struct device *d = poller_find(f->d.poller, id);
+	struct device *d = testbed_device(&f->tb, id);
 
 	assert_non_null(d);
 	return d;
@@ -139,31 +91,11 @@ assert_between(double v, double lo, double hi, const char *what)
 	assert_true(v >= lo && v <= hi);
 }
 
-struct want_cycles {
-	struct fixture	*f;
-	const char	*const *ids;
-	uint64_t	 cycles;
-};
-
-static int
-cycles_done(void *arg)
-{
-	struct want_cycles *w = arg;
-	size_t i;
-
-	for (i = 0; w->ids[i] != NULL; i++)
-		if (dev(w->f, w->ids[i])->stats.cycles < w->cycles)
-			return 0;
-	return 1;
-}
-
 static void
 wait_cycles(struct fixture *f, const char *const *ids, uint64_t n,
     int max_ms)
 {
-	struct want_cycles w = { f, ids, n };
-
-	assert_true(simproc_run_until(f->base, cycles_done, &w, max_ms));
+	assert_true(testbed_wait_cycles(&f->tb, ids, n, max_ms));
 }
 
 static void
@@ -174,9 +106,9 @@ test_every_profile_decoded(void **state)
 	struct fixture *f = *state;
 	double sum;
 
-	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
 	    "--device", "3:em24", "--device", "4:abb-b23", NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("sdm630", 1, "sdm630", 500) ","
 	    DEV("sdm120", 2, "sdm120", 500) "," DEV("em24", 3, "em24", 500)
 	    "," DEV("b23", 4, "abb-b23", 500));
@@ -207,8 +139,8 @@ test_every_profile_decoded(void **state)
 	assert_true(value(f, "b23", "energy_import") > 0);
 	/* Everyone online, nothing lost on a clean line. */
 	assert_true(dev(f, "sdm630")->online);
-	assert_int_equal(bus_stats(daemon_bus(&f->d, "rs485"))->timeouts, 0);
-	assert_int_equal(bus_stats(daemon_bus(&f->d, "rs485"))->crc_errors, 0);
+	assert_int_equal(bus_stats(daemon_bus(&f->tb.d, "rs485"))->timeouts, 0);
+	assert_int_equal(bus_stats(daemon_bus(&f->tb.d, "rs485"))->crc_errors, 0);
 }
 
 static void
@@ -218,8 +150,8 @@ test_energy_rises(void **state)
 	struct fixture *f = *state;
 	double first;
 
-	f->sim = start_sim(f, "--device", "1:sdm630", NULL);
-	assert_true(f->sim > 0);
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", NULL);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("m", 1, "sdm630", 200));
 	wait_cycles(f, ids, 1, 5000);
 	first = value(f, "m", "energy_import");
@@ -239,9 +171,9 @@ test_dead_device_costs_one_timeout(void **state)
 	struct fixture *f = *state;
 	const struct device *dead;
 
-	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", "--device", "2:sdm120",
 	    "--device", "3:em24", "--dead", "2", NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm630", 400) "," DEV("b", 2, "sdm120", 400)
 	    "," DEV("c", 3, "em24", 400));
 	wait_cycles(f, live, 8, 10000);
@@ -285,12 +217,12 @@ test_noise_and_crc_errors(void **state)
 	struct fixture *f = *state;
 	const struct bus_stats *st;
 
-	f->sim = start_sim(f, "--device", "1:sdm630", "--device", "2:em24",
+	f->tb.sim = start_sim(f, "--device", "1:sdm630", "--device", "2:em24",
 	    "--garbage-rate", "0.1", "--crc-error-rate", "0.2", NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm630", 200) "," DEV("b", 2, "em24", 200));
 	wait_cycles(f, ids, 10, 20000);
-	st = bus_stats(daemon_bus(&f->d, "rs485"));
+	st = bus_stats(daemon_bus(&f->tb.d, "rs485"));
 	assert_true(st->crc_errors > 0);
 	assert_true(st->garbage > 0);
 	/* a damaged reply is retried, not a failed cycle */
@@ -300,7 +232,7 @@ test_noise_and_crc_errors(void **state)
 		struct want_fresh w = { f, { "a", "b" },
 		    { "voltage_l1", "frequency" } };
 
-		assert_true(simproc_run_until(f->base, values_fresh, &w,
+		assert_true(simproc_run_until(f->tb.base, values_fresh, &w,
 		    10000));
 	}
 	assert_between(value(f, "a", "voltage_l1"), 200, 260, "V1 under noise");
@@ -342,31 +274,31 @@ test_port_and_device_come_back(void **state)
 	struct bus *bus;
 	struct device *a, *b;
 
-	f->sim = start_sim(f, "--device", "1:sdm120", "--device", "2:sdm120",
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", "--device", "2:sdm120",
 	    NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "sdm120", 200));
 	wait_cycles(f, ids, 2, 5000);
-	bus = daemon_bus(&f->d, "rs485");
+	bus = daemon_bus(&f->tb.d, "rs485");
 	a = dev(f, "a");
 	b = dev(f, "b");
 
-	simproc_stop(f->sim);
-	f->sim = -1;
-	assert_true(simproc_run_until(f->base, bus_down, bus, 5000));
+	simproc_stop(f->tb.sim);
+	f->tb.sim = -1;
+	assert_true(simproc_run_until(f->tb.base, bus_down, bus, 5000));
 	assert_true(bus_stats(bus)->port_lost >= 1);
 
-	f->sim = start_sim(f, "--device", "1:sdm120", NULL);
-	assert_true(f->sim > 0);
-	assert_true(simproc_run_until(f->base, device_offline, b, 10000));
-	assert_true(simproc_run_until(f->base, device_online, a, 10000));
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", NULL);
+	assert_true(f->tb.sim > 0);
+	assert_true(simproc_run_until(f->tb.base, device_offline, b, 10000));
+	assert_true(simproc_run_until(f->tb.base, device_online, a, 10000));
 	assert_true(bus_is_up(bus));
 
-	simproc_stop(f->sim);
-	f->sim = start_sim(f, "--device", "1:sdm120", "--device", "2:sdm120",
+	simproc_stop(f->tb.sim);
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", "--device", "2:sdm120",
 	    NULL);
-	assert_true(f->sim > 0);
-	assert_true(simproc_run_until(f->base, device_online, b, 20000));
+	assert_true(f->tb.sim > 0);
+	assert_true(simproc_run_until(f->tb.base, device_online, b, 20000));
 	assert_between(value(f, "b", "voltage_l1"), 200, 260, "V after return");
 }
 
@@ -379,20 +311,20 @@ test_reload_keeps_values(void **state)
 	struct bus *before;
 	uint64_t cycles;
 
-	f->sim = start_sim(f, "--device", "1:sdm120", "--device", "2:em24",
+	f->tb.sim = start_sim(f, "--device", "1:sdm120", "--device", "2:em24",
 	    NULL);
-	assert_true(f->sim > 0);
+	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm120", 200));
 	wait_cycles(f, ids, 3, 5000);
-	before = daemon_bus(&f->d, "rs485");
+	before = daemon_bus(&f->tb.d, "rs485");
 	cycles = dev(f, "a")->stats.cycles;
 	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "em24", 200));
-	assert_ptr_equal(daemon_bus(&f->d, "rs485"), before);
+	assert_ptr_equal(daemon_bus(&f->tb.d, "rs485"), before);
 	assert_true(dev(f, "a")->stats.cycles >= cycles);
 	assert_true(dev(f, "a")->online);
 	assert_int_equal(device_value(dev(f, "a"), "voltage_l1")->quality,
 	    VALUE_OK);
-	assert_true(simproc_run_until(f->base, device_online, dev(f, "b"),
+	assert_true(simproc_run_until(f->tb.base, device_online, dev(f, "b"),
 	    5000));
 }
 
