@@ -26,6 +26,7 @@
 
 #include "bus.h"
 #include "bustool.h"
+#include "scan.h"
 #include "conf.h"
 #include "config.h"
 #include "daemon.h"
@@ -765,11 +766,11 @@ test_raw_device_id(void **state)
 struct scan_wait {
 	int		 done;
 	int		 progress;
-	unsigned	 addrs[BUSTOOL_SCAN_LAST + 1];
+	unsigned	 addrs[SCAN_LAST + 1];
 	json_t		*devices;
 	char		 error[128];
 	int		 cancel_after;	/* progress calls; 0: never */
-	struct bustool_scan *scan;
+	struct scan *scan;
 };
 
 static void
@@ -781,7 +782,7 @@ scan_progress(void *arg, unsigned address, const json_t *device)
 	assert_false(w->done);
 	w->addrs[w->progress++] = address;
 	if (w->cancel_after > 0 && w->progress == w->cancel_after)
-		bustool_scan_cancel(w->scan);
+		scan_cancel(w->scan);
 }
 
 static void
@@ -806,7 +807,7 @@ scan(struct fixture *f, struct bus *b, unsigned first, unsigned last,
     struct profile *const *profiles, struct scan_wait *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->scan = bustool_scan(b, first, last, 100,
+	w->scan = scan_start(b, first, last, 100,
 	    (const struct profile *const *)profiles, NPROFILES,
 	    scan_progress, scan_done, w);
 	assert_non_null(w->scan);
@@ -916,7 +917,7 @@ test_scan_cancel(void **state)
 	/* From inside its progress callback, after address 3. */
 	memset(&w, 0, sizeof(w));
 	w.cancel_after = 3;
-	w.scan = bustool_scan(b, 0, 0, 0,
+	w.scan = scan_start(b, 0, 0, 0,
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
@@ -926,12 +927,12 @@ test_scan_cancel(void **state)
 
 	/* From outside, with a probe on the wire. */
 	memset(&w, 0, sizeof(w));
-	w.scan = bustool_scan(b, 0, 0, 0,
+	w.scan = scan_start(b, 0, 0, 0,
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
 	simproc_run_for(f->tb.base, 250);
-	bustool_scan_cancel(w.scan);
+	scan_cancel(w.scan);
 	w.progress = 0;
 	simproc_run_for(f->tb.base, 500);
 	assert_int_equal(w.progress, 0);
@@ -943,9 +944,9 @@ test_scan_cancel(void **state)
 	assert_int_equal(bus_queue_len(b), 0);
 
 	/* Bad ranges are refused at once. */
-	assert_null(bustool_scan(b, 0, 5, 0, NULL, 0, NULL, NULL, NULL));
-	assert_null(bustool_scan(b, 10, 5, 0, NULL, 0, NULL, NULL, NULL));
-	assert_null(bustool_scan(b, 1, 248, 0, NULL, 0, NULL, NULL, NULL));
+	assert_null(scan_start(b, 0, 5, 0, NULL, 0, NULL, NULL, NULL));
+	assert_null(scan_start(b, 10, 5, 0, NULL, 0, NULL, NULL, NULL));
+	assert_null(scan_start(b, 1, 248, 0, NULL, 0, NULL, NULL, NULL));
 }
 
 /* A scan shares the line: the polled device keeps its pace meanwhile. */
@@ -971,7 +972,7 @@ test_scan_keeps_polling(void **state)
 
 	memset(&w, 0, sizeof(w));
 	before = dev->stats.cycles;
-	w.scan = bustool_scan(b, 1, 12, 100,
+	w.scan = scan_start(b, 1, 12, 100,
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
@@ -1007,7 +1008,7 @@ struct fake {
 	struct event	*ev;
 	uint8_t		 in[2 * RTU_MAX_ADU];
 	size_t		 nin;
-	unsigned	 asked43[BUSTOOL_SCAN_LAST + 1];
+	unsigned	 asked43[SCAN_LAST + 1];
 };
 
 static void
@@ -1179,7 +1180,7 @@ test_scan_bus_down(void **state)
 	/* Nothing at the port: the bus is down, and says so. */
 	b = apply_bus(f, "", 0);
 	memset(&w, 0, sizeof(w));
-	w.scan = bustool_scan(b, 1, 10, 0,
+	w.scan = scan_start(b, 1, 10, 0,
 	    (const struct profile *const *)f->profiles, NPROFILES,
 	    scan_progress, scan_done, &w);
 	assert_non_null(w.scan);
