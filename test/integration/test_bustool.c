@@ -1001,6 +1001,7 @@ test_scan_keeps_polling(void **state)
  * 2 ignores 43 (as some meters ignore what they lack), 4 refuses it with
  * 'illegal function', 6 splits its answer over two replies.  All three
  * answer input register reads with data and holding ones with exception 2.
+ * 8 cuts its first reply short (a partial frame), then answers whole.
  */
 struct fake {
 	int		 master;
@@ -1009,6 +1010,7 @@ struct fake {
 	uint8_t		 in[2 * RTU_MAX_ADU];
 	size_t		 nin;
 	unsigned	 asked43[SCAN_LAST + 1];
+	int		 cut_sent;	/* 8 sent its partial frame */
 };
 
 static void
@@ -1034,7 +1036,17 @@ fake_answer(struct fake *fk, const uint8_t *f, size_t len)
 	unsigned count, i;
 
 	(void)len;
-	if (f[0] != 2 && f[0] != 4 && f[0] != 6)
+	if (f[0] == 8 && f[1] == 4) {
+		/* the first 5 bytes of "8 4 4 43 66 43 66 CRC", then nothing */
+		const uint8_t cut[] = { 8, 4, 4, 0x43, 0x66 };
+
+		if (!fk->cut_sent) {
+			fk->cut_sent = 1;
+			assert_int_equal(write(fk->master, cut, sizeof(cut)),
+			    (ssize_t)sizeof(cut));
+			return;
+		}
+	} else if (f[0] != 2 && f[0] != 4 && f[0] != 6)
 		return;
 	switch (f[1]) {
 	case 43:
@@ -1167,6 +1179,31 @@ test_scan_silent_refused_split(void **state)
 	assert_int_equal(fk->asked43[2], 1);
 	assert_int_equal(fk->asked43[4], 1);
 	json_decref(w.devices);
+}
+
+/* A partial frame: counted, timed out, and the next request is answered. */
+static void
+test_partial_frame_recovered(void **state)
+{
+	struct fixture *f = *state;
+	struct bus *b;
+	uint64_t garbage, timeouts;
+	json_t *o;
+
+	fake_open(f);
+	b = apply(f, "");
+	garbage = bus_stats(b)->garbage;
+	timeouts = bus_stats(b)->timeouts;
+	o = raw(f, b, 8, 4, 0, 2, NULL, 0);
+	assert_string_equal(jstr(o, "result"), "timeout");
+	json_decref(o);
+	assert_int_equal(bus_stats(b)->timeouts, timeouts + 1);
+	assert_int_equal(bus_stats(b)->garbage, garbage + 5);
+	o = raw(f, b, 8, 4, 0, 2, NULL, 0);
+	assert_string_equal(jstr(o, "result"), "ok");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(o,
+	    "registers"), 1)), 0x4366);
+	json_decref(o);
 }
 
 static void
@@ -1337,6 +1374,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_scan_silent_refused_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_frame_recovered,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_bus_down, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_device_id, setup,
