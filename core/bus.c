@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "link.h"
 #include "config.h"
 #include "log.h"
 #include "serial.h"
@@ -632,3 +633,34 @@ bus_cancel(struct bus *b, struct txn *t)
 		queue_remove(&b->queue, t);
 	free(t);
 }
+
+static struct txn *
+bus_link_submit(void *impl, const struct bus_request *req)
+{
+	return bus_submit(impl, req);
+}
+
+static void
+bus_link_cancel(void *impl, struct txn *t)
+{
+	bus_cancel(impl, t);
+}
+
+static const char *
+bus_link_name(const void *impl)
+{
+	return bus_name(impl);
+}
+
+static int
+bus_link_is_up(const void *impl)
+{
+	return bus_is_up(impl);
+}
+
+const struct link_ops bus_link_ops = {
+	.submit = bus_link_submit,
+	.cancel = bus_link_cancel,
+	.name = bus_link_name,
+	.is_up = bus_link_is_up,
+};

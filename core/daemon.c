@@ -4,6 +4,7 @@
 #include "bus.h"
 #include "config.h"
 #include "daemon.h"
+#include "link.h"
 #include "log.h"
 #include "poller.h"
 
@@ -19,10 +20,22 @@ daemon_bus(const struct daemon *d, const char *name)
 	return NULL;
 }
 
-static struct bus *
-daemon_find_bus(void *arg, const char *name)
+int
+daemon_link(const struct daemon *d, const char *name, struct link *l)
 {
-	return daemon_bus(arg, name);
+	struct bus *b;
+
+	if ((b = daemon_bus(d, name)) == NULL)
+		return -1;
+	l->ops = &bus_link_ops;
+	l->impl = b;
+	return 0;
+}
+
+static int
+daemon_find_link(void *arg, const char *name, struct link *l)
+{
+	return daemon_link(arg, name, l);
 }
 
 static int
@@ -88,7 +101,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	d->buses = buses;
 	d->nbuses = cfg->nbuses;
 	d->poller = poller;
-	poller_start(poller, daemon_find_bus, d);
+	poller_start(poller, daemon_find_link, d);
 	return 0;
 }
 

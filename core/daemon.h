@@ -14,6 +14,7 @@ struct event_base;
 struct config;
 struct bus;
 struct poller;
+struct link;
 
 struct daemon {
 	struct event_base	*base;
@@ -27,5 +28,7 @@ struct daemon {
 int daemon_apply(struct daemon *, struct config *cfg);
 void daemon_stop(struct daemon *);
 struct bus *daemon_bus(const struct daemon *, const char *name);
+/* The link (bus, or gateway upstream) of that name: 0, or -1. */
+int daemon_link(const struct daemon *, const char *name, struct link *);
 
 #endif

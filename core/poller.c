@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "link.h"
 #include "config.h"
 #include "device.h"
 #include "log.h"
@@ -17,7 +18,7 @@
 struct poll_dev {
 	struct poller		*p;
 	struct device		*dev;
-	struct bus		*bus;
+	struct link		 link;		/* ops NULL: not reachable */
 	int			 poll_ms;
 	struct event		*ev_timer;
 	struct module_read	 reads[POLLER_MAX_READS];
@@ -228,7 +229,7 @@ poller_submit(struct poll_dev *pd)
 	 * No retry after a timeout: a failed read ends the cycle and the next
 	 * cycle retries, so a dead device costs one timeout per cycle.
 	 */
-	pd->inflight = bus_submit(pd->bus, &req);
+	pd->inflight = link_submit(&pd->link, &req);
 	if (pd->inflight == NULL) {
 		poller_cycle_failed(pd, "out of memory");
 		return;
@@ -320,8 +321,8 @@ poller_command(struct poller *p, const char *id, const char *command,
 		    command, arg);
 		return -1;
 	}
-	if (pd->bus == NULL) {
-		snprintf(err, errlen, "device %s is not on a bus", id);
+	if (pd->link.ops == NULL) {
+		snprintf(err, errlen, "device %s is not reachable", id);
 		return -1;
 	}
 	if (pd->command != NULL) {
@@ -345,7 +346,7 @@ poller_command(struct poller *p, const char *id, const char *command,
 	req.retries = 0;
 	req.done = poller_command_done;
 	req.arg = pd;
-	if ((pd->command = bus_submit(pd->bus, &req)) == NULL) {
+	if ((pd->command = link_submit(&pd->link, &req)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -401,7 +402,7 @@ poller_new(struct event_base *base, const struct config *cfg,
 }
 
 void
-poller_start(struct poller *p, poller_bus_cb find_bus, void *arg)
+poller_start(struct poller *p, poller_link_cb find_link, void *arg)
 {
 	struct timeval now = { 0, 0 };
 	size_t i;
@@ -409,10 +410,9 @@ poller_start(struct poller *p, poller_bus_cb find_bus, void *arg)
 	for (i = 0; i < p->ndevs; i++) {
 		struct poll_dev *pd = &p->devs[i];
 
-		pd->bus = find_bus(arg, pd->dev->where);
-		if (pd->bus == NULL) {
-			log_info("device %s: behind gateway %s, not polled "
-			    "by this version", pd->dev->id, pd->dev->where);
+		if (find_link(arg, pd->dev->where, &pd->link) == -1) {
+			log_warnx("device %s: no link %s", pd->dev->id,
+			    pd->dev->where);
 			continue;
 		}
 		evtimer_add(pd->ev_timer, &now);
@@ -430,10 +430,10 @@ poller_free(struct poller *p)
 		struct poll_dev *pd = &p->devs[i];
 
 		if (pd->inflight != NULL)
-			bus_cancel(pd->bus, pd->inflight);
+			link_cancel(&pd->link, pd->inflight);
 		if (pd->command != NULL) {
 			/* Its requester must hear, not wait forever. */
-			bus_cancel(pd->bus, pd->command);
+			link_cancel(&pd->link, pd->command);
 			pd->command_done(pd->command_arg, TXN_CANCELLED, NULL,
 			    0);
 		}

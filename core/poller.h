@@ -23,8 +23,10 @@ struct poller;
 #define POLLER_OFFLINE_AFTER	3
 #define POLLER_BACKOFF_MAX_MS	10000
 
-/* Finds the bus a device sits on; NULL for none (yet). */
-typedef struct bus *(*poller_bus_cb)(void *arg, const char *name);
+struct link;
+
+/* Finds the link (bus or gateway) named; 0, or -1 when there is none. */
+typedef int (*poller_link_cb)(void *arg, const char *name, struct link *);
 
 /*
  * Devices for every configured device, inheriting the live state of the
@@ -33,7 +35,7 @@ typedef struct bus *(*poller_bus_cb)(void *arg, const char *name);
  */
 struct poller *poller_new(struct event_base *, const struct config *,
     const struct poller *old);
-void poller_start(struct poller *, poller_bus_cb, void *arg);
+void poller_start(struct poller *, poller_link_cb, void *arg);
 /* Cancels what is in flight: no callback reaches a freed poller. */
 void poller_free(struct poller *);
 
