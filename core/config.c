@@ -25,6 +25,10 @@ struct config_load {
 	struct conf_errors	*errs;
 };
 
+static struct config_bus *config_find_bus(struct config *, const char *);
+static struct config_gateway *config_find_gateway(struct config *,
+    const char *);
+
 static const char *const parity_names[] = { "none", "even", "odd", NULL };
 static const char *const level_names[] = { "warning", "info", "debug", NULL };
 
@@ -256,10 +260,76 @@ config_load_http(struct config_load *ld, const config_setting_t *root)
 }
 
 static void
+config_load_route(struct config_load *ld, const config_setting_t *s,
+    struct config_route *r)
+{
+	static const char *const keys[] = { "first", "last", "bus", "gateway",
+	    NULL };
+	struct config *cfg = ld->cfg;
+	const char *bus = NULL, *gateway = NULL;
+
+	r->line = conf_line(s);
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	config_get_ranged(ld, s, "first", 1, 1, 247, &r->first);
+	r->last = r->first;
+	config_get_ranged(ld, s, "last", 0, 1, 247, &r->last);
+	if (r->first > r->last)
+		conf_error(ld->errs, s, ld->file, "route: first %d is after "
+		    "last %d", r->first, r->last);
+	conf_get_string(ld->errs, ld->file, s, "bus", 0, &bus);
+	conf_get_string(ld->errs, ld->file, s, "gateway", 0, &gateway);
+	if ((bus == NULL) == (gateway == NULL))
+		conf_error(ld->errs, s, ld->file, "a route goes to a bus or "
+		    "to a gateway: one of them");
+	else if (bus != NULL && (r->bus = config_find_bus(cfg, bus)) == NULL)
+		conf_error(ld->errs, config_member(s, "bus"), ld->file,
+		    "route to unknown bus \"%s\"", bus);
+	else if (gateway != NULL &&
+	    (r->gateway = config_find_gateway(cfg, gateway)) == NULL)
+		conf_error(ld->errs, config_member(s, "gateway"), ld->file,
+		    "route to unknown gateway \"%s\"", gateway);
+}
+
+static void
+config_load_routes(struct config_load *ld, const config_setting_t *group)
+{
+	struct config *cfg = ld->cfg;
+	const config_setting_t *list;
+	size_t i, j;
+	int n;
+
+	if ((n = config_list(ld, group, "routes", &list)) == 0)
+		return;
+	if ((cfg->modbus_tcp.routes = calloc(n, sizeof(struct config_route)))
+	    == NULL)
+		return;
+	for (i = 0; i < (size_t)n; i++) {
+		struct config_route *r = &cfg->modbus_tcp.routes[i], *o;
+
+		config_load_route(ld, config_setting_get_elem(list, i), r);
+		cfg->modbus_tcp.nroutes++;
+		for (j = 0; j < i; j++) {
+			o = &cfg->modbus_tcp.routes[j];
+			if (r->first <= o->last && o->first <= r->last)
+				conf_errors_add(ld->errs, ld->file, r->line,
+				    "route %d..%d overlaps the route at line "
+				    "%d", r->first, r->last, o->line);
+		}
+		if (cfg->modbus_tcp.unit_id >= r->first &&
+		    cfg->modbus_tcp.unit_id <= r->last)
+			conf_errors_add(ld->errs, ld->file, r->line, "route "
+			    "%d..%d covers unit_id %d, the box's own",
+			    r->first, r->last, cfg->modbus_tcp.unit_id);
+	}
+}
+
+/* After buses and gateways: routes name them. */
+static void
 config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "enabled", "listen", "port",
-	    "max_clients", NULL };
+	    "max_clients", "idle_timeout_s", "max_pending", "retries",
+	    "unit_id", "routes", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
@@ -271,6 +341,14 @@ config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
 	config_get_port(ld, s, "port", &cfg->modbus_tcp.port);
 	config_get_ranged(ld, s, "max_clients", 0, 1, 1024,
 	    &cfg->modbus_tcp.max_clients);
+	config_get_ranged(ld, s, "idle_timeout_s", 0, 0, 86400,
+	    &cfg->modbus_tcp.idle_timeout_s);
+	config_get_ranged(ld, s, "max_pending", 0, 1, 256,
+	    &cfg->modbus_tcp.max_pending);
+	config_get_ranged(ld, s, "retries", 0, 0, 5, &cfg->modbus_tcp.retries);
+	config_get_ranged(ld, s, "unit_id", 0, 0, 247,
+	    &cfg->modbus_tcp.unit_id);
+	config_load_routes(ld, s);
 }
 
 static void
@@ -646,6 +724,8 @@ config_defaults(struct config *cfg)
 	cfg->modbus_tcp.listen = strdup("0.0.0.0");
 	cfg->modbus_tcp.port = 502;
 	cfg->modbus_tcp.max_clients = 32;
+	cfg->modbus_tcp.idle_timeout_s = 60;
+	cfg->modbus_tcp.max_pending = 16;
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
@@ -671,10 +751,10 @@ config_parse(struct config_load *ld, config_t *lc)
 	    level_names, &level) == 0)
 		cfg->log_level = (enum log_level)level;
 	config_load_http(ld, root);
-	config_load_modbus_tcp(ld, root);
 	config_load_ftp(ld, root);
 	config_load_buses(ld, root);
 	config_load_gateways(ld, root);
+	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
 }
 
@@ -740,6 +820,7 @@ config_free(struct config *cfg)
 	free(cfg->http.cert);
 	free(cfg->http.key);
 	free(cfg->modbus_tcp.listen);
+	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);
 	free(cfg);
 }

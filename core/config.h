@@ -49,6 +49,15 @@ struct config_device {
 	int			 line;
 };
 
+/* Units first..last of the gateway go to a bus or an upstream gateway. */
+struct config_route {
+	int			 first;
+	int			 last;
+	struct config_bus	*bus;		/* exactly one of bus, gateway */
+	struct config_gateway	*gateway;
+	int			 line;
+};
+
 struct config_listen {
 	char			*listen;	/* an address literal */
 	int			 port;
@@ -72,6 +81,12 @@ struct config {
 		char		*listen;
 		int		 port;
 		int		 max_clients;
+		int		 idle_timeout_s;	/* 0: never */
+		int		 max_pending;	/* requests queued per client */
+		int		 retries;	/* after a timeout */
+		int		 unit_id;	/* the box's own image; 0: none */
+		size_t		 nroutes;
+		struct config_route *routes;
 	} modbus_tcp;
 	struct {
 		int		 enabled;

@@ -132,6 +132,11 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->http.http_port, 80);
 	assert_int_equal(cfg->modbus_tcp.port, 502);
 	assert_int_equal(cfg->modbus_tcp.max_clients, 32);
+	assert_int_equal(cfg->modbus_tcp.idle_timeout_s, 60);
+	assert_int_equal(cfg->modbus_tcp.max_pending, 16);
+	assert_int_equal(cfg->modbus_tcp.retries, 0);
+	assert_int_equal(cfg->modbus_tcp.unit_id, 0);
+	assert_int_equal(cfg->modbus_tcp.nroutes, 0);
 	assert_int_equal(cfg->ftp.port, 21);
 	assert_true(cfg->ftp.enabled);
 	assert_int_equal(cfg->ndevices, 1);
@@ -405,6 +410,54 @@ test_channels(void **state)
 	    "unknown key 'weight'");
 }
 
+#define GW "gateways = ( { name = \"gw1\"; host = \"10.0.0.9\"; } );\n"
+
+static void
+test_routes(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load(BUS GW "modbus_tcp = { unit_id = 248; };\n", &errs);
+	assert_null(cfg);
+	conf_errors_free(&errs);
+	cfg = load(BUS GW "modbus_tcp = { unit_id = 100; retries = 1; "
+	    "max_pending = 4; idle_timeout_s = 0; routes = (\n"
+	    "{ first = 1; last = 10; bus = \"rs485\"; },\n"
+	    "{ first = 20; gateway = \"gw1\"; } ); };\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->modbus_tcp.unit_id, 100);
+	assert_int_equal(cfg->modbus_tcp.retries, 1);
+	assert_int_equal(cfg->modbus_tcp.max_pending, 4);
+	assert_int_equal(cfg->modbus_tcp.idle_timeout_s, 0);
+	assert_int_equal(cfg->modbus_tcp.nroutes, 2);
+	assert_ptr_equal(cfg->modbus_tcp.routes[0].bus, &cfg->buses[0]);
+	assert_int_equal(cfg->modbus_tcp.routes[1].first, 20);
+	assert_int_equal(cfg->modbus_tcp.routes[1].last, 20);
+	assert_ptr_equal(cfg->modbus_tcp.routes[1].gateway, &cfg->gateways[0]);
+	config_free(cfg);
+	expect_error(BUS GW "modbus_tcp = { routes = (\n"
+	    "{ first = 1; last = 10; bus = \"rs485\"; },\n"
+	    "{ first = 5; last = 12; gateway = \"gw1\"; } ); };\n", 7,
+	    "route 5..12 overlaps the route at line 6");
+	expect_error(BUS GW "modbus_tcp = { routes = (\n"
+	    "{ first = 9; last = 3; bus = \"rs485\"; } ); };\n", 6,
+	    "first 9 is after last 3");
+	expect_error(BUS GW "modbus_tcp = { routes = (\n"
+	    "{ first = 1; bus = \"rs485\"; gateway = \"gw1\"; } ); };\n", 6,
+	    "one of them");
+	expect_error(BUS GW "modbus_tcp = { routes = (\n"
+	    "{ first = 1; gateway = \"gw7\"; } ); };\n", 6,
+	    "route to unknown gateway \"gw7\"");
+	expect_error(BUS GW "modbus_tcp = { unit_id = 5; routes = (\n"
+	    "{ first = 1; last = 10; bus = \"rs485\"; } ); };\n", 6,
+	    "covers unit_id 5");
+	expect_error(BUS GW "modbus_tcp = { max_pending = 0; };\n", 5,
+	    "'max_pending' is 0, outside 1..256");
+}
+
 static void
 test_all_errors_reported(void **state)
 {
@@ -437,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_id_pattern),
 		cmocka_unit_test(test_listen_and_host),
 		cmocka_unit_test(test_channels),
+		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_all_errors_reported),
 	};
 
