@@ -4,8 +4,10 @@
 #include "bus.h"
 #include "config.h"
 #include "daemon.h"
+#include "image.h"
 #include "link.h"
 #include "log.h"
+#include "mbtcp.h"
 #include "poller.h"
 
 struct bus *
@@ -38,6 +40,56 @@ daemon_find_link(void *arg, const char *name, struct link *l)
 	return daemon_link(arg, name, l);
 }
 
+/*
+ * The gateway's routing: a configured route, else the first bus (devices
+ * not configured are reachable too, as on any gateway).
+ */
+static int
+daemon_route(void *arg, uint8_t unit, struct link *l)
+{
+	const struct daemon *d = arg;
+	const struct config *cfg = d->cfg;
+	const struct config_route *r;
+	size_t i;
+
+	for (i = 0; i < cfg->modbus_tcp.nroutes; i++) {
+		r = &cfg->modbus_tcp.routes[i];
+		if (unit >= r->first && unit <= r->last)
+			return daemon_link(d, r->bus ? r->bus->name :
+			    r->gateway->name, l);
+	}
+	if (cfg->nbuses == 0)
+		return -1;
+	return daemon_link(d, cfg->buses[0].name, l);
+}
+
+static size_t
+daemon_self(void *arg, const uint8_t *pdu, size_t len, uint8_t *rsp)
+{
+	const struct daemon *d = arg;
+
+	return image_answer(d->poller, pdu, len, rsp);
+}
+
+/* Keep the listening gateway (and its clients) when its socket is the same. */
+static void
+daemon_apply_gateway(struct daemon *d, const struct config *old,
+    const struct config *cfg)
+{
+	if (d->mbtcp != NULL && cfg->modbus_tcp.enabled && old != NULL &&
+	    strcmp(old->modbus_tcp.listen, cfg->modbus_tcp.listen) == 0 &&
+	    old->modbus_tcp.port == cfg->modbus_tcp.port) {
+		mbtcp_configure(d->mbtcp, cfg);
+		return;
+	}
+	mbtcp_free(d->mbtcp);
+	d->mbtcp = NULL;
+	if (cfg->modbus_tcp.enabled &&
+	    (d->mbtcp = mbtcp_new(d->base, cfg, daemon_route, daemon_self,
+	    d)) == NULL)
+		log_warnx("modbus tcp: the gateway is not running");
+}
+
 static int
 daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
 {
@@ -63,6 +115,7 @@ int
 daemon_apply(struct daemon *d, struct config *cfg)
 {
 	struct bus **buses, **old = d->buses;
+	struct config *old_cfg;
 	struct poller *poller;
 	size_t i, j, nold = d->nbuses;
 
@@ -89,18 +142,23 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		}
 	/* The old poller's requests go before the buses it used. */
 	poller_free(d->poller);
-	for (j = 0; j < nold; j++)
+	for (j = 0; j < nold; j++) {
+		if (old[j] != NULL && d->mbtcp != NULL)
+			mbtcp_drop_link(d->mbtcp, old[j]);
 		bus_free(old[j]);
+	}
 	free(old);
 	for (i = 0; i < cfg->nbuses; i++)
 		if (buses[i] == NULL &&
 		    (buses[i] = bus_new(d->base, &cfg->buses[i])) == NULL)
 			log_warnx("bus %s: out of memory", cfg->buses[i].name);
-	config_free(d->cfg);
-	d->cfg = cfg;
 	d->buses = buses;
 	d->nbuses = cfg->nbuses;
 	d->poller = poller;
+	old_cfg = d->cfg;
+	d->cfg = cfg;
+	daemon_apply_gateway(d, old_cfg, cfg);
+	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
 }
@@ -110,6 +168,8 @@ daemon_stop(struct daemon *d)
 {
 	size_t i;
 
+	mbtcp_free(d->mbtcp);
+	d->mbtcp = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	for (i = 0; i < d->nbuses; i++)

@@ -15,6 +15,7 @@ struct config;
 struct bus;
 struct poller;
 struct link;
+struct mbtcp;
 
 struct daemon {
 	struct event_base	*base;
@@ -22,6 +23,7 @@ struct daemon {
 	size_t			 nbuses;
 	struct bus		**buses;
 	struct poller		*poller;
+	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 };
 
 /* Take cfg (owned from now on) and run it; the old one is freed. */

@@ -8,6 +8,7 @@ queue_init(struct queue *q)
 	for (i = 0; i < QUEUE_NPRIO; i++)
 		TAILQ_INIT(&q->lists[i]);
 	q->len = 0;
+	q->high_run = 0;
 }
 
 void
@@ -57,8 +58,15 @@ queue_pop(struct queue *q)
 	struct txn *t;
 	int i;
 
+	if (q->high_run >= QUEUE_HIGH_BURST &&
+	    (t = TAILQ_FIRST(&q->lists[QUEUE_PRIO_LOW])) != NULL) {
+		q->high_run = 0;
+		queue_remove(q, t);
+		return t;
+	}
 	for (i = 0; i < QUEUE_NPRIO; i++)
 		if ((t = TAILQ_FIRST(&q->lists[i])) != NULL) {
+			q->high_run = i == QUEUE_PRIO_HIGH ? q->high_run + 1 : 0;
 			queue_remove(q, t);
 			return t;
 		}

@@ -47,9 +47,17 @@ struct txn {
 
 TAILQ_HEAD(txn_list, txn);
 
+/*
+ * High priority goes first, but polling keeps a share: after this many
+ * high-priority transactions in a row, one waiting low-priority one goes.
+ * A client flooding the gateway slows polling, it cannot stop it.
+ */
+#define QUEUE_HIGH_BURST	4
+
 struct queue {
 	struct txn_list		 lists[QUEUE_NPRIO];
 	size_t			 len;
+	int			 high_run;	/* high pops since a low one */
 };
 
 void queue_init(struct queue *);

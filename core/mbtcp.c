@@ -1,0 +1,572 @@
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "config.h"
+#include "link.h"
+#include "log.h"
+#include "mbap.h"
+#include "mbtcp.h"
+
+/* A request still queued this long has lost its client's interest. */
+#define MBTCP_DEADLINE_MS	5000
+#define MBTCP_ACCEPT_PAUSE_MS	1000
+#define MBTCP_HOUSEKEEP_MS	1000
+
+struct mbtcp_req {
+	TAILQ_ENTRY(mbtcp_req)	 entry;
+	uint16_t		 tid;
+	uint8_t			 unit;
+	size_t			 len;
+	uint8_t			 pdu[MBAP_PDU_MAX];
+};
+
+TAILQ_HEAD(mbtcp_reqs, mbtcp_req);
+
+struct mbtcp_client {
+	TAILQ_ENTRY(mbtcp_client) entry;
+	struct mbtcp		*srv;
+	struct bufferevent	*bev;
+	char			 peer[INET6_ADDRSTRLEN + 8];
+	uint64_t		 last_us;	/* last request or answer */
+	struct mbtcp_reqs	 queue;		/* read, not yet sent */
+	size_t			 nqueue;
+	struct mbtcp_req	*cur;		/* on its way to a device */
+	struct link		 link;		/* cur's */
+	struct txn		*txn;
+	uint64_t		 requests;
+	uint64_t		 responses;
+};
+
+TAILQ_HEAD(mbtcp_clients, mbtcp_client);
+
+struct mbtcp {
+	struct event_base	*base;
+	struct evconnlistener	*listener;
+	struct event		*ev_resume;	/* accept again after EMFILE */
+	struct event		*ev_housekeep;
+	struct mbtcp_clients	 clients;
+	size_t			 nclients;
+	int			 max_clients;
+	int			 idle_timeout_s;
+	int			 max_pending;
+	int			 retries;
+	int			 unit_id;
+	int			 port;
+	mbtcp_route_cb		 route;
+	mbtcp_self_cb		 self;
+	void			*arg;
+	struct mbtcp_stats	 stats;
+};
+
+static void mbtcp_next(struct mbtcp_client *);
+static void mbtcp_parse(struct mbtcp_client *);
+
+const struct mbtcp_stats *
+mbtcp_stats(const struct mbtcp *srv)
+{
+	return &srv->stats;
+}
+
+size_t
+mbtcp_clients(const struct mbtcp *srv)
+{
+	return srv->nclients;
+}
+
+int
+mbtcp_port(const struct mbtcp *srv)
+{
+	return srv->port;
+}
+
+/* Closing takes a reason for the log, as every way out should say why. */
+static void
+mbtcp_close(struct mbtcp_client *c, const char *why)
+{
+	struct mbtcp *srv = c->srv;
+	struct mbtcp_req *r;
+
+	log_info("modbus tcp: client %s: closed: %s (%llu requests)",
+	    c->peer, why, (unsigned long long)c->requests);
+	/* The line finishes what it started; nobody waits for it now. */
+	if (c->txn != NULL)
+		link_cancel(&c->link, c->txn);
+	free(c->cur);
+	while ((r = TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, r, entry);
+		free(r);
+	}
+	TAILQ_REMOVE(&srv->clients, c, entry);
+	srv->nclients--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+mbtcp_write(struct mbtcp_client *c, const uint8_t *adu, size_t len)
+{
+	if (bufferevent_write(c->bev, adu, len) == -1)
+		log_warnx("modbus tcp: client %s: cannot queue %zu bytes",
+		    c->peer, len);
+	c->responses++;
+	c->srv->stats.responses++;
+	c->last_us = bus_now_us();
+}
+
+static void
+mbtcp_answer(struct mbtcp_client *c, const struct mbtcp_req *r,
+    const uint8_t *pdu, size_t len)
+{
+	uint8_t adu[MBAP_ADU_MAX];
+
+	mbtcp_write(c, adu, mbap_build(adu, r->tid, r->unit, pdu, len));
+}
+
+static void
+mbtcp_exception(struct mbtcp_client *c, const struct mbtcp_req *r,
+    uint8_t code)
+{
+	uint8_t adu[MBAP_ADU_MAX];
+
+	c->srv->stats.exceptions++;
+	log_debug("modbus tcp: client %s: unit %u function %u: exception "
+	    "0x%02X", c->peer, r->unit, r->pdu[0], code);
+	mbtcp_write(c, adu, mbap_exception(adu, r->tid, r->unit, r->pdu[0],
+	    code));
+}
+
+/* The request's outcome, as a gateway answers it. */
+static void
+mbtcp_done(void *arg, enum txn_result res, const uint8_t *pdu, size_t len)
+{
+	struct mbtcp_client *c = arg;
+	struct mbtcp_req *r = c->cur;
+
+	c->txn = NULL;
+	c->cur = NULL;
+	switch (res) {
+	case TXN_OK:
+		mbtcp_answer(c, r, pdu, len);
+		break;
+	case TXN_BROADCAST:
+		break;
+	case TXN_TIMEOUT:
+	case TXN_CRC:
+		mbtcp_exception(c, r, MBAP_EX_TARGET_FAILED);
+		break;
+	default:
+		mbtcp_exception(c, r, MBAP_EX_PATH_UNAVAILABLE);
+		break;
+	}
+	free(r);
+	/* Frames may wait in the input buffer since the queue was full. */
+	mbtcp_parse(c);
+}
+
+/* Send the head of the client's queue on its way. */
+static void
+mbtcp_next(struct mbtcp_client *c)
+{
+	struct mbtcp *srv = c->srv;
+	struct bus_request req;
+	struct mbtcp_req *r;
+	uint8_t pdu[MBAP_PDU_MAX];
+	size_t n;
+
+	while (c->cur == NULL && (r = TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, r, entry);
+		c->nqueue--;
+		if (c->nqueue < (size_t)srv->max_pending)
+			bufferevent_enable(c->bev, EV_READ);
+		if (r->pdu[0] & 0x80) {
+			mbtcp_exception(c, r, MBAP_EX_ILLEGAL_FUNCTION);
+			free(r);
+			continue;
+		}
+		if (srv->unit_id != 0 && r->unit == srv->unit_id) {
+			n = srv->self(srv->arg, r->pdu, r->len, pdu);
+			mbtcp_answer(c, r, pdu, n);
+			free(r);
+			continue;
+		}
+		if (srv->route(srv->arg, r->unit, &c->link) == -1 ||
+		    !link_is_up(&c->link)) {
+			mbtcp_exception(c, r, MBAP_EX_PATH_UNAVAILABLE);
+			free(r);
+			continue;
+		}
+		memset(&req, 0, sizeof(req));
+		req.unit = r->unit;
+		req.pdu = r->pdu;
+		req.pdu_len = r->len;
+		req.prio = QUEUE_PRIO_HIGH;
+		req.retries = srv->retries;
+		req.deadline_ms = MBTCP_DEADLINE_MS;
+		req.done = mbtcp_done;
+		req.arg = c;
+		c->cur = r;
+		if ((c->txn = link_submit(&c->link, &req)) == NULL) {
+			c->cur = NULL;
+			mbtcp_exception(c, r, MBAP_EX_BUSY);
+			free(r);
+		}
+	}
+}
+
+/*
+ * Take the whole frames in the input into the queue, then send.  May close
+ * the client: nothing may touch it after.
+ */
+static void
+mbtcp_parse(struct mbtcp_client *c)
+{
+	struct mbtcp *srv = c->srv;
+	struct bufferevent *bev = c->bev;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	enum mbap_status st;
+	struct mbtcp_req *r;
+	uint8_t head[MBAP_HEADER], *p;
+	struct mbap h;
+	size_t len;
+
+	/*
+	 * Requests answered on the spot (the box's own unit, exceptions)
+	 * make room without a callback: go on while there is room and a
+	 * header to look at.
+	 */
+	for (;;) {
+		while (c->nqueue < (size_t)srv->max_pending &&
+		    evbuffer_get_length(in) >= MBAP_HEADER) {
+			evbuffer_copyout(in, head, MBAP_HEADER);
+			st = mbap_parse(head, MBAP_HEADER, &h, &len);
+			if (st == MBAP_BAD_PROTOCOL || st == MBAP_BAD_LENGTH) {
+				srv->stats.bad_frames++;
+				mbtcp_close(c, mbap_status_name(st));
+				return;
+			}
+			if (evbuffer_get_length(in) < len)
+				break;
+			if ((r = calloc(1, sizeof(*r))) == NULL ||
+			    (p = evbuffer_pullup(in, (ssize_t)len)) == NULL) {
+				free(r);
+				mbtcp_close(c, "out of memory");
+				return;
+			}
+			r->tid = h.tid;
+			r->unit = h.unit;
+			r->len = len - MBAP_HEADER;
+			memcpy(r->pdu, p + MBAP_HEADER, r->len);
+			evbuffer_drain(in, len);
+			TAILQ_INSERT_TAIL(&c->queue, r, entry);
+			c->nqueue++;
+			c->requests++;
+			srv->stats.requests++;
+			c->last_us = bus_now_us();
+		}
+		/* Full: leave the rest to the kernel, which pushes back. */
+		if (c->nqueue >= (size_t)srv->max_pending)
+			bufferevent_disable(bev, EV_READ);
+		mbtcp_next(c);
+		if (c->cur != NULL || c->nqueue > 0 ||
+		    evbuffer_get_length(in) < MBAP_HEADER)
+			return;
+		evbuffer_copyout(in, head, MBAP_HEADER);
+		if (mbap_parse(head, MBAP_HEADER, &h, &len) == MBAP_MORE &&
+		    evbuffer_get_length(in) < len)
+			return;
+	}
+}
+
+static void
+mbtcp_readable(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	mbtcp_parse(arg);
+}
+
+static void
+mbtcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct mbtcp_client *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF)
+		mbtcp_close(c, "the client closed");
+	else if (what & BEV_EVENT_ERROR)
+		mbtcp_close(c, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+}
+
+/* The oldest client with nothing under way, to make room. */
+static struct mbtcp_client *
+mbtcp_oldest_idle(struct mbtcp *srv)
+{
+	struct mbtcp_client *c, *oldest = NULL;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+		if (c->cur == NULL && c->nqueue == 0 &&
+		    (oldest == NULL || c->last_us < oldest->last_us))
+			oldest = c;
+	return oldest;
+}
+
+static void
+mbtcp_peer(const struct sockaddr *sa, char *out, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(out, size, "%s:%d", host, port);
+}
+
+static void
+mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct mbtcp *srv = arg;
+	struct mbtcp_client *c, *old;
+	char peer[sizeof(c->peer)];
+
+	(void)l;
+	(void)salen;
+	mbtcp_peer(sa, peer, sizeof(peer));
+	if (srv->nclients >= (size_t)srv->max_clients) {
+		if ((old = mbtcp_oldest_idle(srv)) == NULL) {
+			srv->stats.refused++;
+			log_warnx("modbus tcp: client %s refused: %d clients, "
+			    "all busy", peer, srv->max_clients);
+			evutil_closesocket(fd);
+			return;
+		}
+		srv->stats.evicted++;
+		mbtcp_close(old, "the oldest idle client makes room");
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		evutil_closesocket(fd);
+		log_warnx("modbus tcp: client %s: out of memory", peer);
+		return;
+	}
+	c->srv = srv;
+	memcpy(c->peer, peer, sizeof(c->peer));
+	c->last_us = bus_now_us();
+	TAILQ_INIT(&c->queue);
+	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
+	srv->nclients++;
+	srv->stats.accepted++;
+	bufferevent_setcb(c->bev, mbtcp_readable, NULL, mbtcp_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	log_debug("modbus tcp: client %s connected (%zu clients)", peer,
+	    srv->nclients);
+}
+
+/*
+ * Out of descriptors: accepting again at once would spin, failing the same
+ * way.  Pause, and let the idle timeout or the clients free some.
+ */
+static void
+mbtcp_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct mbtcp *srv = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval pause = { MBTCP_ACCEPT_PAUSE_MS / 1000,
+	    (MBTCP_ACCEPT_PAUSE_MS % 1000) * 1000 };
+
+	log_warnx("modbus tcp: accept: %s; pausing %d ms",
+	    evutil_socket_error_to_string(err), MBTCP_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	evtimer_add(srv->ev_resume, &pause);
+}
+
+static void
+mbtcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct mbtcp *srv = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(srv->listener);
+}
+
+static void
+mbtcp_housekeep(evutil_socket_t fd, short what, void *arg)
+{
+	struct mbtcp *srv = arg;
+	struct mbtcp_client *c, *next;
+	uint64_t now = bus_now_us();
+	uint64_t idle_us = (uint64_t)srv->idle_timeout_s * 1000000;
+
+	(void)fd;
+	(void)what;
+	if (idle_us == 0)
+		return;
+	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->cur == NULL && c->nqueue == 0 &&
+		    now - c->last_us > idle_us) {
+			srv->stats.idle_closed++;
+			mbtcp_close(c, "idle");
+		}
+	}
+}
+
+static int
+mbtcp_listen_addr(const struct config *cfg, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, cfg->modbus_tcp.listen, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)cfg->modbus_tcp.port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, cfg->modbus_tcp.listen, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)cfg->modbus_tcp.port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+mbtcp_settings(struct mbtcp *srv, const struct config *cfg)
+{
+	srv->max_clients = cfg->modbus_tcp.max_clients;
+	srv->idle_timeout_s = cfg->modbus_tcp.idle_timeout_s;
+	srv->max_pending = cfg->modbus_tcp.max_pending;
+	srv->retries = cfg->modbus_tcp.retries;
+	srv->unit_id = cfg->modbus_tcp.unit_id;
+}
+
+void
+mbtcp_configure(struct mbtcp *srv, const struct config *cfg)
+{
+	struct mbtcp_client *c, *next;
+
+	mbtcp_settings(srv, cfg);
+	/* Requests left waiting by mbtcp_drop_link go on now. */
+	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->cur == NULL)
+			mbtcp_parse(c);
+	}
+}
+
+void
+mbtcp_drop_link(struct mbtcp *srv, const void *impl)
+{
+	struct mbtcp_client *c, *next;
+	struct mbtcp_req *r;
+
+	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->txn == NULL || c->link.impl != impl)
+			continue;
+		link_cancel(&c->link, c->txn);
+		c->txn = NULL;
+		r = c->cur;
+		c->cur = NULL;
+		mbtcp_exception(c, r, MBAP_EX_PATH_UNAVAILABLE);
+		free(r);
+	}
+}
+
+struct mbtcp *
+mbtcp_new(struct event_base *base, const struct config *cfg,
+    mbtcp_route_cb route, mbtcp_self_cb self, void *arg)
+{
+	struct timeval tick = { MBTCP_HOUSEKEEP_MS / 1000, 0 };
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct mbtcp *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	srv->base = base;
+	TAILQ_INIT(&srv->clients);
+	mbtcp_settings(srv, cfg);
+	srv->route = route;
+	srv->self = self;
+	srv->arg = arg;
+	if (mbtcp_listen_addr(cfg, &ss, &sslen) == -1) {
+		log_warnx("modbus tcp: bad listen address %s",
+		    cfg->modbus_tcp.listen);
+		free(srv);
+		return NULL;
+	}
+	srv->listener = evconnlistener_new_bind(base, mbtcp_accept, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    64, (struct sockaddr *)&ss, (int)sslen);
+	if (srv->listener == NULL) {
+		log_warn("modbus tcp: cannot listen on %s port %d",
+		    cfg->modbus_tcp.listen, cfg->modbus_tcp.port);
+		free(srv);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(srv->listener, mbtcp_accept_error);
+	sslen = sizeof(ss);
+	if (getsockname(evconnlistener_get_fd(srv->listener),
+	    (struct sockaddr *)&ss, &sslen) == 0)
+		srv->port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	srv->ev_resume = evtimer_new(base, mbtcp_resume, srv);
+	srv->ev_housekeep = event_new(base, -1, EV_PERSIST, mbtcp_housekeep,
+	    srv);
+	if (srv->ev_resume == NULL || srv->ev_housekeep == NULL ||
+	    event_add(srv->ev_housekeep, &tick) == -1) {
+		mbtcp_free(srv);
+		return NULL;
+	}
+	log_info("modbus tcp: listening on %s port %d, %d clients at most",
+	    cfg->modbus_tcp.listen, srv->port, srv->max_clients);
+	return srv;
+}
+
+void
+mbtcp_free(struct mbtcp *srv)
+{
+	struct mbtcp_client *c;
+
+	if (srv == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&srv->clients)) != NULL)
+		mbtcp_close(c, "the gateway stops");
+	if (srv->listener != NULL)
+		evconnlistener_free(srv->listener);
+	if (srv->ev_resume != NULL)
+		event_free(srv->ev_resume);
+	if (srv->ev_housekeep != NULL)
+		event_free(srv->ev_housekeep);
+	free(srv);
+}
