@@ -85,8 +85,12 @@ size_t sim_garble(struct sim *, uint8_t *buf, size_t len, size_t size,
  */
 void sim_describe(const char *who, const uint8_t *adu, size_t len,
     char *buf, size_t size);
-/* 43/14 from the profile: the reply PDU's length; 0: not 43/14. */
-size_t sim_device_id(const struct sim_device *,
+/*
+ * The functions libmodbus 3.1.6 does not answer, answered here: 43/14 from
+ * the profile, 7 (read exception status: none) and 8/0 (return query
+ * data: the echo).  The reply PDU's length; 0: not one of them.
+ */
+size_t sim_own_reply(const struct sim_device *,
     const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size);
 
 /* sim_device.c */

@@ -499,13 +499,29 @@ sim_id_exception(uint8_t *rsp, uint8_t code)
 }
 
 size_t
-sim_device_id(const struct sim_device *dev,
+sim_own_reply(const struct sim_device *dev,
     const uint8_t *pdu, size_t len, uint8_t *rsp, size_t size)
 {
 	const struct profile *p;
 	const char *value[SIM_ID_OBJECTS];
 	size_t at, vlen, max = size < SIM_PDU_MAX ? size : SIM_PDU_MAX;
 	unsigned code, id, first, last, nobj = 0;
+
+	/* Read exception status: libmodbus leaves it unanswered. */
+	if (len == 1 && pdu[0] == 0x07 && size >= 2) {
+		rsp[0] = 0x07;
+		rsp[1] = 0x00;
+		return 2;
+	}
+	/*
+	 * Diagnostics, return query data: the echo, of any length, which a
+	 * master can only end on a silence.
+	 */
+	if (len >= 3 && pdu[0] == 0x08 && pdu[1] == 0 && pdu[2] == 0 &&
+	    len <= size) {
+		memcpy(rsp, pdu, len);
+		return len;
+	}
 
 	if (len < 2 || pdu[0] != 0x2B || pdu[1] != 0x0E || max < 16)
 		return 0;

@@ -228,7 +228,7 @@ sim_rtu_frame(struct sim_rtu *rtu, const uint8_t *f, size_t len,
 	}
 	/* Address, PDU, CRC (a good CRC means len >= 4): 43/14 is ours. */
 	rtu->rtu_out[0] = f[0];
-	n = (int)sim_device_id(dev, f + 1, len - 3, rtu->rtu_out + 1,
+	n = (int)sim_own_reply(dev, f + 1, len - 3, rtu->rtu_out + 1,
 	    sizeof(rtu->rtu_out) - 3);
 	if (n > 0)
 		n = (int)rtu_crc_append(rtu->rtu_out, (size_t)n + 1);

@@ -156,7 +156,7 @@ sim_tcp_request(struct sim_tcp *tcp, struct sim_client *c, uint64_t now)
 		n = sim_capture_reply(sim, req, len, NULL,
 		    MODBUS_EXCEPTION_GATEWAY_TARGET, c->clt_out,
 		    sizeof(c->clt_out));
-	else if ((n = (int)sim_device_id(dev, req + SIM_TCP_MBAP,
+	else if ((n = (int)sim_own_reply(dev, req + SIM_TCP_MBAP,
 	    (size_t)len - SIM_TCP_MBAP, c->clt_out + SIM_TCP_MBAP,
 	    sizeof(c->clt_out) - SIM_TCP_MBAP)) > 0) {
 		/* 43/14 is ours: the request's header, our length. */

@@ -645,10 +645,15 @@ test_raw_exceptions_verbatim(void **state)
 	json_decref(o);
 
 	/* A function the device lacks. */
-	o = raw(f, b, 1, 8, 0x0000, 0x1234, NULL, 0);
-	assert_string_equal(jstr(o, "reply_hex"), "88 01");
+	o = raw(f, b, 1, 11, 0, 0, NULL, 0);
+	assert_string_equal(jstr(o, "reply_hex"), "8b 01");
 	assert_string_equal(jstr(json_object_get(o, "exception"), "name"),
 	    "illegal function");
+	json_decref(o);
+	/* Diagnostics 8/0: the echo, a reply only a silence ends. */
+	o = raw(f, b, 1, 8, 0x0000, 0x1234, NULL, 0);
+	assert_string_equal(jstr(o, "result"), "ok");
+	assert_string_equal(jstr(o, "reply_hex"), "08 00 00 12 34");
 	json_decref(o);
 
 	/* A read device id code that does not exist. */
@@ -1321,13 +1326,13 @@ test_tcp_device_id(void **state)
 	    f->profiles[2]->model);
 	assert_string_equal(id.object[BUSTOOL_ID_REVISION], "mews-sim");
 	/*
-	 * Functions libmodbus does not frame (8 here) still leave the
-	 * connection in step: the next request is answered as itself.
+	 * Functions libmodbus does not frame (8 here, which the simulator
+	 * echoes itself) still leave the connection in step: the next
+	 * request is answered as itself.
 	 */
 	n = tcp_txn(fd, 0x0102, 3, diag, sizeof(diag), rsp, sizeof(rsp));
-	assert_int_equal(n, 2);
-	assert_int_equal(rsp[0], 0x88);
-	assert_int_equal(rsp[1], 0x01);
+	assert_int_equal(n, sizeof(diag));
+	assert_memory_equal(rsp, diag, sizeof(diag));
 	n = tcp_txn(fd, 0x0103, 3, read, sizeof(read), rsp, sizeof(rsp));
 	assert_int_equal(n, 6);
 	assert_int_equal(rsp[0], 0x04);
