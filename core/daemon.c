@@ -1,6 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/dns.h>
+
 #include "bus.h"
 #include "config.h"
 #include "daemon.h"
@@ -9,6 +11,7 @@
 #include "log.h"
 #include "mbtcp.h"
 #include "poller.h"
+#include "upstream.h"
 
 struct bus *
 daemon_bus(const struct daemon *d, const char *name)
@@ -22,16 +25,35 @@ daemon_bus(const struct daemon *d, const char *name)
 	return NULL;
 }
 
+struct upstream *
+daemon_upstream(const struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nupstreams; i++)
+		if (d->upstreams[i] != NULL &&
+		    strcmp(upstream_name(d->upstreams[i]), name) == 0)
+			return d->upstreams[i];
+	return NULL;
+}
+
 int
 daemon_link(const struct daemon *d, const char *name, struct link *l)
 {
 	struct bus *b;
+	struct upstream *up;
 
-	if ((b = daemon_bus(d, name)) == NULL)
-		return -1;
-	l->ops = &bus_link_ops;
-	l->impl = b;
-	return 0;
+	if ((b = daemon_bus(d, name)) != NULL) {
+		l->ops = &bus_link_ops;
+		l->impl = b;
+		return 0;
+	}
+	if ((up = daemon_upstream(d, name)) != NULL) {
+		l->ops = &upstream_link_ops;
+		l->impl = up;
+		return 0;
+	}
+	return -1;
 }
 
 static int
@@ -100,6 +122,36 @@ daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
 	    a->turnaround_ms == b->turnaround_ms;
 }
 
+/* evdns speaks on stderr unless told otherwise: into our log instead. */
+static void
+daemon_dns_log(int is_warn, const char *msg)
+{
+	if (is_warn)
+		log_warnx("dns: %s", msg);
+	else
+		log_debug("dns: %s", msg);
+}
+
+static int
+daemon_same_gateway(const struct config_gateway *a,
+    const struct config_gateway *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->host, b->host) == 0 && a->port == b->port &&
+	    a->timeout_ms == b->timeout_ms;
+}
+
+static const struct config_gateway *
+daemon_gateway_config(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < cfg->ngateways; i++)
+		if (strcmp(cfg->gateways[i].name, name) == 0)
+			return &cfg->gateways[i];
+	return NULL;
+}
+
 static const struct config_bus *
 daemon_bus_config(const struct config *cfg, const char *name)
 {
@@ -115,14 +167,17 @@ int
 daemon_apply(struct daemon *d, struct config *cfg)
 {
 	struct bus **buses, **old = d->buses;
+	struct upstream **ups, **oldups = d->upstreams;
 	struct config *old_cfg;
 	struct poller *poller;
 	size_t i, j, nold = d->nbuses;
 
+	ups = calloc(cfg->ngateways ? cfg->ngateways : 1, sizeof(*ups));
 	if ((buses = calloc(cfg->nbuses ? cfg->nbuses : 1, sizeof(*buses)))
-	    == NULL || (poller = poller_new(d->base, cfg, d->poller)) ==
-	    NULL) {
+	    == NULL || ups == NULL || (poller = poller_new(d->base, cfg,
+	    d->poller)) == NULL) {
 		free(buses);
+		free(ups);
 		log_warnx("out of memory applying %s", cfg->path);
 		config_free(cfg);
 		return -1;
@@ -140,6 +195,21 @@ daemon_apply(struct daemon *d, struct config *cfg)
 				old[j] = NULL;
 			}
 		}
+	/* Unchanged gateways too, their connections open. */
+	for (i = 0; i < cfg->ngateways; i++)
+		for (j = 0; j < d->nupstreams; j++) {
+			const struct config_gateway *og;
+
+			if (oldups[j] == NULL)
+				continue;
+			og = daemon_gateway_config(d->cfg,
+			    upstream_name(oldups[j]));
+			if (og != NULL &&
+			    daemon_same_gateway(og, &cfg->gateways[i])) {
+				ups[i] = oldups[j];
+				oldups[j] = NULL;
+			}
+		}
 	/* The old poller's requests go before the buses it used. */
 	poller_free(d->poller);
 	for (j = 0; j < nold; j++) {
@@ -148,12 +218,33 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		bus_free(old[j]);
 	}
 	free(old);
+	for (j = 0; j < d->nupstreams; j++) {
+		if (oldups[j] != NULL && d->mbtcp != NULL)
+			mbtcp_drop_link(d->mbtcp, oldups[j]);
+		upstream_free(oldups[j]);
+	}
+	free(oldups);
 	for (i = 0; i < cfg->nbuses; i++)
 		if (buses[i] == NULL &&
 		    (buses[i] = bus_new(d->base, &cfg->buses[i])) == NULL)
 			log_warnx("bus %s: out of memory", cfg->buses[i].name);
+	/* One resolver for gateway host names, for the daemon's life. */
+	evdns_set_log_fn(daemon_dns_log);
+	if (d->dns == NULL && cfg->ngateways > 0 &&
+	    (d->dns = evdns_base_new(d->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL)
+		log_warnx("no DNS resolver: gateways given by host name will "
+		    "not connect");
+	for (i = 0; i < cfg->ngateways; i++)
+		if (ups[i] == NULL && (ups[i] = upstream_new(d->base, d->dns,
+		    &cfg->gateways[i])) == NULL)
+			log_warnx("gateway %s: out of memory",
+			    cfg->gateways[i].name);
 	d->buses = buses;
 	d->nbuses = cfg->nbuses;
+	d->upstreams = ups;
+	d->nupstreams = cfg->ngateways;
 	d->poller = poller;
 	old_cfg = d->cfg;
 	d->cfg = cfg;
@@ -177,6 +268,16 @@ daemon_stop(struct daemon *d)
 	free(d->buses);
 	d->buses = NULL;
 	d->nbuses = 0;
+	for (i = 0; i < d->nupstreams; i++)
+		upstream_free(d->upstreams[i]);
+	free(d->upstreams);
+	d->upstreams = NULL;
+	d->nupstreams = 0;
+	/* After the upstreams, which may have a resolution to cancel. */
+	if (d->dns != NULL) {
+		evdns_base_free(d->dns, 0);
+		d->dns = NULL;
+	}
 	config_free(d->cfg);
 	d->cfg = NULL;
 }

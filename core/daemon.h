@@ -16,12 +16,17 @@ struct bus;
 struct poller;
 struct link;
 struct mbtcp;
+struct evdns_base;
+struct upstream;
 
 struct daemon {
 	struct event_base	*base;
 	struct config		*cfg;
 	size_t			 nbuses;
 	struct bus		**buses;
+	size_t			 nupstreams;	/* cfg->ngateways */
+	struct upstream		**upstreams;
+	struct evdns_base	*dns;		/* gateway host names */
 	struct poller		*poller;
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 };
@@ -30,6 +35,7 @@ struct daemon {
 int daemon_apply(struct daemon *, struct config *cfg);
 void daemon_stop(struct daemon *);
 struct bus *daemon_bus(const struct daemon *, const char *name);
+struct upstream *daemon_upstream(const struct daemon *, const char *name);
 /* The link (bus, or gateway upstream) of that name: 0, or -1. */
 int daemon_link(const struct daemon *, const char *name, struct link *);
 

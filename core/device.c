@@ -26,6 +26,7 @@ device_new(const struct config_device *cd)
 		return NULL;
 	memcpy(d->id, cd->id, sizeof(d->id));
 	d->name = strdup(cd->name);
+	d->kind = cd->bus ? "bus" : "gateway";
 	d->where = strdup(cd->bus ? cd->bus->name : cd->gateway->name);
 	d->profile = strdup(cd->profile->name);
 	d->address = cd->address;

@@ -47,7 +47,8 @@ struct device_stats {
 struct device {
 	char			 id[33];
 	char			*name;
-	char			*where;		/* bus or gateway name */
+	const char		*kind;		/* "bus" or "gateway" */
+	char			*where;		/* its name */
 	int			 address;
 	char			*profile;
 	const struct module	*module;

@@ -105,8 +105,8 @@ poller_cycle_ok(struct poll_dev *pd)
 	d->stats.cycles++;
 	d->last_ok = time(NULL);
 	if (!d->online)
-		log_info("bus %s: device %s (address %d) is online",
-		    d->where, d->id, d->address);
+		log_info("%s %s: device %s (address %d) is online",
+		    d->kind, d->where, d->id, d->address);
 	d->online = 1;
 	pd->failures = 0;
 	poller_schedule(pd);
@@ -121,13 +121,13 @@ poller_cycle_failed(struct poll_dev *pd, const char *why)
 	device_mark_stale(d);
 	if (pd->failures == POLLER_OFFLINE_AFTER) {
 		d->online = 0;
-		log_warnx("bus %s: device %s (address %d) is offline: %s %d "
-		    "times in a row; probing it every %d s at most", d->where,
+		log_warnx("%s %s: device %s (address %d) is offline: %s %d "
+		    "times in a row; probing it every %d s at most", d->kind, d->where,
 		    d->id, d->address, why, pd->failures,
 		    POLLER_BACKOFF_MAX_MS / 1000);
 	} else
-		log_debug("bus %s: device %s (address %d): %s", d->where,
-		    d->id, d->address, why);
+		log_debug("%s %s: device %s (address %d): %s", d->kind,
+		    d->where, d->id, d->address, why);
 	poller_schedule(pd);
 }
 
@@ -171,14 +171,24 @@ poller_done(void *arg, enum txn_result res, const uint8_t *pdu, size_t len)
 	case TXN_OK:
 		st->replies++;
 		st->bytes_in += len + 3;
+		if ((pdu[0] & 0x80) && len > 1 && (pdu[1] == 0x0A ||
+		    pdu[1] == 0x0B)) {
+			/* A gateway on the way says the device did not. */
+			st->timeouts++;
+			poller_cycle_failed(pd, pdu[1] == 0x0A ?
+			    "gateway path unavailable" :
+			    "no reply through the gateway");
+			return;
+		}
 		if (pdu[0] & 0x80) {
 			/*
 			 * Alive, but refusing this read (a model variant
 			 * without those registers): skip it, not the device.
 			 */
 			st->exceptions++;
-			log_debug("bus %s: device %s (address %d): exception "
-			    "%u to a read of %u registers at %u", pd->dev->where,
+			log_debug("%s %s: device %s (address %d): exception "
+			    "%u to a read of %u registers at %u", pd->dev->kind,
+			    pd->dev->where,
 			    pd->dev->id, pd->dev->address, len > 1 ? pdu[1] : 0,
 			    pd->reads[pd->next].count,
 			    pd->reads[pd->next].address);
@@ -273,7 +283,8 @@ poller_command_done(void *arg, enum txn_result res, const uint8_t *pdu,
 		st->timeouts++;
 	else if (res == TXN_CRC)
 		st->crc_errors++;
-	log_info("bus %s: device %s (address %d): command %s", pd->dev->where,
+	log_info("%s %s: device %s (address %d): command %s", pd->dev->kind,
+	    pd->dev->where,
 	    pd->dev->id, pd->dev->address, res != TXN_OK ? "failed" :
 	    (pdu[0] & 0x80) ? "refused" : "done");
 	if (pd->inflight != NULL)
@@ -354,8 +365,9 @@ poller_command(struct poller *p, const char *id, const char *command,
 	pd->command_arg = done_arg;
 	pd->dev->stats.requests++;
 	pd->dev->stats.bytes_out += sizeof(pdu) + 3;
-	log_info("bus %s: device %s (address %d): command %s %g",
-	    pd->dev->where, id, pd->dev->address, command, arg);
+	log_info("%s %s: device %s (address %d): command %s %g",
+	    pd->dev->kind, pd->dev->where, id, pd->dev->address, command,
+	    arg);
 	return 0;
 }
 

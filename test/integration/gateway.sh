@@ -6,6 +6,8 @@ export MEWS_PROFILE_DIR="$PROFILES"
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || skip_all "no python3-pymodbus"
 
 port=$(free_port)
+up_port=$(free_port)
+dead_port=$(free_port)
 conf="$TMP/mews.conf"
 cat >"$conf" <<CONF
 state_dir = "$TMP/state";
@@ -15,16 +17,29 @@ buses = (
 	{ name = "rs485"; port = "$TMP/rs485"; parity = "none"; timeout_ms = 300; silence_us = 0; },
 	{ name = "down"; port = "$TMP/nothing-here"; parity = "none"; }
 );
+gateways = (
+	{ name = "gw1"; host = "127.0.0.1"; port = $up_port; timeout_ms = 500; },
+	{ name = "nowhere"; host = "127.0.0.1"; port = $dead_port; }
+);
 modbus_tcp = { listen = "127.0.0.1"; port = $port; max_clients = 55;
 	idle_timeout_s = 2; unit_id = 200;
-	routes = ( { first = 100; last = 110; bus = "down"; } ); };
-devices = ( { id = "main"; bus = "rs485"; address = 1; profile = "sdm630"; poll_ms = 500; } );
+	routes = ( { first = 100; last = 110; bus = "down"; },
+		   { first = 50; last = 59; gateway = "gw1"; },
+		   { first = 60; gateway = "nowhere"; } ); };
+devices = (
+	{ id = "main"; bus = "rs485"; address = 1; profile = "sdm630"; poll_ms = 500; },
+	{ id = "far"; gateway = "gw1"; address = 50; profile = "em24"; poll_ms = 500; }
+);
 CONF
 
 spawn "$MEWS_SIM" --pty "$TMP/rs485" --profile-dir "$PROFILES" --seed 3 \
     --device 1:sdm630 --device 2:em24 --device 3:sdm120 --dead 3 \
     --device 4:abb-b23 >"$TMP/sim.log" 2>&1
 wait_for 5 test -e "$TMP/rs485" || { not_ok "simulator"; done_testing; }
+# Another gateway on the network, with an EM24 behind it.
+spawn "$MEWS_SIM" --tcp "127.0.0.1:$up_port" --profile-dir "$PROFILES" \
+    --seed 4 --device 50:em24 >"$TMP/upstream.log" 2>&1
+wait_for 5 grep -q "ready on" "$TMP/upstream.log" || { not_ok "upstream simulator"; done_testing; }
 spawn "$MEWSD" -f -c "$conf" 2>"$TMP/mewsd.log"
 MEWSD_PID=$LAST_PID
 check "mewsd listens on the gateway port" \
@@ -41,6 +56,18 @@ check "mbpoll: a dead unit is 'Target device failed to respond'" \
     sh -c 'printf "%s" "$1" | grep -q "Target device failed to respond"' _ "$out"
 out=$(mbpoll -m tcp -p "$port" -a 105 -r 1 -c 1 -1 -o 1 127.0.0.1 2>&1)
 check "mbpoll: a route to a down bus is 'Gateway path unavailable'" \
+    sh -c 'printf "%s" "$1" | grep -q "Gateway path unavailable"' _ "$out"
+
+# The concentrator: a device behind the upstream gateway, polled and
+# reachable through ours (EM24: int32 low word first, tenths of a volt).
+check "far, behind gateway gw1, is polled" \
+    wait_for 10 grep -q "gateway gw1: device far (address 50) is online" "$TMP/mewsd.log"
+out=$(mbpoll -m tcp -p "$port" -a 50 -t 3:int -r 1 -c 1 -1 -o 1 127.0.0.1 2>&1)
+v=$(printf '%s\n' "$out" | sed -n 's/^\[1\]:[[:space:]]*//p')
+check "mbpoll reads far's voltage through both gateways (${v:-none}/10 V)" \
+    awk -v v="$v" 'BEGIN { exit !(v > 2000 && v < 2600) }'
+out=$(mbpoll -m tcp -p "$port" -a 60 -r 1 -c 1 -1 -o 1 127.0.0.1 2>&1)
+check "a route to an upstream that does not answer: 'Gateway path unavailable'" \
     sh -c 'printf "%s" "$1" | grep -q "Gateway path unavailable"' _ "$out"
 
 # pymodbus and raw sockets: its TAP lines are renumbered into ours
