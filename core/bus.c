@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "serial.h"
+#include "txn.h"
 
 enum bus_state { BUS_DOWN, BUS_IDLE, BUS_SENDING, BUS_WAITING, BUS_TURNAROUND };
 
@@ -30,11 +31,10 @@ struct bus {
 	struct event		*ev_gap;	/* frame end by silence */
 	struct event		*ev_quiet;	/* line quiet: may send */
 	struct event		*ev_reopen;
-	struct event		*ev_complete;
 	struct queue		 queue;
 	struct txn		*cur;
 	int			 cur_cancelled;
-	struct txn_list		 completed;
+	struct txn_done		 done;		/* callbacks due */
 	uint8_t			 rx[2 * RTU_MAX_ADU];
 	size_t			 rx_len;
 	size_t			 tx_off;
@@ -97,35 +97,10 @@ bus_stats(const struct bus *b)
 	return &b->stats;
 }
 
-/* Callbacks run from their own event, never inside the caller's call. */
 static void
-bus_complete(struct bus *b, struct txn *t, enum txn_result res,
-    const uint8_t *pdu, size_t len)
+bus_txn_release(struct txn *t)
 {
-	if (res == TXN_OK && len <= sizeof(t->adu) - 1) {
-		memcpy(t->adu + 1, pdu, len);
-		t->adu_len = len + 1;
-	} else
-		t->adu_len = 1;
-	t->result = res;
-	TAILQ_INSERT_TAIL(&b->completed, t, entry);
-	t->queued = -2;
-	event_active(b->ev_complete, EV_TIMEOUT, 0);
-}
-
-static void
-bus_run_completed(evutil_socket_t fd, short what, void *arg)
-{
-	struct bus *b = arg;
-	struct txn *t;
-
-	(void)fd;
-	(void)what;
-	while ((t = TAILQ_FIRST(&b->completed)) != NULL) {
-		TAILQ_REMOVE(&b->completed, t, entry);
-		t->done(t->arg, t->result, t->adu + 1, t->adu_len - 1);
-		free(t);
-	}
+	free(t);
 }
 
 static void
@@ -134,7 +109,7 @@ bus_fail_queue(struct bus *b, enum txn_result res)
 	struct txn *t;
 
 	while ((t = queue_pop(&b->queue)) != NULL)
-		bus_complete(b, t, res, NULL, 0);
+		txn_done_file(&b->done, t, res, NULL, 0);
 }
 
 /* The transaction on the wire is over; the line must rest t3.5. */
@@ -153,7 +128,7 @@ bus_finish(struct bus *b, enum txn_result res, const uint8_t *pdu,
 		if (b->cur_cancelled)
 			free(t);
 		else
-			bus_complete(b, t, res, pdu, len);
+			txn_done_file(&b->done, t, res, pdu, len);
 	}
 	b->cur_cancelled = 0;
 	bus_kick(b);
@@ -422,7 +397,7 @@ bus_kick(struct bus *b)
 	now = bus_now_us();
 	while ((t = queue_pop_expired(&b->queue, now)) != NULL) {
 		b->stats.expired++;
-		bus_complete(b, t, TXN_EXPIRED, NULL, 0);
+		txn_done_file(&b->done, t, TXN_EXPIRED, NULL, 0);
 	}
 	if (b->queue.len == 0)
 		return;
@@ -541,14 +516,13 @@ bus_new(struct event_base *base, const struct config_bus *cfg)
 	b->t35_us = cfg->silence_us >= 0 ? (uint32_t)cfg->silence_us :
 	    rtu_t35_us((uint32_t)cfg->baud);
 	queue_init(&b->queue);
-	TAILQ_INIT(&b->completed);
 	b->ev_timeout = evtimer_new(base, bus_timeout, b);
 	b->ev_gap = evtimer_new(base, bus_gap, b);
 	b->ev_quiet = evtimer_new(base, bus_quiet, b);
 	b->ev_reopen = evtimer_new(base, bus_reopen, b);
-	b->ev_complete = event_new(base, -1, 0, bus_run_completed, b);
 	if (b->ev_timeout == NULL || b->ev_gap == NULL || b->ev_quiet == NULL
-	    || b->ev_reopen == NULL || b->ev_complete == NULL) {
+	    || b->ev_reopen == NULL ||
+	    txn_done_init(&b->done, base, bus_txn_release) == -1) {
 		bus_free(b);
 		return NULL;
 	}
@@ -573,10 +547,7 @@ bus_free(struct bus *b)
 	free(b->cur);
 	while ((t = queue_pop(&b->queue)) != NULL)
 		free(t);
-	while ((t = TAILQ_FIRST(&b->completed)) != NULL) {
-		TAILQ_REMOVE(&b->completed, t, entry);
-		free(t);
-	}
+	txn_done_fini(&b->done);
 	if (b->ev_timeout)
 		event_free(b->ev_timeout);
 	if (b->ev_gap)
@@ -585,8 +556,6 @@ bus_free(struct bus *b)
 		event_free(b->ev_quiet);
 	if (b->ev_reopen)
 		event_free(b->ev_reopen);
-	if (b->ev_complete)
-		event_free(b->ev_complete);
 	free(b->cfg.port);
 	free(b);
 }
@@ -612,7 +581,7 @@ bus_submit(struct bus *b, const struct bus_request *req)
 	t->done = req->done;
 	t->arg = req->arg;
 	if (b->state == BUS_DOWN) {
-		bus_complete(b, t, TXN_DOWN, NULL, 0);
+		txn_done_file(&b->done, t, TXN_DOWN, NULL, 0);
 		return t;
 	}
 	queue_push(&b->queue, t);
@@ -627,10 +596,9 @@ bus_cancel(struct bus *b, struct txn *t)
 		b->cur_cancelled = 1;
 		return;
 	}
-	if (t->queued == -2)
-		TAILQ_REMOVE(&b->completed, t, entry);
-	else
-		queue_remove(&b->queue, t);
+	if (txn_done_forget(&b->done, t))
+		return;
+	queue_remove(&b->queue, t);
 	free(t);
 }
 

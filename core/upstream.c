@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "mbap.h"
+#include "txn.h"
 #include "upstream.h"
 
 enum up_state { UP_WAIT, UP_RESOLVING, UP_CONNECTING, UP_UP };
@@ -37,7 +38,6 @@ enum up_state { UP_WAIT, UP_RESOLVING, UP_CONNECTING, UP_UP };
 #define UPSTREAM_KEEPCNT	3
 
 /* txn->queued, beside queue.c's priorities: where a transaction is. */
-#define UP_COMPLETED		(-2)	/* waiting for its callback */
 #define UP_INFLIGHT		(-3)	/* sent, waiting for its reply */
 
 /*
@@ -72,11 +72,10 @@ struct upstream {
 	struct event		*up_ev_retry;	/* next connection attempt */
 	struct event		*up_ev_connect;	/* connect timeout */
 	struct event		*up_ev_expire;	/* reply timeouts, deadlines */
-	struct event		*up_ev_complete;
 	struct queue		 up_queue;	/* not sent yet */
 	struct txn_list		 up_inflight;	/* in the order sent */
 	size_t			 up_ninflight;
-	struct txn_list		 up_completed;
+	struct txn_done		 up_done;	/* callbacks due */
 	uint16_t		 up_next_tid;
 	int			 up_backoff_ms;	/* the next wait */
 	int			 up_failures;	/* attempts failed in a row */
@@ -135,37 +134,19 @@ upstream_stats(const struct upstream *up)
 	return &up->up_stats;
 }
 
-/* Callbacks run from their own event, never inside the caller's call. */
 static void
 upstream_complete(struct upstream *up, struct txn *t, enum txn_result res,
     const uint8_t *pdu, size_t len)
 {
-	if (res == TXN_OK && len <= sizeof(t->adu) - 1) {
-		memcpy(t->adu + 1, pdu, len);
-		t->adu_len = len + 1;
-	} else
-		t->adu_len = 1;
 	if (res == TXN_DOWN)
 		up->up_stats.down++;
-	t->result = res;
-	TAILQ_INSERT_TAIL(&up->up_completed, t, entry);
-	t->queued = UP_COMPLETED;
-	event_active(up->up_ev_complete, EV_TIMEOUT, 0);
+	txn_done_file(&up->up_done, t, res, pdu, len);
 }
 
 static void
-upstream_run_completed(evutil_socket_t fd, short what, void *arg)
+upstream_txn_release(struct txn *t)
 {
-	struct upstream *up = arg;
-	struct txn *t;
-
-	(void)fd;
-	(void)what;
-	while ((t = TAILQ_FIRST(&up->up_completed)) != NULL) {
-		TAILQ_REMOVE(&up->up_completed, t, entry);
-		t->done(t->arg, t->result, t->adu + 1, t->adu_len - 1);
-		free(UT(t));
-	}
+	free(UT(t));
 }
 
 static void
@@ -806,16 +787,13 @@ upstream_new(struct event_base *base, struct evdns_base *dns,
 	up->up_down_since_us = bus_now_us();
 	queue_init(&up->up_queue);
 	TAILQ_INIT(&up->up_inflight);
-	TAILQ_INIT(&up->up_completed);
 	up->up_host = strdup(cfg->host != NULL ? cfg->host : "");
 	up->up_ev_retry = evtimer_new(base, upstream_attempt, up);
 	up->up_ev_connect = evtimer_new(base, upstream_connect_timeout, up);
 	up->up_ev_expire = evtimer_new(base, upstream_expire, up);
-	up->up_ev_complete = event_new(base, -1, 0, upstream_run_completed,
-	    up);
 	if (up->up_host == NULL || up->up_ev_retry == NULL ||
 	    up->up_ev_connect == NULL || up->up_ev_expire == NULL ||
-	    up->up_ev_complete == NULL) {
+	    txn_done_init(&up->up_done, base, upstream_txn_release) == -1) {
 		upstream_free(up);
 		return NULL;
 	}
@@ -854,15 +832,13 @@ upstream_free(struct upstream *up)
 	while ((t = queue_pop(&up->up_queue)) != NULL)
 		free(UT(t));
 	upstream_free_list(&up->up_inflight);
-	upstream_free_list(&up->up_completed);
+	txn_done_fini(&up->up_done);
 	if (up->up_ev_retry != NULL)
 		event_free(up->up_ev_retry);
 	if (up->up_ev_connect != NULL)
 		event_free(up->up_ev_connect);
 	if (up->up_ev_expire != NULL)
 		event_free(up->up_ev_expire);
-	if (up->up_ev_complete != NULL)
-		event_free(up->up_ev_complete);
 	free(up->up_host);
 	free(up);
 }
@@ -911,9 +887,9 @@ upstream_cancel(struct upstream *up, struct txn *t)
 		 * timeout: the gateway is still working on it. */
 		UT(t)->ut_cancelled = 1;
 		return;
-	case UP_COMPLETED:
-		TAILQ_REMOVE(&up->up_completed, t, entry);
-		break;
+	case TXN_FILED:
+		txn_done_forget(&up->up_done, t);
+		return;
 	default:
 		queue_remove(&up->up_queue, t);
 		break;
