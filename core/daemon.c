@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <event2/dns.h>
+#include <event2/event.h>
 
 #include "bus.h"
 #include "config.h"
@@ -12,6 +13,20 @@
 #include "mbtcp.h"
 #include "poller.h"
 #include "upstream.h"
+
+struct event_base *
+daemon_base_new(void)
+{
+	struct event_config *ec;
+	struct event_base *base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
 
 struct bus *
 daemon_bus(const struct daemon *d, const char *name)

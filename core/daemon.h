@@ -31,6 +31,12 @@ struct daemon {
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 };
 
+/*
+ * The loop mewsd runs on: precise timers, since RTU silences and timeouts
+ * are in the millisecond range, which the epoll backend would otherwise
+ * round up to whole milliseconds.
+ */
+struct event_base *daemon_base_new(void);
 /* Take cfg (owned from now on) and run it; the old one is freed. */
 int daemon_apply(struct daemon *, struct config *cfg);
 void daemon_stop(struct daemon *);

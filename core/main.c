@@ -168,28 +168,10 @@ mewsd_sigterm(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
-/*
- * Precise timers: RTU silences and timeouts are in the millisecond range,
- * which the epoll backend would otherwise round up to whole milliseconds.
- */
-static struct event_base *
-mewsd_base(void)
-{
-	struct event_config *ec;
-	struct event_base *base;
-
-	if ((ec = event_config_new()) == NULL)
-		return NULL;
-	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-	base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	return base;
-}
-
 static int
 mewsd_run(struct mewsd *d, struct config *cfg)
 {
-	if ((d->base = mewsd_base()) == NULL) {
+	if ((d->base = daemon_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		config_free(cfg);
 		return -1;

@@ -695,21 +695,6 @@ bench_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The loop mewsd runs: libevent's precise timers (timerfd under epoll). */
-static struct event_base *
-bench_base(void)
-{
-	struct event_config *ec;
-	struct event_base *base;
-
-	if ((ec = event_config_new()) == NULL)
-		return NULL;
-	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-	base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	return base;
-}
-
 static void
 bench_figures(const struct bench_opts *o, const struct bench_run *r,
     struct bench_result *res)
@@ -781,7 +766,7 @@ bench_one(const struct bench_opts *o, int baud, struct bench_result *res)
 	}
 	snprintf(pty, sizeof(pty), "%s/rs485", dir);
 	bench_set_dir(dir, o->keep);
-	if ((r.base = bench_base()) == NULL) {
+	if ((r.base = daemon_base_new()) == NULL) {
 		fprintf(stderr, "bench_line: cannot create the event loop\n");
 		goto out;
 	}
