@@ -61,7 +61,7 @@ mewsd_load(const char *path, int to_stderr)
 static int
 mewsd_mkdirs(const char *path)
 {
-	char *copy, *p;
+	char *copy, *p, c;
 	int rc = 0;
 
 	if ((copy = strdup(path)) == NULL)
@@ -69,7 +69,7 @@ mewsd_mkdirs(const char *path)
 	for (p = copy + 1; rc == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
-		char c = *p;
+		c = *p;
 		*p = '\0';
 		if (mkdir(copy, 0700) == -1 && errno != EEXIST)
 			rc = -1;
