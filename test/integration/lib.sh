@@ -25,6 +25,11 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# sh runs no EXIT trap when a signal kills it: an interrupted test would
+# leave its daemon and simulator running.  Exit on them, so it does.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 spawn() { "$@" & CHILDREN="$CHILDREN $!"; LAST_PID=$!; }
 
 # wait_for SECONDS COMMAND...: poll until the command succeeds.
