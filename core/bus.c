@@ -262,6 +262,7 @@ static void
 bus_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct bus *b = arg;
+	size_t want;
 	ssize_t n;
 
 	(void)what;
@@ -271,10 +272,14 @@ bus_readable(evutil_socket_t fd, short what, void *arg)
 			b->stats.garbage += RTU_MAX_ADU;
 			bus_discard(b, RTU_MAX_ADU);
 		}
-		n = read(fd, b->rx + b->rx_len, sizeof(b->rx) - b->rx_len);
+		want = sizeof(b->rx) - b->rx_len;
+		n = read(fd, b->rx + b->rx_len, want);
 		if (n > 0) {
 			b->rx_len += (size_t)n;
 			b->stats.bytes_in += (uint64_t)n;
+			/* Short: nothing more now; the event says if there is. */
+			if ((size_t)n < want)
+				break;
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
