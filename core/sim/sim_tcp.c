@@ -138,7 +138,7 @@ sim_tcp_request(struct sim_tcp *tcp, struct sim_client *c, uint64_t now)
 	int len, n;
 
 	modbus_set_socket(sim->sim_ctx, c->clt_fd);
-	len = modbus_receive(sim->sim_ctx, req);
+	len = modbus_receive(sim->sim_ctx, req); /* loop-safe: simulator */
 	modbus_set_socket(sim->sim_ctx, -1);
 	if (len == -1)
 		return -1;

@@ -39,6 +39,7 @@
 #include <modbus.h>
 
 #include "rtu.h"
+#include "benchutil.h"
 #include "simproc.h"
 
 #define BENCH_BAUD		115200	/* the issue's; -b changes it */
@@ -233,20 +234,6 @@ bench_usage(FILE *f)
 	    "(profiles)\n", BENCH_BAUD, BENCH_SEQ_FACTOR);
 }
 
-static int
-bench_parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 /* A list like bench_line's -b: each a rate mewsd takes; the first is run. */
 static int
 bench_parse_bauds(const char *s, int *out)
@@ -333,28 +320,6 @@ bench_find_builddir(void)
 	fprintf(stderr, "bench_gateway: cannot find mewsd and mews-sim; "
 	    "build them (make -C build) or set top_builddir\n");
 	return -1;
-}
-
-static const char *
-bench_srcdir(void)
-{
-	const char *env = getenv("top_srcdir");
-
-	return env != NULL && env[0] != '\0' ? env : SRCDIR;
-}
-
-/* Other work on the machine shows in every figure: say how much there was. */
-static void
-bench_loadavg(char *buf, size_t len)
-{
-	FILE *f;
-
-	snprintf(buf, len, "unknown");
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(buf, (int)len, f) != NULL)
-		buf[strcspn(buf, " ")] = '\0';
-	fclose(f);
 }
 
 /*
@@ -727,14 +692,6 @@ bench_client_run(void *arg)
 		}
 	}
 	return NULL;
-}
-
-static int
-bench_cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void

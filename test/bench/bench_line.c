@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "rtu.h"
+#include "benchutil.h"
 #include "simproc.h"
 
 #define BENCH_DEVICES		32
@@ -203,20 +204,6 @@ bench_usage(FILE *f)
 }
 
 static int
-bench_parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
 bench_parse_bauds(const char *s, struct bench_opts *o)
 {
 	char buf[128], *tok, *save = NULL;
@@ -287,28 +274,6 @@ bench_find_sim(void)
 	fprintf(stderr, "bench_line: cannot find mews-sim; build it "
 	    "(make -C build) or set top_builddir\n");
 	return -1;
-}
-
-/* Other work on the machine shows in every figure: say how much there was. */
-static void
-bench_loadavg(char *buf, size_t len)
-{
-	FILE *f;
-
-	snprintf(buf, len, "unknown");
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(buf, (int)len, f) != NULL)
-		buf[strcspn(buf, " ")] = '\0';
-	fclose(f);
-}
-
-static const char *
-bench_srcdir(void)
-{
-	const char *env = getenv("top_srcdir");
-
-	return env != NULL && env[0] != '\0' ? env : SRCDIR;
 }
 
 /*
@@ -483,14 +448,6 @@ bench_find_fd(const char *pty)
 			return fd;
 	}
 	return -1;
-}
-
-static int
-bench_cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void
