@@ -14,21 +14,30 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
+static char path[128];
+
+/* libFuzzer has no teardown: the file and its folder go at exit. */
+static void
+fuzz_profile_cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conf_errors errs = { 0, NULL };
 	struct profile *p;
-	char path[128];
 	FILE *f;
 
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "/tmp/mews-fuzz-profile.XXXXXX");
 		if (mkdtemp(dir) == NULL)
 			abort();
+		snprintf(path, sizeof(path), "%s/p.conf", dir);
+		atexit(fuzz_profile_cleanup);
 	}
-	snprintf(path, sizeof(path), "%s/p.conf", dir);
 	if ((f = fopen(path, "w")) == NULL)
 		abort();
 	fwrite(data, 1, size, f);
