@@ -18,10 +18,27 @@ diag() { echo "# $*"; }
 done_testing() { echo "1..$tap_n"; exit 0; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mews-test.XXXXXX")
+
+# MEWS_VALGRIND=1 (scripts/check --deep): mewsd runs under memcheck, and a
+# memory error or a leak makes it exit 42, which the tests that check its
+# exit status report.
+if [ "${MEWS_VALGRIND:-0}" = 1 ]; then
+	cat >"$TMP/mewsd-valgrind" <<WRAP
+#!/bin/sh
+exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=42 \\
+    --suppressions="$top_srcdir/test/valgrind.supp" \\
+    --log-file="$TMP/valgrind.%p.log" "$MEWSD" "\$@"
+WRAP
+	chmod +x "$TMP/mewsd-valgrind"
+	MEWSD="$TMP/mewsd-valgrind"
+fi
 CHILDREN=""
 cleanup() {
 	for pid in $CHILDREN; do kill "$pid" 2>/dev/null; done
 	for pid in $CHILDREN; do wait "$pid" 2>/dev/null; done
+	# What memcheck said goes into the test's log before it is gone.
+	cat "$TMP"/valgrind.*.log 2>/dev/null | sed 's/^/# /'
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
