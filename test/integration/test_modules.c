@@ -26,6 +26,7 @@
 #include "log.h"
 #include "poller.h"
 #include "sim/sim.h"
+#include "checks.h"
 #include "simproc.h"
 #include "testbed.h"
 
@@ -105,16 +106,7 @@ dev(struct fixture *f, const char *id)
 static double
 value(struct fixture *f, const char *id, const char *metric)
 {
-	const struct device_value *v = device_value(dev(f, id), metric);
-
-	if (v == NULL)
-		print_error("%s has no metric %s\n", id, metric);
-	assert_non_null(v);
-	if (v->quality != VALUE_OK)
-		print_error("%s %s: quality %s\n", id, metric,
-		    device_quality_name(v->quality));
-	assert_int_equal(v->quality, VALUE_OK);
-	return v->value;
+	return check_value(dev(f, id), metric);
 }
 
 static void

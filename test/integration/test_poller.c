@@ -22,6 +22,7 @@
 #include "device.h"
 #include "log.h"
 #include "poller.h"
+#include "checks.h"
 #include "simproc.h"
 #include "testbed.h"
 
@@ -73,22 +74,7 @@ dev(struct fixture *f, const char *id)
 static double
 value(struct fixture *f, const char *id, const char *metric)
 {
-	const struct device_value *v = device_value(dev(f, id), metric);
-
-	assert_non_null(v);
-	if (v->quality != VALUE_OK)
-		print_error("%s %s: quality %s\n", id, metric,
-		    device_quality_name(v->quality));
-	assert_int_equal(v->quality, VALUE_OK);
-	return v->value;
-}
-
-static void
-assert_between(double v, double lo, double hi, const char *what)
-{
-	if (v < lo || v > hi)
-		print_error("%s = %g, not in %g..%g\n", what, v, lo, hi);
-	assert_true(v >= lo && v <= hi);
+	return check_value(dev(f, id), metric);
 }
 
 static void
@@ -115,27 +101,27 @@ test_every_profile_decoded(void **state)
 	wait_cycles(f, all, 2, 10000);
 
 	/* Float32 high word first. */
-	assert_between(value(f, "sdm630", "voltage_l1"), 200, 260, "sdm630 V1");
-	assert_between(value(f, "sdm630", "voltage_l12"), 350, 450,
+	check_between(value(f, "sdm630", "voltage_l1"), 200, 260, "sdm630 V1");
+	check_between(value(f, "sdm630", "voltage_l12"), 350, 450,
 	    "sdm630 V12");
-	assert_between(value(f, "sdm630", "frequency"), 49, 51, "sdm630 Hz");
-	assert_between(value(f, "sdm630", "power_factor"), -1, 1, "sdm630 PF");
+	check_between(value(f, "sdm630", "frequency"), 49, 51, "sdm630 Hz");
+	check_between(value(f, "sdm630", "power_factor"), -1, 1, "sdm630 PF");
 	sum = value(f, "sdm630", "power_l1") + value(f, "sdm630", "power_l2") +
 	    value(f, "sdm630", "power_l3");
-	assert_between(value(f, "sdm630", "power"), sum - 0.01 * sum - 1,
+	check_between(value(f, "sdm630", "power"), sum - 0.01 * sum - 1,
 	    sum + 0.01 * sum + 1, "sdm630 P vs sum of phases");
 	assert_true(value(f, "sdm630", "energy_import") > 0);
-	assert_between(value(f, "sdm120", "voltage_l1"), 200, 260, "sdm120 V");
-	assert_between(value(f, "sdm120", "frequency"), 49, 51, "sdm120 Hz");
+	check_between(value(f, "sdm120", "voltage_l1"), 200, 260, "sdm120 V");
+	check_between(value(f, "sdm120", "frequency"), 49, 51, "sdm120 Hz");
 	/* Int32 low word first, scaled. */
-	assert_between(value(f, "em24", "voltage_l1"), 200, 260, "em24 V1");
-	assert_between(value(f, "em24", "current_l1"), 0, 100, "em24 I1");
-	assert_between(value(f, "em24", "frequency"), 49, 51, "em24 Hz");
+	check_between(value(f, "em24", "voltage_l1"), 200, 260, "em24 V1");
+	check_between(value(f, "em24", "current_l1"), 0, 100, "em24 I1");
+	check_between(value(f, "em24", "frequency"), 49, 51, "em24 Hz");
 	assert_true(value(f, "em24", "energy_import") > 0);
 	/* u64 energy, u32/s32/u16 scaled. */
-	assert_between(value(f, "b23", "voltage_l1"), 200, 260, "b23 V1");
-	assert_between(value(f, "b23", "frequency"), 49, 51, "b23 Hz");
-	assert_between(value(f, "b23", "power_factor"), -1, 1, "b23 PF");
+	check_between(value(f, "b23", "voltage_l1"), 200, 260, "b23 V1");
+	check_between(value(f, "b23", "frequency"), 49, 51, "b23 Hz");
+	check_between(value(f, "b23", "power_factor"), -1, 1, "b23 PF");
 	assert_true(value(f, "b23", "energy_import") > 0);
 	/* Everyone online, nothing lost on a clean line. */
 	assert_true(dev(f, "sdm630")->online);
@@ -235,8 +221,8 @@ test_noise_and_crc_errors(void **state)
 		assert_true(simproc_run_until(f->tb.base, values_fresh, &w,
 		    10000));
 	}
-	assert_between(value(f, "a", "voltage_l1"), 200, 260, "V1 under noise");
-	assert_between(value(f, "b", "frequency"), 49, 51, "Hz under noise");
+	check_between(value(f, "a", "voltage_l1"), 200, 260, "V1 under noise");
+	check_between(value(f, "b", "frequency"), 49, 51, "Hz under noise");
 }
 
 static int
@@ -299,7 +285,7 @@ test_port_and_device_come_back(void **state)
 	    NULL);
 	assert_true(f->tb.sim > 0);
 	assert_true(simproc_run_until(f->tb.base, device_online, b, 20000));
-	assert_between(value(f, "b", "voltage_l1"), 200, 260, "V after return");
+	check_between(value(f, "b", "voltage_l1"), 200, 260, "V after return");
 }
 
 /* A reload keeps the bus and the live values of unchanged devices. */

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "mbap.h"
 #include "poller.h"
+#include "checks.h"
 #include "simproc.h"
 #include "testbed.h"
 #include "upstream.h"
@@ -547,14 +548,6 @@ em24_volts(const uint8_t *p)
 	return (int32_t)u * 0.1;
 }
 
-static void
-assert_between(double v, double lo, double hi, const char *what)
-{
-	if (v < lo || v > hi)
-		print_error("%s = %g, not in %g..%g\n", what, v, lo, hi);
-	assert_true(v >= lo && v <= hi);
-}
-
 /* ------------------------------------------------------------------ */
 /* Against mews-sim */
 
@@ -580,7 +573,7 @@ test_read_through_link(void **state)
 	assert_int_equal(r.len, 6);
 	assert_int_equal(r.pdu[0], 4);
 	assert_int_equal(r.pdu[1], 4);
-	assert_between(float_be(r.pdu + 2), 200, 260, "sdm630 V1");
+	check_between(float_be(r.pdu + 2), 200, 260, "sdm630 V1");
 	assert_true(upstream_is_up(f->up));
 	{
 		struct link l2 = l;
@@ -610,7 +603,7 @@ test_host_name(void **state)
 	submit_read(f, 2, 4, 0x0000, 2, 0, &r);
 	wait_result(f, &r, 5000);
 	assert_int_equal(r.res, TXN_OK);
-	assert_between(em24_volts(r.pdu + 2), 200, 260, "em24 V1");
+	check_between(em24_volts(r.pdu + 2), 200, 260, "em24 V1");
 }
 
 static void
@@ -641,10 +634,10 @@ test_pipelined(void **state)
 		assert_int_equal(r[i].pdu[1], 2 * r[i].tag);
 		assert_int_equal(r[i].len, 2 + 2 * (size_t)r[i].tag);
 		if (i % 2 == 0)
-			assert_between(float_be(r[i].pdu + 2), 200, 260,
+			check_between(float_be(r[i].pdu + 2), 200, 260,
 			    "sdm630 V1");
 		else
-			assert_between(em24_volts(r[i].pdu + 2), 200, 260,
+			check_between(em24_volts(r[i].pdu + 2), 200, 260,
 			    "em24 V1");
 	}
 	assert_int_equal(upstream_stats(f->up)->replies, 20);
@@ -752,14 +745,7 @@ dev(struct fixture *f, const char *id)
 static double
 value(struct fixture *f, const char *id, const char *metric)
 {
-	const struct device_value *v = device_value(dev(f, id), metric);
-
-	assert_non_null(v);
-	if (v->quality != VALUE_OK)
-		print_error("%s %s: quality %s\n", id, metric,
-		    device_quality_name(v->quality));
-	assert_int_equal(v->quality, VALUE_OK);
-	return v->value;
+	return check_value(dev(f, id), metric);
 }
 
 struct want_cycles {
@@ -800,11 +786,11 @@ test_poll_behind_gateway(void **state)
 	    GW_DEV("sub", 2, "em24", 300) "," GW_DEV("gone", 3, "sdm120",
 	    300));
 	wait_cycles(f, ids, 3, 10000);
-	assert_between(value(f, "main", "voltage_l1"), 200, 260, "main V1");
-	assert_between(value(f, "main", "frequency"), 49, 51, "main Hz");
+	check_between(value(f, "main", "voltage_l1"), 200, 260, "main V1");
+	check_between(value(f, "main", "frequency"), 49, 51, "main Hz");
 	assert_true(value(f, "main", "energy_import") > 0);
-	assert_between(value(f, "sub", "voltage_l1"), 200, 260, "sub V1");
-	assert_between(value(f, "sub", "frequency"), 49, 51, "sub Hz");
+	check_between(value(f, "sub", "voltage_l1"), 200, 260, "sub V1");
+	check_between(value(f, "sub", "frequency"), 49, 51, "sub Hz");
 	assert_true(dev(f, "main")->online);
 	assert_true(dev(f, "sub")->online);
 	/*
@@ -871,7 +857,7 @@ test_gateway_comes_back(void **state)
 	wait_up(f, 20000);
 	assert_int_equal(upstream_stats(f->up)->connects, 2);
 	assert_true(simproc_run_until(f->base, polled_again, &p, 25000));
-	assert_between(value(f, "main", "voltage_l1"), 200, 260,
+	check_between(value(f, "main", "voltage_l1"), 200, 260,
 	    "V1 after the gateway came back");
 }
 
