@@ -240,7 +240,8 @@ static void
 config_load_http(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "listen", "https_port",
-	    "http_port", "cert", "key", NULL };
+	    "http_port", "cert", "key", "www", "max_connections",
+	    "session_idle_s", "session_max_s", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
@@ -251,6 +252,17 @@ config_load_http(struct config_load *ld, const config_setting_t *root)
 	config_get_port(ld, s, "http_port", &cfg->http.http_port);
 	config_get_path(ld, s, "cert", &cfg->http.cert);
 	config_get_path(ld, s, "key", &cfg->http.key);
+	config_get_path(ld, s, "www", &cfg->http.www);
+	config_get_ranged(ld, s, "max_connections", 0, 8, 4096,
+	    &cfg->http.max_connections);
+	config_get_ranged(ld, s, "session_idle_s", 0, 60, 86400,
+	    &cfg->http.session_idle_s);
+	config_get_ranged(ld, s, "session_max_s", 0, 300, 30 * 86400,
+	    &cfg->http.session_max_s);
+	if (cfg->http.session_idle_s > cfg->http.session_max_s)
+		conf_error(ld->errs, s, ld->file, "session_idle_s (%d) is "
+		    "longer than session_max_s (%d)", cfg->http.session_idle_s,
+		    cfg->http.session_max_s);
 	if (cfg->http.https_port == cfg->http.http_port)
 		conf_error(ld->errs, s, ld->file, "https_port and http_port "
 		    "are both %d", cfg->http.https_port);
@@ -709,6 +721,7 @@ static void
 config_defaults(struct config *cfg)
 {
 	const char *profiles = getenv("MEWS_PROFILE_DIR");
+	const char *www = getenv("MEWS_WWW_DIR");
 
 	cfg->state_dir = strdup(LOCALSTATEDIR "/lib/mews");
 	/* The environment lets a build tree run before `make install`. */
@@ -720,6 +733,10 @@ config_defaults(struct config *cfg)
 	cfg->http.http_port = 80;
 	cfg->http.cert = strdup("");
 	cfg->http.key = strdup("");
+	cfg->http.www = strdup(www && www[0] ? www : PKGDATADIR "/www");
+	cfg->http.max_connections = 256;
+	cfg->http.session_idle_s = 15 * 60;
+	cfg->http.session_max_s = 12 * 3600;
 	cfg->modbus_tcp.enabled = 1;
 	cfg->modbus_tcp.listen = strdup("0.0.0.0");
 	cfg->modbus_tcp.port = 502;
@@ -819,6 +836,7 @@ config_free(struct config *cfg)
 	free(cfg->http.listen);
 	free(cfg->http.cert);
 	free(cfg->http.key);
+	free(cfg->http.www);
 	free(cfg->modbus_tcp.listen);
 	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);

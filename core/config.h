@@ -75,6 +75,10 @@ struct config {
 		int		 http_port;
 		char		*cert;		/* "": self-signed in state_dir/tls */
 		char		*key;
+		char		*www;		/* the pages */
+		int		 max_connections;
+		int		 session_idle_s;
+		int		 session_max_s;
 	} http;
 	struct {
 		int		 enabled;

@@ -4,14 +4,17 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "api.h"
 #include "bus.h"
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "image.h"
 #include "link.h"
 #include "log.h"
 #include "mbtcp.h"
 #include "poller.h"
+#include "tls.h"
 #include "upstream.h"
 
 struct event_base *
@@ -128,6 +131,78 @@ daemon_apply_gateway(struct daemon *d, const struct config *old,
 }
 
 static int
+daemon_same_web(const struct config *a, const struct config *b)
+{
+	return strcmp(a->http.listen, b->http.listen) == 0 &&
+	    a->http.https_port == b->http.https_port &&
+	    a->http.http_port == b->http.http_port &&
+	    strcmp(a->http.cert, b->http.cert) == 0 &&
+	    strcmp(a->http.key, b->http.key) == 0 &&
+	    strcmp(a->http.www, b->http.www) == 0 &&
+	    a->http.max_connections == b->http.max_connections;
+}
+
+/* The web server for d->cfg, in place of the running one. */
+static void
+daemon_start_web(struct daemon *d)
+{
+	struct tls *tls;
+	struct http *http;
+
+	if ((tls = tls_new(d->cfg)) == NULL) {
+		log_warnx("https: not running: no usable certificate");
+		return;
+	}
+	if (d->http != NULL)
+		api_orphan_all(d->api);
+	http_free(d->http);
+	d->http = NULL;
+	tls_free(d->tls);
+	d->tls = tls;
+	if ((http = http_new(d->base, d->cfg, tls, api_serve, d->api)) ==
+	    NULL) {
+		log_warnx("https: the web server is not running");
+		return;
+	}
+	d->http = http;
+}
+
+static void
+daemon_restart_web(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_start_web(arg);
+}
+
+/*
+ * The web server's own settings changed (often from a request it is
+ * serving): it is replaced just after, once that answer has left.
+ */
+static void
+daemon_apply_web(struct daemon *d, const struct config *old)
+{
+	struct timeval soon = { 0, 200000 };
+
+	if (d->api == NULL && (d->api = api_new(d)) == NULL) {
+		log_warnx("https: not running: the profiles in %s cannot be "
+		    "used", d->cfg->state_dir);
+		return;
+	}
+	api_configure(d->api);
+	if (old == NULL) {
+		daemon_start_web(d);
+		return;
+	}
+	if (d->http != NULL && daemon_same_web(old, d->cfg))
+		return;
+	if (d->ev_web == NULL &&
+	    (d->ev_web = evtimer_new(d->base, daemon_restart_web, d)) == NULL)
+		return;
+	evtimer_add(d->ev_web, &soon);
+}
+
+static int
 daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
 {
 	return strcmp(a->name, b->name) == 0 && strcmp(a->port, b->port) == 0
@@ -230,6 +305,8 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	for (j = 0; j < nold; j++) {
 		if (old[j] != NULL && d->mbtcp != NULL)
 			mbtcp_drop_link(d->mbtcp, old[j]);
+		if (old[j] != NULL && d->api != NULL)
+			api_drop_bus(d->api, old[j]);
 		bus_free(old[j]);
 	}
 	free(old);
@@ -263,7 +340,9 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	d->poller = poller;
 	old_cfg = d->cfg;
 	d->cfg = cfg;
+	log_set_level(d->force_debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	daemon_apply_gateway(d, old_cfg, cfg);
+	daemon_apply_web(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
@@ -276,8 +355,20 @@ daemon_stop(struct daemon *d)
 
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
+	if (d->api != NULL)
+		api_orphan_all(d->api);
+	http_free(d->http);
+	d->http = NULL;
+	tls_free(d->tls);
+	d->tls = NULL;
+	if (d->ev_web != NULL)
+		event_free(d->ev_web);
+	d->ev_web = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
+	/* The handlers' scans and tests go before the buses they use. */
+	api_free(d->api);
+	d->api = NULL;
 	for (i = 0; i < d->nbuses; i++)
 		bus_free(d->buses[i]);
 	free(d->buses);

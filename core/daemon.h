@@ -1,6 +1,6 @@
 /*
- * What mewsd runs for a configuration: buses and the poller (and, as they
- * land, the gateway and the servers).  A reload swaps them for the new
+ * What mewsd runs for a configuration: buses, the poller, the gateway and
+ * the web server.  A reload swaps them for the new
  * configuration's, keeping each bus whose settings did not change, so its
  * port stays open and its queue keeps flowing, and carrying every device's
  * live values over.
@@ -18,6 +18,9 @@ struct link;
 struct mbtcp;
 struct evdns_base;
 struct upstream;
+struct tls;
+struct http;
+struct api;
 
 struct daemon {
 	struct event_base	*base;
@@ -29,6 +32,11 @@ struct daemon {
 	struct evdns_base	*dns;		/* gateway host names */
 	struct poller		*poller;
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
+	struct api		*api;		/* profiles, sessions, handlers */
+	struct tls		*tls;
+	struct http		*http;
+	struct event		*ev_web;	/* a deferred restart of http */
+	int			 force_debug;	/* -d outranks log_level */
 };
 
 /*

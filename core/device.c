@@ -123,11 +123,11 @@ json_t *
 device_json(const struct device *d, int with_values)
 {
 	const struct device_value *v;
-	json_t *o, *values, *jv;
+	json_t *o, *values, *jv, *cmds;
 	size_t i;
 
 	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:I}", "id", d->id,
-	    "name", d->name, "bus", d->where, "address", d->address,
+	    "name", d->name, d->kind, d->where, "address", d->address,
 	    "profile", d->profile, "online", d->online,
 	    "last_ok", (json_int_t)d->last_ok);
 	if (o == NULL || !with_values)
@@ -145,13 +145,19 @@ device_json(const struct device *d, int with_values)
 		json_object_set_new(values, v->metric, jv);
 	}
 	json_object_set_new(o, "values", values);
+	cmds = json_array();
+	for (i = 0; d->module->commands != NULL &&
+	    d->module->commands[i] != NULL; i++)
+		json_array_append_new(cmds, json_string(d->module->commands[i]));
+	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I}", "requests", (json_int_t)d->stats.requests,
+	    "s:I, s:I, s:I, s:I}", "requests", (json_int_t)d->stats.requests,
 	    "replies", (json_int_t)d->stats.replies,
 	    "exceptions", (json_int_t)d->stats.exceptions,
 	    "timeouts", (json_int_t)d->stats.timeouts,
 	    "crc_errors", (json_int_t)d->stats.crc_errors,
 	    "bytes_in", (json_int_t)d->stats.bytes_in,
-	    "bytes_out", (json_int_t)d->stats.bytes_out));
+	    "bytes_out", (json_int_t)d->stats.bytes_out,
+	    "cycles", (json_int_t)d->stats.cycles));
 	return o;
 }

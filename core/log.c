@@ -10,6 +10,32 @@
 static int log_stderr = 1;
 static enum log_level log_level = LOG_LEVEL_INFO;
 
+/* The recent events the pages show: a ring, newest at log_next - 1. */
+static struct log_entry log_ring[LOG_RECENT];
+static size_t log_next, log_count;
+
+static void
+log_remember(const char *tag, const char *msg, const char *suffix)
+{
+	struct log_entry *e = &log_ring[log_next];
+
+	e->when = time(NULL);
+	e->level = tag;
+	snprintf(e->message, sizeof(e->message), "%.190s%s%.60s", msg,
+	    suffix ? ": " : "", suffix ? suffix : "");
+	log_next = (log_next + 1) % LOG_RECENT;
+	if (log_count < LOG_RECENT)
+		log_count++;
+}
+
+const struct log_entry *
+log_recent(size_t i)
+{
+	if (i >= log_count)
+		return NULL;
+	return &log_ring[(log_next + LOG_RECENT - log_count + i) % LOG_RECENT];
+}
+
 void
 log_init(const char *ident, int to_stderr, enum log_level level)
 {
@@ -38,6 +64,7 @@ log_vwrite(int priority, const char *tag, const char *fmt, va_list ap,
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_remember(tag, msg, suffix);
 	if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;

@@ -2,7 +2,11 @@
  * mewsd: one process, one thread, one libevent loop.  Signals arrive as loop
  * events so a reload or a stop never interrupts work half done.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "auth.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -30,12 +35,17 @@ struct mewsd {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mewsd [-dfht] [-c file]\n"
+	fprintf(stderr, "usage: mewsd [-dfht] [-c file] "
+	    "[--reset-profile name]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and exit\n"
-	    "  -h       this help\n", CONFIG_DEFAULT_PATH);
+	    "  -h       this help\n"
+	    "  --reset-profile name\n"
+	    "           give a profile (administrator, installer, user) its\n"
+	    "           default PIN again, unlocked and unblocked, and exit\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 /* Load and validate; print each mistake to stderr (-t) or the log. */
@@ -100,6 +110,22 @@ mewsd_prepare_state(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * Every connection is a descriptor: the default 1024 would cap the web
+ * and gateway clients together well below what their limits allow.
+ */
+static void
+mewsd_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise the open files limit");
+	}
+}
+
 static void
 mewsd_log_config(const struct config *cfg)
 {
@@ -149,7 +175,6 @@ mewsd_sighup(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload failed: keeping the running configuration");
 		return;
 	}
-	log_set_level(d->debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	mewsd_log_config(cfg);
 	if (daemon_apply(&d->daemon, cfg) == -1) {
 		log_warnx("reload failed: keeping the running configuration");
@@ -217,13 +242,22 @@ int
 main(int argc, char *argv[])
 {
 	struct config *cfg;
+	static const struct option longopts[] = {
+		{ "reset-profile", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct mewsd d;
+	const char *reset = NULL;
+	char *abs;
 	int ch, check = 0, foreground = 0, rc;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg_path = CONFIG_DEFAULT_PATH;
-	while ((ch = getopt(argc, argv, "c:dfht")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfht", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'R':
+			reset = optarg;
+			break;
 		case 'c':
 			d.cfg_path = optarg;
 			break;
@@ -249,27 +283,47 @@ main(int argc, char *argv[])
 		return 2;
 	}
 
-	log_init("mewsd", foreground || check, LOG_LEVEL_INFO);
-	if ((cfg = mewsd_load(d.cfg_path, foreground || check)) == NULL)
+	log_init("mewsd", foreground || check || reset, LOG_LEVEL_INFO);
+	if ((cfg = mewsd_load(d.cfg_path, foreground || check || reset)) ==
+	    NULL)
 		return 1;
+	if (reset != NULL) {
+		rc = mewsd_prepare_state(cfg) == 0 ?
+		    auth_reset_profile(cfg->state_dir, reset) : -1;
+		config_free(cfg);
+		return rc == 0 ? 0 : 1;
+	}
 	if (check) {
 		printf("%s: configuration OK\n", d.cfg_path);
 		config_free(cfg);
 		return 0;
 	}
 	log_set_level(d.debug ? LOG_LEVEL_DEBUG : cfg->log_level);
-	if (!foreground && daemon(0, 0) == -1) {
+	d.daemon.force_debug = d.debug;
+	mewsd_raise_nofile();
+	/*
+	 * The background daemon runs in /: reloads and the pages' changes
+	 * must still find the file.
+	 */
+	if ((abs = realpath(d.cfg_path, NULL)) != NULL) {
+		d.cfg_path = abs;
+		free(cfg->path);
+		cfg->path = strdup(abs);
+	}
+	rc = -1;
+	if (cfg->path == NULL)
+		config_free(cfg);
+	else if (!foreground && daemon(0, 0) == -1) {
 		log_warn("cannot go to the background");
 		config_free(cfg);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	if (mewsd_prepare_state(cfg) == -1) {
+	} else if (mewsd_prepare_state(cfg) == -1)
 		config_free(cfg);
-		return 1;
+	else {
+		signal(SIGPIPE, SIG_IGN);
+		mewsd_log_config(cfg);
+		rc = mewsd_run(&d, cfg);
+		mewsd_free(&d);
 	}
-	mewsd_log_config(cfg);
-	rc = mewsd_run(&d, cfg);
-	mewsd_free(&d);
+	free(abs);
 	return rc == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mbap.h"
 #include "mbtcp.h"
+#include "net.h"
 
 /* A request still queued this long has lost its client's interest. */
 #define MBTCP_DEADLINE_MS	5000
@@ -337,26 +338,6 @@ mbtcp_oldest_idle(struct mbtcp *srv)
 }
 
 static void
-mbtcp_peer(const struct sockaddr *sa, char *out, size_t size)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-	}
-	snprintf(out, size, "%s:%d", host, port);
-}
-
-static void
 mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
@@ -366,7 +347,7 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 
 	(void)l;
 	(void)salen;
-	mbtcp_peer(sa, peer, sizeof(peer));
+	net_peer(sa, 1, peer, sizeof(peer));
 	if (srv->nclients >= (size_t)srv->max_clients) {
 		if ((old = mbtcp_oldest_idle(srv)) == NULL) {
 			srv->stats.refused++;
@@ -449,29 +430,6 @@ mbtcp_housekeep(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int
-mbtcp_listen_addr(const struct config *cfg, struct sockaddr_storage *ss,
-    socklen_t *len)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, cfg->modbus_tcp.listen, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)cfg->modbus_tcp.port);
-		*len = sizeof(*in);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, cfg->modbus_tcp.listen, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)cfg->modbus_tcp.port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -1;
-}
-
 static void
 mbtcp_settings(struct mbtcp *srv, const struct config *cfg)
 {
@@ -520,8 +478,6 @@ mbtcp_new(struct event_base *base, const struct config *cfg,
     mbtcp_route_cb route, mbtcp_self_cb self, void *arg)
 {
 	struct timeval tick = { MBTCP_HOUSEKEEP_MS / 1000, 0 };
-	struct sockaddr_storage ss;
-	socklen_t sslen;
 	struct mbtcp *srv;
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
@@ -532,28 +488,14 @@ mbtcp_new(struct event_base *base, const struct config *cfg,
 	srv->route = route;
 	srv->self = self;
 	srv->arg = arg;
-	if (mbtcp_listen_addr(cfg, &ss, &sslen) == -1) {
-		log_warnx("modbus tcp: bad listen address %s",
-		    cfg->modbus_tcp.listen);
-		free(srv);
-		return NULL;
-	}
-	srv->listener = evconnlistener_new_bind(base, mbtcp_accept, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    64, (struct sockaddr *)&ss, (int)sslen);
+	srv->listener = net_listen(base, mbtcp_accept, srv, "modbus tcp",
+	    cfg->modbus_tcp.listen, cfg->modbus_tcp.port, 64);
 	if (srv->listener == NULL) {
-		log_warn("modbus tcp: cannot listen on %s port %d",
-		    cfg->modbus_tcp.listen, cfg->modbus_tcp.port);
 		free(srv);
 		return NULL;
 	}
 	evconnlistener_set_error_cb(srv->listener, mbtcp_accept_error);
-	sslen = sizeof(ss);
-	if (getsockname(evconnlistener_get_fd(srv->listener),
-	    (struct sockaddr *)&ss, &sslen) == 0)
-		srv->port = ntohs(ss.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&ss)->sin6_port :
-		    ((struct sockaddr_in *)&ss)->sin_port);
+	srv->port = net_port(srv->listener);
 	srv->ev_resume = evtimer_new(base, mbtcp_resume, srv);
 	srv->ev_housekeep = event_new(base, -1, EV_PERSIST, mbtcp_housekeep,
 	    srv);

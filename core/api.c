@@ -1,0 +1,357 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "daemon.h"
+#include "guard.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+
+#define API_SEGMENT_MAX	64
+
+enum api_method {
+	GET = EVHTTP_REQ_GET,
+	POST = EVHTTP_REQ_POST,
+	PUT = EVHTTP_REQ_PUT,
+	DELETE = EVHTTP_REQ_DELETE
+};
+
+struct api_route {
+	enum api_method	 method;
+	const char	*pattern;	/* "*" matches one segment */
+	enum api_right	 right;
+	void		(*handler)(struct api_call *);
+};
+
+/* A profile still on its default PIN may also call these. */
+static void (*const api_default_pin_ok[])(struct api_call *) = {
+	api_pin, api_logout,
+};
+
+static const struct api_route api_routes[] = {
+	{ POST, "/api/login", API_PUBLIC, api_login },
+	{ POST, "/api/unlock", API_PUBLIC, api_unlock },
+	{ POST, "/api/logout", API_READ, api_logout },
+	{ GET, "/api/session", API_READ, api_session },
+	{ POST, "/api/pin", API_READ, api_pin },
+	{ GET, "/api/profiles", API_ADMIN, api_profiles },
+	{ POST, "/api/profiles/*", API_ADMIN, api_profile_set },
+
+	{ GET, "/api/status", API_READ, api_status },
+	{ GET, "/api/logs", API_READ, api_logs },
+	{ GET, "/api/system", API_ADMIN, api_system_get },
+	{ PUT, "/api/system", API_ADMIN, api_system_put },
+
+	{ GET, "/api/models", API_READ, api_models },
+	{ GET, "/api/devices", API_READ, api_devices },
+	{ POST, "/api/devices", API_CONFIGURE, api_device_add },
+	{ GET, "/api/devices/*", API_READ, api_device },
+	{ PUT, "/api/devices/*", API_CONFIGURE, api_device_change },
+	{ DELETE, "/api/devices/*", API_CONFIGURE, api_device_remove },
+	{ POST, "/api/devices/*/command", API_CONTROL, api_device_command },
+
+	{ GET, "/api/buses", API_READ, api_buses },
+	{ POST, "/api/buses", API_CONFIGURE, api_bus_add },
+	{ GET, "/api/buses/*", API_READ, api_bus },
+	{ PUT, "/api/buses/*", API_CONFIGURE, api_bus_change },
+	{ DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove },
+	{ POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan },
+	{ GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status },
+	{ DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel },
+	{ POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test },
+
+	{ GET, "/api/gateways", API_READ, api_gateways },
+	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_add },
+	{ GET, "/api/gateways/*", API_READ, api_gateway },
+	{ PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_change },
+	{ DELETE, "/api/gateways/*", API_CONFIGURE, api_gateway_remove },
+};
+
+#define API_NROUTES	(sizeof(api_routes) / sizeof(api_routes[0]))
+
+/* What each profile may do, highest right first. */
+static enum api_right
+api_profile_right(int profile)
+{
+	switch (profile) {
+	case AUTH_ADMINISTRATOR:
+		return API_ADMIN;
+	case AUTH_INSTALLER:
+		return API_CONTROL;
+	default:
+		return API_READ;
+	}
+}
+
+static int
+api_allows(int profile, enum api_right r)
+{
+	/* Configure and control both come with the installer. */
+	return r <= api_profile_right(profile);
+}
+
+json_t *
+api_rights(int profile)
+{
+	static const char *const names[] = { "read", "configure", "control",
+	    "admin" };
+	json_t *a = json_array();
+	int r;
+
+	for (r = API_READ; a != NULL && r <= API_ADMIN; r++)
+		if (api_allows(profile, r))
+			json_array_append_new(a, json_string(names[r - 1]));
+	return a;
+}
+
+/*
+ * Does path match pattern, a * standing for one segment?  The segment's
+ * text goes to arg.
+ */
+static int
+api_match(const char *pattern, const char *path, char *arg, size_t size)
+{
+	const char *p = pattern, *q = path;
+	size_t n;
+
+	while (*p != '\0') {
+		if (*p == '*') {
+			n = strcspn(q, "/");
+			if (n == 0 || n >= size)
+				return 0;
+			memcpy(arg, q, n);
+			arg[n] = '\0';
+			q += n;
+			p++;
+			continue;
+		}
+		if (*p++ != *q++)
+			return 0;
+	}
+	return *q == '\0';
+}
+
+static const struct session *
+api_find_session(struct api *api, struct evhttp_request *req)
+{
+	const char *cookie = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Cookie");
+	char token[SESSION_TOKEN_LEN + 1];
+
+	if (session_cookie_token(cookie, token, sizeof(token)) == -1)
+		return NULL;
+	return session_find(api->sessions, token, time(NULL));
+}
+
+/*
+ * A state change must come from our own pages: a custom header, which a
+ * cross-site form cannot send, and no foreign Origin.
+ */
+static int
+api_same_origin(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *xrw = evhttp_find_header(in, "X-Requested-With");
+	const char *origin = evhttp_find_header(in, "Origin");
+	const char *host = evhttp_find_header(in, "Host");
+
+	if (xrw == NULL || xrw[0] == '\0')
+		return 0;
+	if (origin == NULL)
+		return 1;
+	return host != NULL && strncmp(origin, "https://", 8) == 0 &&
+	    strcmp(origin + 8, host) == 0;
+}
+
+static int
+api_default_pin_allowed(const struct api_route *r)
+{
+	size_t i;
+
+	if (r->method == GET)
+		return 1;
+	for (i = 0; i < sizeof(api_default_pin_ok) /
+	    sizeof(api_default_pin_ok[0]); i++)
+		if (r->handler == api_default_pin_ok[i])
+			return 1;
+	return 0;
+}
+
+void
+api_serve(void *arg, struct evhttp_request *req, const char *path)
+{
+	struct api *api = arg;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct api_route *r = NULL;
+	char seg[API_SEGMENT_MAX + 1] = "";
+	struct api_call call;
+	int path_known = 0;
+	size_t i;
+
+	for (i = 0; i < API_NROUTES; i++)
+		if (api_match(api_routes[i].pattern, path, seg, sizeof(seg))) {
+			path_known = 1;
+			if ((int)api_routes[i].method == (int)cmd ||
+			    (cmd == EVHTTP_REQ_HEAD &&
+			    api_routes[i].method == GET)) {
+				r = &api_routes[i];
+				break;
+			}
+		}
+	if (r == NULL) {
+		if (path_known)
+			http_send_error(req, 405, NULL, "method not allowed "
+			    "on %s", path);
+		else
+			http_send_error(req, 404, NULL, "no such API path: %s",
+			    path);
+		return;
+	}
+	memset(&call, 0, sizeof(call));
+	call.api = api;
+	call.req = req;
+	call.arg = seg;
+	if (r->method != GET && !api_same_origin(req)) {
+		http_send_error(req, 403, NULL, "refused: a request that "
+		    "changes something needs the X-Requested-With header and "
+		    "this server's origin");
+		return;
+	}
+	if (r->right != API_PUBLIC) {
+		if ((call.session = api_find_session(api, req)) == NULL) {
+			http_send_error(req, 401, NULL, "not logged in, or the "
+			    "session has expired");
+			return;
+		}
+		if (!api_allows(call.session->profile, r->right)) {
+			http_send_error(req, 403, NULL, "the %s profile may "
+			    "not do this",
+			    auth_profile_name(call.session->profile));
+			return;
+		}
+		if (!api_default_pin_allowed(r) &&
+		    auth_must_change(api->auth, call.session->profile)) {
+			json_t *o = json_pack("{s:s, s:b}", "error",
+			    "change the default PIN first",
+			    "must_change_pin", 1);
+
+			http_send_json(req, 403, o);
+			return;
+		}
+	}
+	r->handler(&call);
+}
+
+void
+api_session_cookie(struct evhttp_request *req, const char *token)
+{
+	char cookie[SESSION_TOKEN_LEN + 128];
+
+	if (token != NULL)
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
+		    "Secure; HttpOnly; SameSite=Strict", token);
+	else
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; Path=/; "
+		    "Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Set-Cookie", cookie);
+}
+
+const char *
+api_string(struct evhttp_request *req, json_t *body, const char *key)
+{
+	const char *s = json_string_value(json_object_get(body, key));
+
+	if (s == NULL)
+		http_send_error(req, 400, key, "%s: a string is expected", key);
+	return s;
+}
+
+struct api_wait {
+	struct api		*api;
+	struct evhttp_request	*req;
+	struct api_wait		*next;
+};
+
+struct api_wait *
+api_wait(struct api *api, struct evhttp_request *req)
+{
+	struct api_wait *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->api = api;
+	w->req = req;
+	w->next = api->waits;
+	api->waits = w;
+	return w;
+}
+
+struct evhttp_request *
+api_wait_end(struct api_wait *w)
+{
+	struct api_wait **pp;
+	struct evhttp_request *req = w->req;
+
+	for (pp = &w->api->waits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w);
+	return req;
+}
+
+void
+api_orphan_all(struct api *api)
+{
+	struct api_wait *w;
+
+	for (w = api->waits; w != NULL; w = w->next)
+		w->req = NULL;
+}
+
+struct api *
+api_new(struct daemon *d)
+{
+	struct api *api;
+
+	if ((api = calloc(1, sizeof(*api))) == NULL)
+		return NULL;
+	api->d = d;
+	api->started = time(NULL);
+	if ((api->auth = auth_new(d->cfg->state_dir)) == NULL ||
+	    (api->guard = guard_new()) == NULL ||
+	    (api->sessions = sessions_new(d->cfg->http.session_idle_s,
+	    d->cfg->http.session_max_s)) == NULL) {
+		api_free(api);
+		return NULL;
+	}
+	return api;
+}
+
+void
+api_configure(struct api *api)
+{
+	sessions_set_timeouts(api->sessions, api->d->cfg->http.session_idle_s,
+	    api->d->cfg->http.session_max_s);
+}
+
+void
+api_free(struct api *api)
+{
+	if (api == NULL)
+		return;
+	api_links_free(api);
+	auth_free(api->auth);
+	guard_free(api->guard);
+	sessions_free(api->sessions);
+	free(api);
+}

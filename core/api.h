@@ -1,0 +1,141 @@
+/*
+ * The JSON API under /api/: the routing table, who may call what, and the
+ * checks every call goes through before its handler:
+ *   - a live session (cookie mews_session), except for login and unlock;
+ *   - the profile's right for the route (user: read; installer: also
+ *     configure and control; administrator: also admin), checked here on
+ *     the server whatever the pages show;
+ *   - for anything that changes state, the X-Requested-With header (a
+ *     cross-site form cannot send it) and, when the browser sends an
+ *     Origin, this server's own;
+ *   - while the profile still has its default PIN, only reading, the PIN
+ *     change and logout.
+ * The handlers live in api_session.c, api_devices.c, api_links.c and
+ * api_system.c.
+ */
+#ifndef MEWS_API_H
+#define MEWS_API_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct daemon;
+struct evhttp_request;
+struct auth;
+struct guard;
+struct sessions;
+struct session;
+struct bus;
+struct profile;
+struct api;
+struct api_scan;
+struct api_test;
+struct api_wait;
+
+enum api_right {
+	API_PUBLIC,		/* no session needed */
+	API_READ,
+	API_CONFIGURE,
+	API_CONTROL,
+	API_ADMIN
+};
+
+struct api {
+	struct daemon		*d;
+	struct auth		*auth;
+	struct guard		*guard;
+	struct sessions		*sessions;
+	time_t			 started;
+	struct api_scan		*scans;		/* one per bus at most */
+	struct api_test		*tests;		/* raw transactions on a line */
+	struct api_wait		*waits;		/* requests answered later */
+};
+
+/* What a handler gets: the request, the caller, the URL's * segment. */
+struct api_call {
+	struct api		*api;
+	struct evhttp_request	*req;
+	const struct session	*session;	/* NULL on public routes */
+	const char		*arg;		/* the id in /api/devices/ID */
+};
+
+struct api *api_new(struct daemon *);
+void api_free(struct api *);
+/* http_api_cb: every request under /api/. */
+void api_serve(void *arg, struct evhttp_request *, const char *path);
+/* A bus is going away (a reload): its scan and tests end now. */
+void api_drop_bus(struct api *, const struct bus *);
+/* The configuration changed: new session timeouts. */
+void api_configure(struct api *);
+/*
+ * The web server is going away, and with it every request: answers still
+ * owed will not be sent.
+ */
+void api_orphan_all(struct api *);
+
+/*
+ * A request answered later (a command, a test on the line): registered, so
+ * that the answer is never sent to a request the server has freed.
+ */
+struct api_wait *api_wait(struct api *, struct evhttp_request *);
+/* The request to answer now, or NULL when it is gone; w is freed. */
+struct evhttp_request *api_wait_end(struct api_wait *w);
+
+/* For the handlers. */
+void api_session_cookie(struct evhttp_request *, const char *token);
+json_t *api_rights(int profile);
+/*
+ * Add (name NULL; body has key), change (body replaces the entry) or
+ * remove an entry of a list of mews.conf (devices, buses, gateways), then
+ * run it.  0 when done, with nothing sent yet; -1 with the error sent.
+ */
+int api_entry_apply(struct api_call *, const char *list, const char *key,
+    const char *name, json_t *body, int remove);
+/* A string member of body: NULL (and 400 sent) when absent or not one. */
+const char *api_string(struct evhttp_request *, json_t *body,
+    const char *key);
+
+void api_login(struct api_call *);
+void api_unlock(struct api_call *);
+void api_logout(struct api_call *);
+void api_session(struct api_call *);
+void api_pin(struct api_call *);
+void api_profiles(struct api_call *);
+void api_profile_set(struct api_call *);
+
+void api_status(struct api_call *);
+void api_logs(struct api_call *);
+void api_system_get(struct api_call *);
+void api_system_put(struct api_call *);
+
+/* Every profile in dir (the device forms offer them, scans match them). */
+size_t api_load_profiles(const char *dir, struct profile ***out);
+void api_free_profiles(struct profile **, size_t);
+
+void api_models(struct api_call *);
+void api_devices(struct api_call *);
+void api_device(struct api_call *);
+void api_device_add(struct api_call *);
+void api_device_change(struct api_call *);
+void api_device_remove(struct api_call *);
+void api_device_command(struct api_call *);
+
+void api_buses(struct api_call *);
+void api_bus(struct api_call *);
+void api_bus_add(struct api_call *);
+void api_bus_change(struct api_call *);
+void api_bus_remove(struct api_call *);
+void api_bus_scan(struct api_call *);
+void api_bus_scan_status(struct api_call *);
+void api_bus_scan_cancel(struct api_call *);
+void api_bus_test(struct api_call *);
+void api_gateways(struct api_call *);
+void api_gateway(struct api_call *);
+void api_gateway_add(struct api_call *);
+void api_gateway_change(struct api_call *);
+void api_gateway_remove(struct api_call *);
+void api_links_free(struct api *);
+
+#endif

@@ -1,0 +1,99 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "config.h"
+#include "confedit.h"
+#include "http.h"
+#include "log.h"
+#include "net.h"
+
+struct api_entry_edit {
+	const char	*list;		/* devices, buses, gateways */
+	const char	*key;		/* id, name */
+	const char	*name;		/* NULL: a new entry */
+	json_t		*body;
+	int		 remove;
+};
+
+/* A change replaces the whole entry in place: what is not sent goes. */
+static void
+api_clear_but(config_setting_t *g, const char *key)
+{
+	config_setting_t *s;
+	int j;
+
+	for (j = config_setting_length(g) - 1; j >= 0; j--) {
+		s = config_setting_get_elem(g, (unsigned)j);
+		if (strcmp(config_setting_name(s), key) != 0)
+			config_setting_remove_elem(g, (unsigned)j);
+	}
+}
+
+static int
+api_entry_edit(config_setting_t *root, void *arg,
+    struct confedit_error *err)
+{
+	struct api_entry_edit *e = arg;
+	config_setting_t *list, *g;
+	json_t *key = json_object_get(e->body, e->key);
+	int i = -1;
+
+	if ((list = confedit_list(root, e->list)) == NULL) {
+		confedit_fail(err, 500, NULL, "%s is not a list in the "
+		    "configuration file", e->list);
+		return -1;
+	}
+	if (e->name != NULL &&
+	    (i = confedit_find(list, e->key, e->name)) == -1) {
+		confedit_fail(err, 404, NULL, "no \"%s\" in the %s of the "
+		    "configuration file", e->name, e->list);
+		return -1;
+	}
+	if (e->remove)
+		return config_setting_remove_elem(list, (unsigned)i) ==
+		    CONFIG_TRUE ? 0 : -1;
+	if (e->name == NULL) {
+		if ((g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP)) ==
+		    NULL)
+			return -1;
+		return confedit_set(g, e->body, err);
+	}
+	/* Devices' history and links' references go by it: it stays. */
+	if (key != NULL && (!json_is_string(key) ||
+	    strcmp(json_string_value(key), e->name) != 0)) {
+		confedit_fail(err, 400, e->key, "the %s cannot change: add a "
+		    "new one instead", e->key);
+		return -1;
+	}
+	json_object_del(e->body, e->key);
+	g = config_setting_get_elem(list, (unsigned)i);
+	api_clear_but(g, e->key);
+	return confedit_set(g, e->body, err);
+}
+
+int
+api_entry_apply(struct api_call *c, const char *list, const char *key,
+    const char *name, json_t *body, int remove)
+{
+	struct api_entry_edit e = { list, key, name, body, remove };
+	struct confedit_error err;
+	char peer[NET_PEER_MAX], which[CONFIG_ID_MAX + 1];
+
+	if (name == NULL && !json_is_string(json_object_get(body, key))) {
+		http_send_error(c->req, 400, key, "%s: a string is expected",
+		    key);
+		return -1;
+	}
+	snprintf(which, sizeof(which), "%s", name ? name :
+	    json_string_value(json_object_get(body, key)));
+	if (confedit_apply(c->api->d, api_entry_edit, &e, &err) == -1) {
+		http_send_error(c->req, err.code, err.field[0] ? err.field :
+		    NULL, "%s", err.message);
+		return -1;
+	}
+	http_peer_name(c->req, peer, sizeof(peer));
+	log_info("https: %s: %s %s %s", peer, list, which, remove ?
+	    "removed" : name ? "changed" : "added");
+	return 0;
+}

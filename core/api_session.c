@@ -1,0 +1,269 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "daemon.h"
+#include "guard.h"
+#include "http.h"
+#include "log.h"
+#include "net.h"
+#include "session.h"
+
+/* The caller's profile from the body: -1 (and 400 sent) when unknown. */
+static int
+api_profile_of(struct evhttp_request *req, json_t *body)
+{
+	const char *name = api_string(req, body, "profile");
+	int p;
+
+	if (name == NULL)
+		return -1;
+	if ((p = auth_profile_parse(name)) == -1)
+		http_send_error(req, 400, "profile", "no profile \"%.32s\": "
+		    "administrator, installer or user", name);
+	return p;
+}
+
+/* 429 when this address has failed too often lately. */
+static int
+api_backed_off(struct api *api, struct evhttp_request *req)
+{
+	int wait = guard_check(api->guard, http_peer(req), time(NULL));
+	char secs[16];
+	json_t *o;
+
+	if (wait == 0)
+		return 0;
+	snprintf(secs, sizeof(secs), "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", secs);
+	o = json_pack("{s:s, s:i}", "error", "too many failed attempts from "
+	    "this address: wait before trying again", "retry_after", wait);
+	http_send_json(req, 429, o);
+	return 1;
+}
+
+/* Logged in: a new session, its cookie, and what the pages need to know. */
+static void
+api_logged_in(struct api *api, struct evhttp_request *req, int profile,
+    int code)
+{
+	const struct session *s = session_create(api->sessions, profile,
+	    time(NULL));
+	json_t *o;
+
+	if (s == NULL) {
+		http_send_error(req, 500, NULL, "cannot make a session");
+		return;
+	}
+	guard_succeeded(api->guard, http_peer(req));
+	api_session_cookie(req, s->token);
+	o = json_pack("{s:s, s:b, s:o, s:i}", "profile",
+	    auth_profile_name(profile), "must_change_pin",
+	    auth_must_change(api->auth, profile), "rights",
+	    api_rights(profile), "idle_timeout_s",
+	    api->d->cfg->http.session_idle_s);
+	http_send_json(req, code, o);
+}
+
+/*
+ * The answer to a refused secret; wrong ones count against the address.
+ * what is "PIN" or "PUK".
+ */
+static void
+api_refused(struct api *api, struct evhttp_request *req, int profile,
+    enum auth_result r, int left, const char *what)
+{
+	char peer[NET_PEER_MAX];
+	const char *name = auth_profile_name(profile);
+	json_t *o = NULL;
+
+	http_peer_name(req, peer, sizeof(peer));
+	switch (r) {
+	case AUTH_WRONG:
+		guard_failed(api->guard, http_peer(req), time(NULL));
+		log_warnx("https: %s: wrong %s for profile %s, %d tries left",
+		    peer, what, name, left);
+		o = json_pack("{s:s, s:i}", "error", strcmp(what, "PIN") == 0 ?
+		    "wrong PIN" : "wrong PUK", strcmp(what, "PIN") == 0 ?
+		    "attempts_left" : "puk_attempts_left", left);
+		http_send_json(req, 401, o);
+		return;
+	case AUTH_LOCKED:
+		guard_failed(api->guard, http_peer(req), time(NULL));
+		log_warnx("https: %s: profile %s is locked after %d wrong PINs",
+		    peer, name, AUTH_PIN_TRIES);
+		o = json_pack("{s:s, s:b}", "error", "this profile is locked "
+		    "after 3 wrong PINs: unlock it with its PUK and a new PIN",
+		    "locked", 1);
+		http_send_json(req, 423, o);
+		return;
+	case AUTH_BLOCKED:
+		guard_failed(api->guard, http_peer(req), time(NULL));
+		log_warnx("https: %s: profile %s is blocked (wrong PUKs)", peer,
+		    name);
+		o = json_pack("{s:s, s:b}", "error", "this profile is blocked "
+		    "after 10 wrong PUKs: root must run `mewsd --reset-profile "
+		    "NAME` on the box", "blocked", 1);
+		http_send_json(req, 423, o);
+		return;
+	case AUTH_BAD_PIN:
+		http_send_error(req, 400, "new_pin", "the new PIN must be 5 "
+		    "digits and not the default PIN");
+		return;
+	case AUTH_STORAGE:
+		http_send_error(req, 500, NULL, "the profiles could not be "
+		    "saved in state_dir: nothing was changed");
+		return;
+	case AUTH_OK:
+		break;
+	}
+	http_send_error(req, 500, NULL, "unexpected");
+}
+
+void
+api_login(struct api_call *c)
+{
+	json_t *body;
+	const char *pin;
+	enum auth_result r;
+	int profile, left;
+	char peer[NET_PEER_MAX];
+
+	if (api_backed_off(c->api, c->req) ||
+	    (body = http_body_object(c->req)) == NULL)
+		return;
+	if ((profile = api_profile_of(c->req, body)) != -1 &&
+	    (pin = api_string(c->req, body, "pin")) != NULL) {
+		r = auth_login(c->api->auth, profile, pin, &left);
+		if (r == AUTH_OK) {
+			http_peer_name(c->req, peer, sizeof(peer));
+			log_info("https: %s: profile %s logged in", peer,
+			    auth_profile_name(profile));
+			api_logged_in(c->api, c->req, profile, 200);
+		} else
+			api_refused(c->api, c->req, profile, r, left, "PIN");
+	}
+	json_decref(body);
+}
+
+void
+api_unlock(struct api_call *c)
+{
+	json_t *body;
+	const char *puk, *new_pin;
+	enum auth_result r;
+	int profile, left;
+	char peer[NET_PEER_MAX];
+
+	if (api_backed_off(c->api, c->req) ||
+	    (body = http_body_object(c->req)) == NULL)
+		return;
+	if ((profile = api_profile_of(c->req, body)) != -1 &&
+	    (puk = api_string(c->req, body, "puk")) != NULL &&
+	    (new_pin = api_string(c->req, body, "new_pin")) != NULL) {
+		r = auth_unlock(c->api->auth, profile, puk, new_pin, &left);
+		if (r == AUTH_OK) {
+			http_peer_name(c->req, peer, sizeof(peer));
+			log_info("https: %s: profile %s unlocked with its PUK, "
+			    "new PIN set", peer, auth_profile_name(profile));
+			session_drop_profile(c->api->sessions, profile, NULL);
+			api_logged_in(c->api, c->req, profile, 200);
+		} else
+			api_refused(c->api, c->req, profile, r, left, "PUK");
+	}
+	json_decref(body);
+}
+
+void
+api_logout(struct api_call *c)
+{
+	session_drop(c->api->sessions, c->session->token);
+	api_session_cookie(c->req, NULL);
+	http_send_json(c->req, 200, json_object());
+}
+
+void
+api_session(struct api_call *c)
+{
+	int p = c->session->profile;
+
+	http_send_json(c->req, 200, json_pack("{s:s, s:b, s:o, s:i}",
+	    "profile", auth_profile_name(p), "must_change_pin",
+	    auth_must_change(c->api->auth, p), "rights", api_rights(p),
+	    "idle_timeout_s", c->api->d->cfg->http.session_idle_s));
+}
+
+void
+api_pin(struct api_call *c)
+{
+	json_t *body;
+	const char *pin, *new_pin;
+	enum auth_result r;
+	int left, profile = c->session->profile;
+	char peer[NET_PEER_MAX];
+
+	if (api_backed_off(c->api, c->req) ||
+	    (body = http_body_object(c->req)) == NULL)
+		return;
+	if ((pin = api_string(c->req, body, "pin")) != NULL &&
+	    (new_pin = api_string(c->req, body, "new_pin")) != NULL) {
+		r = auth_change_pin(c->api->auth, profile, pin, new_pin, &left);
+		if (r == AUTH_OK) {
+			http_peer_name(c->req, peer, sizeof(peer));
+			log_info("https: %s: profile %s changed its PIN", peer,
+			    auth_profile_name(profile));
+			/* Every session of the profile ends, this one too. */
+			session_drop_profile(c->api->sessions, profile, NULL);
+			api_logged_in(c->api, c->req, profile, 200);
+		} else {
+			if (r == AUTH_LOCKED)
+				session_drop_profile(c->api->sessions, profile,
+				    NULL);
+			api_refused(c->api, c->req, profile, r, left, "PIN");
+		}
+	}
+	json_decref(body);
+}
+
+void
+api_profiles(struct api_call *c)
+{
+	http_send_json(c->req, 200, auth_json(c->api->auth));
+}
+
+void
+api_profile_set(struct api_call *c)
+{
+	json_t *body;
+	const char *new_pin;
+	enum auth_result r;
+	int profile;
+	char peer[NET_PEER_MAX];
+
+	if ((profile = auth_profile_parse(c->arg)) == -1) {
+		http_send_error(c->req, 404, NULL, "no profile \"%s\"", c->arg);
+		return;
+	}
+	if ((body = http_body_object(c->req)) == NULL)
+		return;
+	if ((new_pin = api_string(c->req, body, "new_pin")) != NULL) {
+		r = auth_set_pin(c->api->auth, profile, new_pin);
+		if (r == AUTH_OK) {
+			http_peer_name(c->req, peer, sizeof(peer));
+			log_info("https: %s: administrator set the PIN of "
+			    "profile %s", peer, auth_profile_name(profile));
+			session_drop_profile(c->api->sessions, profile,
+			    c->session->token);
+			http_send_json(c->req, 200, json_object());
+		} else
+			api_refused(c->api, c->req, profile, r, 0, "PIN");
+	}
+	json_decref(body);
+}

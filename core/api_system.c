@@ -1,0 +1,211 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "api.h"
+#include "bus.h"
+#include "config.h"
+#include "confedit.h"
+#include "daemon.h"
+#include "device.h"
+#include "http.h"
+#include "log.h"
+#include "mbtcp.h"
+#include "poller.h"
+#include "tls.h"
+
+static json_t *
+api_certificate(const struct tls *t)
+{
+	if (t == NULL)
+		return json_null();
+	return json_pack("{s:s?, s:I, s:b}", "subject", t->subject,
+	    "not_after", (json_int_t)t->not_after, "self_signed",
+	    t->self_signed);
+}
+
+static json_t *
+api_counters(const struct daemon *d)
+{
+	json_t *o = json_object(), *gw;
+
+	if (d->http != NULL) {
+		const struct http_stats *hs = http_stats(d->http);
+
+		json_object_set_new(o, "http", json_pack("{s:I, s:I, s:I, "
+		    "s:I, s:I, s:I, s:i}", "requests",
+		    (json_int_t)hs->requests, "connections",
+		    (json_int_t)hs->connections, "evicted",
+		    (json_int_t)hs->evicted, "timed_out",
+		    (json_int_t)hs->timed_out, "handshakes_refused",
+		    (json_int_t)hs->handshakes_refused, "redirects",
+		    (json_int_t)hs->redirects, "open", (int)hs->open));
+	}
+	if (d->mbtcp != NULL) {
+		const struct mbtcp_stats *ms = mbtcp_stats(d->mbtcp);
+
+		gw = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I}", "clients", (json_int_t)mbtcp_clients(d->mbtcp),
+		    "accepted", (json_int_t)ms->accepted, "refused",
+		    (json_int_t)ms->refused, "evicted",
+		    (json_int_t)ms->evicted, "idle_closed",
+		    (json_int_t)ms->idle_closed, "bad_frames",
+		    (json_int_t)ms->bad_frames, "requests",
+		    (json_int_t)ms->requests, "responses",
+		    (json_int_t)ms->responses, "exceptions",
+		    (json_int_t)ms->exceptions);
+		json_object_set_new(o, "gateway", gw);
+	}
+	return o;
+}
+
+void
+api_status(struct api_call *c)
+{
+	const struct daemon *d = c->api->d;
+	size_t i, n = d->poller ? poller_count(d->poller) : 0, online = 0;
+	char host[256];
+	time_t now = time(NULL);
+
+	for (i = 0; i < n; i++)
+		online += poller_device(d->poller, i)->online != 0;
+	if (gethostname(host, sizeof(host)) == -1)
+		strcpy(host, "?");
+	host[sizeof(host) - 1] = '\0';
+	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:I, s:I, s:s?, "
+	    "s:o, s:{s:I, s:I}, s:o}", "version", PACKAGE_VERSION,
+	    "hostname", host, "time", (json_int_t)now, "uptime_s",
+	    (json_int_t)(now - c->api->started), "fingerprint",
+	    d->tls ? d->tls->fingerprint : NULL, "certificate",
+	    api_certificate(d->tls), "devices", "total", (json_int_t)n,
+	    "online", (json_int_t)online, "counters", api_counters(d)));
+}
+
+void
+api_logs(struct api_call *c)
+{
+	const struct log_entry *e;
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && (e = log_recent(i)) != NULL; i++)
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "time",
+		    (json_int_t)e->when, "level", e->level, "message",
+		    e->message));
+	http_send_json(c->req, 200, a);
+}
+
+static const char *
+api_log_level_name(enum log_level l)
+{
+	switch (l) {
+	case LOG_LEVEL_WARN:
+		return "warning";
+	case LOG_LEVEL_DEBUG:
+		return "debug";
+	default:
+		return "info";
+	}
+}
+
+void
+api_system_get(struct api_call *c)
+{
+	const struct config *cfg = c->api->d->cfg;
+
+	http_send_json(c->req, 200, json_pack("{s:s, s:s, "
+	    "s:{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i}, "
+	    "s:{s:b, s:s, s:i, s:i, s:i, s:i}, s:{s:b, s:s, s:i}}",
+	    "log_level", api_log_level_name(cfg->log_level),
+	    "state_dir", cfg->state_dir,
+	    "http", "listen", cfg->http.listen, "https_port",
+	    cfg->http.https_port, "http_port", cfg->http.http_port, "cert",
+	    cfg->http.cert, "key", cfg->http.key, "max_connections",
+	    cfg->http.max_connections, "session_idle_s",
+	    cfg->http.session_idle_s, "session_max_s",
+	    cfg->http.session_max_s,
+	    "modbus_tcp", "enabled", cfg->modbus_tcp.enabled, "listen",
+	    cfg->modbus_tcp.listen, "port", cfg->modbus_tcp.port,
+	    "max_clients", cfg->modbus_tcp.max_clients, "idle_timeout_s",
+	    cfg->modbus_tcp.idle_timeout_s, "unit_id",
+	    cfg->modbus_tcp.unit_id,
+	    "ftp", "enabled", cfg->ftp.enabled, "listen", cfg->ftp.listen,
+	    "port", cfg->ftp.port));
+}
+
+/* The sections the system page may change, each a group of mews.conf. */
+static const char *const api_system_groups[] = { "http", "modbus_tcp",
+    "ftp", NULL };
+
+static int
+api_system_edit(config_setting_t *root, void *arg,
+    struct confedit_error *err)
+{
+	json_t *body = arg, *v;
+	config_setting_t *g;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(body, k, v) {
+		if (strcmp(k, "log_level") == 0) {
+			json_t *one = json_pack("{s:O}", k, v);
+			int rc = confedit_set(root, one, err);
+
+			json_decref(one);
+			if (rc == -1)
+				return -1;
+			continue;
+		}
+		for (i = 0; api_system_groups[i] != NULL &&
+		    strcmp(api_system_groups[i], k) != 0; i++)
+			;
+		if (api_system_groups[i] == NULL) {
+			confedit_fail(err, 400, k, "%s: not a setting of the "
+			    "system page (log_level, http, modbus_tcp, ftp)",
+			    k);
+			return -1;
+		}
+		if (!json_is_object(v)) {
+			confedit_fail(err, 400, k, "%s: an object is expected",
+			    k);
+			return -1;
+		}
+		if ((g = config_setting_get_member(root, k)) == NULL)
+			g = config_setting_add(root, k, CONFIG_TYPE_GROUP);
+		if (g == NULL || !config_setting_is_group(g)) {
+			confedit_fail(err, 500, k, "%s is not a group in the "
+			    "configuration file", k);
+			return -1;
+		}
+		if (confedit_set(g, v, err) == -1) {
+			char field[sizeof(err->field)];
+			int n;
+
+			n = snprintf(field, sizeof(field), "%.32s.%.60s", k,
+			    err->field);
+			if (n > 0)
+				memcpy(err->field, field, (size_t)n + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+api_system_put(struct api_call *c)
+{
+	struct confedit_error err;
+	json_t *body;
+
+	if ((body = http_body_object(c->req)) == NULL)
+		return;
+	if (confedit_apply(c->api->d, api_system_edit, body, &err) == -1)
+		http_send_error(c->req, err.code, err.field[0] ? err.field :
+		    NULL, "%s", err.message);
+	else
+		api_system_get(c);
+	json_decref(body);
+}

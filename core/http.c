@@ -1,0 +1,512 @@
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "http.h"
+#include "http_static.h"
+#include "log.h"
+#include "net.h"
+#include "tls.h"
+
+struct http_conn {
+	TAILQ_ENTRY(http_conn)	 entry;	/* oldest activity first */
+	struct http		*http;	/* NULL once the server is gone */
+	struct bufferevent	*bev;
+	struct event		*deadline;
+	int			 in_request;
+};
+
+TAILQ_HEAD(http_conns, http_conn);
+
+struct http {
+	struct event_base	*base;
+	struct tls		*tls;
+	struct evhttp		*https;
+	struct evhttp		*plain;
+	int			 https_port;
+	int			 http_port;
+	char			*www;
+	unsigned		 max_conns;
+	struct http_conns	 conns;
+	double			 tokens;	/* handshakes we may start */
+	struct timeval		 refilled;
+	http_api_cb		 api;
+	void			*api_arg;
+	struct http_stats	 stats;
+};
+
+static const char http_csp[] = "default-src 'self'; script-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/* Where each TLS connection keeps its http_conn: freed with the SSL. */
+static int http_ex_index = -1;
+
+static void
+http_conn_release(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	struct http_conn *c = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (c == NULL)
+		return;
+	if (c->http != NULL) {
+		TAILQ_REMOVE(&c->http->conns, c, entry);
+		c->http->stats.open--;
+	}
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	free(c);
+}
+
+static struct http_conn *
+http_conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL)
+		return NULL;
+	return SSL_get_ex_data(ssl, http_ex_index);
+}
+
+/*
+ * Closing the socket under the bufferevent makes evhttp see the end of
+ * the connection and free it the usual way, whatever it was doing.
+ */
+static void
+http_conn_kill(struct http_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (fd != -1)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void
+http_conn_arm(struct http_conn *c, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	event_add(c->deadline, &tv);
+}
+
+static void
+http_conn_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->http != NULL)
+		c->http->stats.timed_out++;
+	http_conn_kill(c);
+}
+
+static void
+http_refill(struct http *h)
+{
+	struct timeval now, d;
+
+	event_base_gettimeofday_cached(h->base, &now);
+	timersub(&now, &h->refilled, &d);
+	h->tokens += (d.tv_sec + d.tv_usec / 1e6) * HTTP_HANDSHAKES_PER_S;
+	if (h->tokens > HTTP_HANDSHAKE_BURST)
+		h->tokens = HTTP_HANDSHAKE_BURST;
+	h->refilled = now;
+}
+
+static int
+http_client_hello(SSL *ssl, int *alert, void *arg)
+{
+	struct http *h = arg;
+
+	(void)ssl;
+	http_refill(h);
+	if (h->tokens < 1) {
+		h->stats.handshakes_refused++;
+		*alert = SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	h->tokens -= 1;
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* The connection that has waited longest for its next request. */
+static struct http_conn *
+http_idlest(struct http *h)
+{
+	struct http_conn *c;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+		if (!c->in_request)
+			return c;
+	return NULL;
+}
+
+static struct bufferevent *
+http_new_conn(struct event_base *base, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *c, *old;
+	SSL *ssl;
+
+	if ((ssl = SSL_new(h->tls->ctx)) == NULL)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->deadline = evtimer_new(base, http_conn_expired, c)) == NULL ||
+	    !SSL_set_ex_data(ssl, http_ex_index, c)) {
+		if (c != NULL && c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		SSL_free(ssl);
+		return NULL;
+	}
+	c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);	/* and c with it */
+		return NULL;
+	}
+	/* Browsers often close without a close_notify: not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	if (h->stats.open >= h->max_conns) {
+		if ((old = http_idlest(h)) != NULL) {
+			h->stats.evicted++;
+			TAILQ_REMOVE(&h->conns, old, entry);
+			old->http = NULL;
+			h->stats.open--;
+			http_conn_kill(old);
+		}
+	}
+	c->http = h;
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
+	h->stats.open++;
+	h->stats.connections++;
+	http_conn_arm(c, HTTP_REQUEST_S);
+	return c->bev;
+}
+
+static void
+http_request_done(struct evhttp_request *req, void *arg)
+{
+	struct http_conn *c = http_conn_of(req);
+
+	(void)arg;
+	if (c == NULL || c->http == NULL)
+		return;
+	c->in_request = 0;
+	TAILQ_REMOVE(&c->http->conns, c, entry);
+	TAILQ_INSERT_TAIL(&c->http->conns, c, entry);
+	http_conn_arm(c, HTTP_REQUEST_S);
+}
+
+static void
+http_security_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(out, "Strict-Transport-Security",
+	    "max-age=31536000");
+	evhttp_add_header(out, "Content-Security-Policy", http_csp);
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "X-Frame-Options", "DENY");
+	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+}
+
+static void
+http_serve(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *c = http_conn_of(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+	char *path;
+	size_t len;
+
+	h->stats.requests++;
+	if (c != NULL && c->http != NULL) {
+		c->in_request = 1;
+		http_conn_arm(c, HTTP_REQUEST_MAX_S);
+		evhttp_request_set_on_complete_cb(req, http_request_done, h);
+	}
+	http_security_headers(req);
+	if (raw == NULL || raw[0] == '\0')
+		raw = "/";
+	/* A %00 would cut the path short of what was asked: refused. */
+	if ((path = evhttp_uridecode(raw, 0, &len)) == NULL ||
+	    strlen(path) != len) {
+		free(path);
+		http_send_error(req, 400, NULL, "bad path");
+		return;
+	}
+	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+		h->api(h->api_arg, req, path);
+	else
+		http_static_serve(req, h->www, path);
+	free(path);
+}
+
+/* Only a plain host name or address goes into the Location header. */
+static int
+http_host_ok(const char *host)
+{
+	size_t i;
+
+	if (host == NULL || host[0] == '\0' || strlen(host) > 255)
+		return 0;
+	for (i = 0; host[i] != '\0'; i++)
+		if (!isalnum((unsigned char)host[i]) && strchr(".-:[]",
+		    host[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+http_redirect(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	const char *host = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Host");
+	const char *uri = evhttp_request_get_uri(req);
+	char name[256], *colon, *location;
+	char port[8] = "";
+
+	h->stats.redirects++;
+	if (!http_host_ok(host))
+		host = "localhost";
+	snprintf(name, sizeof(name), "%s", host);
+	/* Drop the plain port, keeping an IPv6 literal's colons. */
+	if ((colon = strrchr(name, ':')) != NULL &&
+	    strchr(colon, ']') == NULL)
+		*colon = '\0';
+	if (h->https_port != 443)
+		snprintf(port, sizeof(port), ":%d", h->https_port);
+	if (uri == NULL || uri[0] != '/' || strpbrk(uri, "\r\n") != NULL)
+		uri = "/";
+	if (asprintf(&location, "https://%s%s%s", name, port, uri) == -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+	    location);
+	free(location);
+	evhttp_send_reply(req, 301, "Moved Permanently", NULL);
+}
+
+static struct evhttp *
+http_bind(struct http *h, const char *what, const char *addr, int port,
+    int *bound)
+{
+	struct evconnlistener *l;
+	struct evhttp *eh;
+
+	if ((eh = evhttp_new(h->base)) == NULL)
+		return NULL;
+	if ((l = net_listen(h->base, NULL, NULL, what, addr, port, 128)) ==
+	    NULL) {
+		evhttp_free(eh);
+		return NULL;
+	}
+	if (evhttp_bind_listener(eh, l) == NULL) {
+		evconnlistener_free(l);
+		evhttp_free(eh);
+		return NULL;
+	}
+	*bound = net_port(l);
+	evhttp_set_max_headers_size(eh, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(eh, HTTP_MAX_BODY);
+	evhttp_set_timeout(eh, HTTP_REQUEST_S);
+	return eh;
+}
+
+struct http *
+http_new(struct event_base *base, const struct config *cfg, struct tls *tls,
+    http_api_cb api, void *arg)
+{
+	struct http *h;
+
+	if (http_ex_index == -1 && (http_ex_index = SSL_get_ex_new_index(0,
+	    NULL, NULL, NULL, http_conn_release)) == -1)
+		return NULL;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->base = base;
+	h->tls = tls;
+	h->api = api;
+	h->api_arg = arg;
+	h->max_conns = (unsigned)cfg->http.max_connections;
+	h->tokens = HTTP_HANDSHAKE_BURST;
+	event_base_gettimeofday_cached(base, &h->refilled);
+	TAILQ_INIT(&h->conns);
+	if ((h->www = strdup(cfg->http.www)) == NULL ||
+	    (h->https = http_bind(h, "https", cfg->http.listen,
+	    cfg->http.https_port, &h->https_port)) == NULL ||
+	    (h->plain = http_bind(h, "http", cfg->http.listen,
+	    cfg->http.http_port, &h->http_port)) == NULL) {
+		http_free(h);
+		return NULL;
+	}
+	SSL_CTX_set_client_hello_cb(tls->ctx, http_client_hello, h);
+	evhttp_set_bevcb(h->https, http_new_conn, h);
+	evhttp_set_allowed_methods(h->https, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(h->https, http_serve, h);
+	evhttp_set_allowed_methods(h->plain, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	evhttp_set_gencb(h->plain, http_redirect, h);
+	log_info("https: listening on %s port %d (pages from %s, at most %u "
+	    "connections); http port %d redirects to it", cfg->http.listen,
+	    h->https_port, h->www, h->max_conns, h->http_port);
+	return h;
+}
+
+void
+http_free(struct http *h)
+{
+	struct http_conn *c;
+
+	if (h == NULL)
+		return;
+	/* Connections freed later (deferred) must not reach back to h. */
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL) {
+		TAILQ_REMOVE(&h->conns, c, entry);
+		c->http = NULL;
+	}
+	if (h->tls != NULL)
+		SSL_CTX_set_client_hello_cb(h->tls->ctx, NULL, NULL);
+	if (h->https != NULL)
+		evhttp_free(h->https);
+	if (h->plain != NULL)
+		evhttp_free(h->plain);
+	free(h->www);
+	free(h);
+}
+
+const struct http_stats *
+http_stats(const struct http *h)
+{
+	return &h->stats;
+}
+
+int
+http_https_port(const struct http *h)
+{
+	return h->https_port;
+}
+
+int
+http_http_port(const struct http *h)
+{
+	return h->http_port;
+}
+
+void
+http_send_json(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
+	char *text;
+
+	/* A float32 reading has 7 digits; an energy total wants up to 10. */
+	text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(10)) : NULL;
+	json_decref(body);
+	evhttp_add_header(out, "Content-Type",
+	    "application/json; charset=utf-8");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (text == NULL) {
+		evbuffer_add_printf(buf, "{\"error\":\"out of memory\"}");
+		code = 500;
+	} else
+		evbuffer_add(buf, text, strlen(text));
+	free(text);
+	evhttp_send_reply(req, code, NULL, NULL);
+}
+
+void
+http_send_error(struct evhttp_request *req, int code, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s}", "error", msg);
+	if (o != NULL && field != NULL)
+		json_object_set_new(o, "field", json_string(field));
+	http_send_json(req, code, o);
+}
+
+json_t *
+http_body_object(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t jerr;
+	json_t *o;
+
+	if (len == 0) {
+		http_send_error(req, 400, NULL, "a JSON object is expected "
+		    "in the body");
+		return NULL;
+	}
+	o = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL) {
+		http_send_error(req, 400, NULL, "the body is not JSON: %s "
+		    "(at character %d)", jerr.text, jerr.position);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		http_send_error(req, 400, NULL, "the body must be a JSON "
+		    "object");
+		return NULL;
+	}
+	return o;
+}
+
+const struct sockaddr *
+http_peer(struct evhttp_request *req)
+{
+	static const struct sockaddr none = { .sa_family = AF_UNSPEC };
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) :
+	    NULL;
+
+	return sa ? sa : &none;
+}
+
+void
+http_peer_name(struct evhttp_request *req, char *out, size_t size)
+{
+	net_peer(http_peer(req), 0, out, size);
+}

@@ -1,0 +1,28 @@
+/*
+ * What every listening server of the daemon (gateway, HTTPS, redirect,
+ * FTP) does the same way: bind an address literal, report the port it got,
+ * and name a peer in the logs as "ADDR:PORT".
+ */
+#ifndef MEWS_NET_H
+#define MEWS_NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <event2/listener.h>
+
+#define NET_PEER_MAX	(46 + 7)	/* INET6_ADDRSTRLEN + ":65535" */
+
+/*
+ * Listen on addr (an IPv4 or IPv6 literal) and port (0: the kernel picks);
+ * what names the server in the log.  NULL (logged) on failure.
+ */
+struct evconnlistener *net_listen(struct event_base *, evconnlistener_cb,
+    void *arg, const char *what, const char *addr, int port, int backlog);
+/* The port a listener got. */
+int net_port(struct evconnlistener *);
+/* "ADDR:PORT" into out; "ADDR" only when with_port is 0. */
+void net_peer(const struct sockaddr *, int with_port, char *out,
+    size_t size);
+
+#endif

@@ -1,0 +1,113 @@
+# Shared by the web tests: mewsd with its HTTPS server over the simulator,
+# and curl calls that check the answer's status and body.
+. "$(dirname "$0")/lib.sh"
+export MEWS_PROFILE_DIR="$PROFILES"
+export MEWS_WWW_DIR="$top_srcdir/www"
+command -v curl >/dev/null || skip_all "no curl"
+command -v jq >/dev/null || skip_all "no jq"
+
+HTTPS_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+GATEWAY_PORT=$(free_port)
+CONF="$TMP/mews.conf"
+LOG="$TMP/mewsd.log"
+STATE="$TMP/state"
+# The certificate names the host, not the address: curl checks it by name.
+HOST=$(hostname)
+URL="https://$HOST:$HTTPS_PORT"
+
+# write_conf [EXTRA_HTTP_SETTINGS]: a bus with an SDM630 at 1, an SDM120 at
+# 2, a breaker at 5; address 9 answers nothing.
+write_conf() {
+	cat >"$CONF" <<CONF
+state_dir = "$STATE";
+http = { listen = "127.0.0.1"; https_port = $HTTPS_PORT;
+	 http_port = $HTTP_PORT; ${1:-} };
+modbus_tcp = { listen = "127.0.0.1"; port = $GATEWAY_PORT; };
+ftp = { enabled = false; };
+buses = ( { name = "rs485"; port = "$TMP/rs485"; parity = "none";
+	    timeout_ms = 200; silence_us = 0; } );
+devices = (
+	{ id = "main"; name = "Main incomer"; bus = "rs485"; address = 1;
+	  profile = "sdm630"; poll_ms = 500; },
+	{ id = "sub"; name = "Lighting"; bus = "rs485"; address = 2;
+	  profile = "sdm120"; poll_ms = 500; },
+	{ id = "brk"; name = "Breaker"; bus = "rs485"; address = 5;
+	  profile = "breaker"; poll_ms = 500; }
+);
+CONF
+}
+
+start_sim() {
+	spawn "$MEWS_SIM" --pty "$TMP/rs485" --profile-dir "$PROFILES" \
+	    --device 1:sdm630 --device 2:sdm120 --device 5:breaker \
+	    >>"$TMP/sim.log" 2>&1
+	SIM_PID=$LAST_PID
+	wait_for 5 test -e "$TMP/rs485"
+}
+
+start_mewsd() {
+	spawn "$MEWSD" -f -c "$CONF" 2>>"$LOG"
+	MEWSD_PID=$LAST_PID
+	wait_for 15 grep -q "https: listening on 127.0.0.1 port $HTTPS_PORT" \
+	    "$LOG"
+}
+
+# Start everything; the tests need all of it.
+web_up() {
+	write_conf "${1:-}"
+	start_sim || { not_ok "the simulator starts"; done_testing; }
+	start_mewsd || { not_ok "mewsd serves HTTPS"; cat "$LOG" | sed 's/^/# /'; done_testing; }
+}
+
+# curl against the daemon, trusting its own certificate.  JAR is the cookie
+# file of the profile in use.
+JAR="$TMP/jar"
+web() {
+	curl -sS --max-time 10 --cacert "$STATE/tls/cert.pem" \
+	    --resolve "$HOST:$HTTPS_PORT:127.0.0.1" -b "$JAR" -c "$JAR" "$@"
+}
+
+# call METHOD PATH [JSON]: sets STATUS and BODY.
+call() {
+	local method=$1 path=$2 data=${3:-}
+	local out="$TMP/body"
+	if [ -n "$data" ]; then
+		STATUS=$(web -o "$out" -w '%{http_code}' -X "$method" \
+		    -H 'X-Requested-With: mews' \
+		    -H 'Content-Type: application/json' --data "$data" \
+		    "$URL$path")
+	else
+		STATUS=$(web -o "$out" -w '%{http_code}' -X "$method" \
+		    -H 'X-Requested-With: mews' "$URL$path")
+	fi
+	BODY=$(cat "$out" 2>/dev/null)
+}
+
+# expect DESCRIPTION STATUS METHOD PATH [JSON]
+expect() {
+	local d=$1 want=$2; shift 2
+	call "$@"
+	if [ "$STATUS" = "$want" ]; then
+		ok "$d"
+	else
+		not_ok "$d (HTTP $STATUS, wanted $want: $BODY)"
+	fi
+}
+
+# json FILTER: jq on the last body.
+json() { printf '%s' "$BODY" | jq -r "$@"; }
+
+# login PROFILE PIN into a fresh jar.
+login() {
+	rm -f "$JAR"
+	call POST /api/login "{\"profile\":\"$1\",\"pin\":\"$2\"}"
+	[ "$STATUS" = 200 ]
+}
+
+# Log in with the default PIN and replace it: the profiles as they are
+# after commissioning.
+commission() {
+	login "$1" "$2" && call POST /api/pin \
+	    "{\"pin\":\"$2\",\"new_pin\":\"$3\"}" && [ "$STATUS" = 200 ]
+}
