@@ -32,21 +32,21 @@ api_clear_but(config_setting_t *g, const char *key)
 
 static int
 api_entry_edit(config_setting_t *root, void *arg,
-    struct confedit_error *err)
+    struct confjson_error *err)
 {
 	struct api_entry_edit *e = arg;
 	config_setting_t *list, *g;
 	json_t *key = json_object_get(e->body, e->key);
 	int i = -1;
 
-	if ((list = confedit_list(root, e->list)) == NULL) {
-		confedit_fail(err, 500, NULL, "%s is not a list in the "
+	if ((list = confjson_list(root, e->list)) == NULL) {
+		confjson_fail(err, 500, NULL, "%s is not a list in the "
 		    "configuration file", e->list);
 		return -1;
 	}
 	if (e->name != NULL &&
-	    (i = confedit_find(list, e->key, e->name)) == -1) {
-		confedit_fail(err, 404, NULL, "no \"%s\" in the %s of the "
+	    (i = confjson_find(list, e->key, e->name)) == -1) {
+		confjson_fail(err, 404, NULL, "no \"%s\" in the %s of the "
 		    "configuration file", e->name, e->list);
 		return -1;
 	}
@@ -57,19 +57,19 @@ api_entry_edit(config_setting_t *root, void *arg,
 		if ((g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP)) ==
 		    NULL)
 			return -1;
-		return confedit_set(g, e->body, err);
+		return confjson_set(g, e->body, err);
 	}
 	/* Devices' history and links' references go by it: it stays. */
 	if (key != NULL && (!json_is_string(key) ||
 	    strcmp(json_string_value(key), e->name) != 0)) {
-		confedit_fail(err, 400, e->key, "the %s cannot change: add a "
+		confjson_fail(err, 400, e->key, "the %s cannot change: add a "
 		    "new one instead", e->key);
 		return -1;
 	}
 	json_object_del(e->body, e->key);
 	g = config_setting_get_elem(list, (unsigned)i);
 	api_clear_but(g, e->key);
-	return confedit_set(g, e->body, err);
+	return confjson_set(g, e->body, err);
 }
 
 int
@@ -77,7 +77,7 @@ api_entry_apply(struct api_call *c, const char *list, const char *key,
     const char *name, json_t *body, int remove)
 {
 	struct api_entry_edit e = { list, key, name, body, remove };
-	struct confedit_error err;
+	struct confjson_error err;
 	char peer[NET_PEER_MAX], which[CONFIG_ID_MAX + 1];
 
 	if (name == NULL && !json_is_string(json_object_get(body, key))) {

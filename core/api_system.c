@@ -142,7 +142,7 @@ static const char *const api_system_groups[] = { "http", "modbus_tcp",
 
 static int
 api_system_edit(config_setting_t *root, void *arg,
-    struct confedit_error *err)
+    struct confjson_error *err)
 {
 	json_t *body = arg, *v;
 	config_setting_t *g;
@@ -152,7 +152,7 @@ api_system_edit(config_setting_t *root, void *arg,
 	json_object_foreach(body, k, v) {
 		if (strcmp(k, "log_level") == 0) {
 			json_t *one = json_pack("{s:O}", k, v);
-			int rc = confedit_set(root, one, err);
+			int rc = confjson_set(root, one, err);
 
 			json_decref(one);
 			if (rc == -1)
@@ -163,24 +163,24 @@ api_system_edit(config_setting_t *root, void *arg,
 		    strcmp(api_system_groups[i], k) != 0; i++)
 			;
 		if (api_system_groups[i] == NULL) {
-			confedit_fail(err, 400, k, "%s: not a setting of the "
+			confjson_fail(err, 400, k, "%s: not a setting of the "
 			    "system page (log_level, http, modbus_tcp, ftp)",
 			    k);
 			return -1;
 		}
 		if (!json_is_object(v)) {
-			confedit_fail(err, 400, k, "%s: an object is expected",
+			confjson_fail(err, 400, k, "%s: an object is expected",
 			    k);
 			return -1;
 		}
 		if ((g = config_setting_get_member(root, k)) == NULL)
 			g = config_setting_add(root, k, CONFIG_TYPE_GROUP);
 		if (g == NULL || !config_setting_is_group(g)) {
-			confedit_fail(err, 500, k, "%s is not a group in the "
+			confjson_fail(err, 500, k, "%s is not a group in the "
 			    "configuration file", k);
 			return -1;
 		}
-		if (confedit_set(g, v, err) == -1) {
+		if (confjson_set(g, v, err) == -1) {
 			char field[sizeof(err->field)];
 			int n;
 
@@ -197,7 +197,7 @@ api_system_edit(config_setting_t *root, void *arg,
 void
 api_system_put(struct api_call *c)
 {
-	struct confedit_error err;
+	struct confjson_error err;
 	json_t *body;
 
 	if ((body = http_body_object(c->req)) == NULL)

@@ -13,160 +13,6 @@
 #include "daemon.h"
 #include "log.h"
 
-void
-confedit_fail(struct confedit_error *err, int code, const char *field,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-}
-
-config_setting_t *
-confedit_list(config_setting_t *root, const char *name)
-{
-	config_setting_t *l = config_setting_get_member(root, name);
-
-	if (l == NULL)
-		l = config_setting_add(root, name, CONFIG_TYPE_LIST);
-	return l != NULL && config_setting_is_list(l) ? l : NULL;
-}
-
-int
-confedit_find(const config_setting_t *list, const char *key,
-    const char *value)
-{
-	const char *v;
-	int i, n = config_setting_length(list);
-
-	for (i = 0; i < n; i++)
-		if (config_setting_lookup_string(
-		    config_setting_get_elem(list, (unsigned)i), key, &v) &&
-		    strcmp(v, value) == 0)
-			return i;
-	return -1;
-}
-
-/* libconfig's own rule for a setting's name. */
-static int
-confedit_name_ok(const char *k)
-{
-	size_t i;
-
-	if (!isalpha((unsigned char)k[0]) || strlen(k) > 64)
-		return 0;
-	for (i = 1; k[i] != '\0'; i++)
-		if (!isalnum((unsigned char)k[i]) && k[i] != '_' &&
-		    k[i] != '-')
-			return 0;
-	return 1;
-}
-
-int
-confedit_set(config_setting_t *group, json_t *obj,
-    struct confedit_error *err)
-{
-	const char *k;
-	json_t *v;
-	config_setting_t *s;
-	int type, ok;
-
-	json_object_foreach(obj, k, v) {
-		if (!confedit_name_ok(k)) {
-			confedit_fail(err, 400, k, "\"%.64s\" is not a setting",
-			    k);
-			return -1;
-		}
-		if (config_setting_get_member(group, k) != NULL &&
-		    config_setting_remove(group, k) != CONFIG_TRUE) {
-			confedit_fail(err, 500, k, "cannot replace %s", k);
-			return -1;
-		}
-		if (json_is_null(v))
-			continue;
-		if (json_is_string(v))
-			type = CONFIG_TYPE_STRING;
-		else if (json_is_integer(v))
-			type = json_integer_value(v) >= INT32_MIN &&
-			    json_integer_value(v) <= INT32_MAX ?
-			    CONFIG_TYPE_INT : CONFIG_TYPE_INT64;
-		else if (json_is_real(v))
-			type = CONFIG_TYPE_FLOAT;
-		else if (json_is_boolean(v))
-			type = CONFIG_TYPE_BOOL;
-		else {
-			confedit_fail(err, 400, k, "%s: a string, a number or "
-			    "true/false is expected", k);
-			return -1;
-		}
-		if ((s = config_setting_add(group, k, type)) == NULL) {
-			confedit_fail(err, 500, k, "cannot set %s", k);
-			return -1;
-		}
-		switch (type) {
-		case CONFIG_TYPE_STRING:
-			ok = config_setting_set_string(s, json_string_value(v));
-			break;
-		case CONFIG_TYPE_INT:
-			ok = config_setting_set_int(s,
-			    (int)json_integer_value(v));
-			break;
-		case CONFIG_TYPE_INT64:
-			ok = config_setting_set_int64(s, json_integer_value(v));
-			break;
-		case CONFIG_TYPE_FLOAT:
-			ok = config_setting_set_float(s, json_real_value(v));
-			break;
-		default:
-			ok = config_setting_set_bool(s, json_is_true(v));
-			break;
-		}
-		if (ok != CONFIG_TRUE) {
-			confedit_fail(err, 500, k, "cannot set %s", k);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-json_t *
-confedit_json(const config_setting_t *group)
-{
-	json_t *o = json_object();
-	config_setting_t *s;
-	int i, n = config_setting_length(group);
-
-	for (i = 0; o != NULL && i < n; i++) {
-		s = config_setting_get_elem(group, (unsigned)i);
-		switch (config_setting_type(s)) {
-		case CONFIG_TYPE_STRING:
-			json_object_set_new(o, config_setting_name(s),
-			    json_string(config_setting_get_string(s)));
-			break;
-		case CONFIG_TYPE_INT:
-		case CONFIG_TYPE_INT64:
-			json_object_set_new(o, config_setting_name(s),
-			    json_integer(config_setting_get_int64(s)));
-			break;
-		case CONFIG_TYPE_FLOAT:
-			json_object_set_new(o, config_setting_name(s),
-			    json_real(config_setting_get_float(s)));
-			break;
-		case CONFIG_TYPE_BOOL:
-			json_object_set_new(o, config_setting_name(s),
-			    json_boolean(config_setting_get_bool(s)));
-			break;
-		default:
-			break;
-		}
-	}
-	return o;
-}
-
 json_t *
 confedit_read(const char *path, const char *list, const char *key,
     const char *value)
@@ -179,9 +25,9 @@ confedit_read(const char *path, const char *list, const char *key,
 	config_init(&lc);
 	if (config_read_file(&lc, path) == CONFIG_TRUE &&
 	    (l = config_lookup(&lc, list)) != NULL &&
-	    config_setting_is_list(l) && (i = confedit_find(l, key, value)) !=
+	    config_setting_is_list(l) && (i = confjson_find(l, key, value)) !=
 	    -1)
-		o = confedit_json(config_setting_get_elem(l, (unsigned)i));
+		o = confjson_object(config_setting_get_elem(l, (unsigned)i));
 	config_destroy(&lc);
 	return o;
 }
@@ -231,7 +77,7 @@ confedit_field_name(const config_setting_t *s, char *out, size_t size)
  */
 static void
 confedit_explain(const char *tmp, const struct conf_errors *errs,
-    struct confedit_error *err)
+    struct confjson_error *err)
 {
 	const char *msg = errs->n > 0 ? errs->msgs[0] : "invalid";
 	size_t plen = strlen(tmp);
@@ -246,7 +92,7 @@ confedit_explain(const char *tmp, const struct conf_errors *errs,
 		while (*msg == ' ')
 			msg++;
 	}
-	confedit_fail(err, 400, NULL, "%s", msg);
+	confjson_fail(err, 400, NULL, "%s", msg);
 	if (line <= 0)
 		return;
 	config_init(&lc);
@@ -258,7 +104,7 @@ confedit_explain(const char *tmp, const struct conf_errors *errs,
 
 int
 confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
-    struct confedit_error *err)
+    struct confjson_error *err)
 {
 	const char *path = d->cfg->path;
 	struct conf_errors errs = { 0, NULL };
@@ -269,7 +115,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 
 	config_init(&lc);
 	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		confedit_fail(err, 500, NULL, "%s:%d: %s: fix the file by hand "
+		confjson_fail(err, 500, NULL, "%s:%d: %s: fix the file by hand "
 		    "first", path, config_error_line(&lc),
 		    config_error_text(&lc) ? config_error_text(&lc) :
 		    strerror(errno));
@@ -281,7 +127,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 		return -1;
 	}
 	if (atomic_begin(&af, path, 0644) == -1) {
-		confedit_fail(err, 500, NULL, "cannot write beside %s: %s; "
+		confjson_fail(err, 500, NULL, "cannot write beside %s: %s; "
 		    "nothing was changed", path, strerror(errno));
 		config_destroy(&lc);
 		return -1;
@@ -292,7 +138,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	config_write(&lc, af.fp);
 	config_destroy(&lc);
 	if (fflush(af.fp) != 0) {
-		confedit_fail(err, 500, NULL, "cannot write beside %s: %s; "
+		confjson_fail(err, 500, NULL, "cannot write beside %s: %s; "
 		    "nothing was changed", path, strerror(errno));
 		atomic_abort(&af);
 		return -1;
@@ -307,13 +153,13 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	if ((real = strdup(path)) == NULL) {
 		config_free(cfg);
 		atomic_abort(&af);
-		confedit_fail(err, 500, NULL, "out of memory");
+		confjson_fail(err, 500, NULL, "out of memory");
 		return -1;
 	}
 	free(cfg->path);
 	cfg->path = real;
 	if (atomic_commit(&af, 1) == -1) {
-		confedit_fail(err, 500, NULL, "cannot save %s: %s; nothing "
+		confjson_fail(err, 500, NULL, "cannot save %s: %s; nothing "
 		    "was changed", real, strerror(errno));
 		config_free(cfg);
 		return -1;
@@ -321,7 +167,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	log_info("configuration changed from the web pages: %s saved "
 	    "(previous in %s.bak)", real, real);
 	if (daemon_apply(d, cfg) == -1) {
-		confedit_fail(err, 500, NULL, "saved, but could not be "
+		confjson_fail(err, 500, NULL, "saved, but could not be "
 		    "applied (see the log); a restart will apply it");
 		return -1;
 	}

@@ -32,8 +32,8 @@ struct sockaddr;
 #define HTTP_REQUEST_MAX_S	120	/* an answer being prepared */
 #define HTTP_MAX_HEADERS	8192
 #define HTTP_MAX_BODY		(64 * 1024)
-#define HTTP_HANDSHAKES_PER_S	200
-#define HTTP_HANDSHAKE_BURST	256
+#define HTTP_HANDSHAKES_PER_S	400
+#define HTTP_HANDSHAKE_BURST	512
 
 struct http_stats {
 	uint64_t	connections;

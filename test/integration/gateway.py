@@ -245,6 +245,53 @@ def concurrent(nclients=50, each=10):
         ": " + "; ".join(errors[:3]) if errors else ""))
 
 
+def ten_thousand(nclients=20, each=500, window=4):
+    """Issue 8's load: 10,000 requests from 20 clients, pipelined, to the
+    EM24 behind the upstream gateway; every answer must come back to its
+    own request (transaction id, unit, function, byte count)."""
+    errors = []
+    done = [0]
+
+    def work(k):
+        try:
+            s = raw()
+            s.settimeout(5)
+            sent = got = 0
+            base = k * 1000
+            while got < each:
+                while sent < each and sent - got < window:
+                    count = 2 + 2 * ((base + sent) % 3)
+                    s.sendall(read_req(base + sent, 50, 4, 0, count))
+                    sent += 1
+                f = recv_frame(s)
+                if f is None:
+                    errors.append("client %d: closed after %d" % (k, got))
+                    return
+                tid, unit, pdu = f
+                want = 2 + 2 * (tid % 3) if tid >= base else -1
+                if tid != base + got or unit != 50 or pdu[0] != 4 or \
+                        pdu[1] != 2 * want:
+                    errors.append("client %d: answer %d is tid %d unit %d "
+                                  "%r" % (k, got, tid, unit, pdu[:2]))
+                    return
+                got += 1
+                done[0] += 1
+            s.close()
+        except Exception as e:
+            errors.append("client %d: %s" % (k, e))
+    threads = [threading.Thread(target=work, args=(k,))
+               for k in range(nclients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    ok(not errors and done[0] == nclients * each,
+       "%d gateway requests from %d clients, none lost or mismatched, in "
+       "%.1f s%s" % (done[0], nclients, time.monotonic() - t0,
+                     ": " + "; ".join(errors[:3]) if errors else ""))
+
+
 def max_clients_and_idle():
     idle = [raw() for _ in range(55)]
     time.sleep(0.3)
@@ -270,6 +317,7 @@ exceptions()
 malformed()
 in_flight_then_gone()
 concurrent()
+ten_thousand()
 max_clients_and_idle()
 print("1..%d" % n)
 sys.exit(0)
