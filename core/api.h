@@ -87,7 +87,8 @@ struct evhttp_request *api_wait_end(struct api_wait *w);
 void api_session_cookie(struct evhttp_request *, const char *token);
 json_t *api_rights(int profile);
 /*
- * Add (name NULL; body has key), change (body replaces the entry) or
+ * Add (name NULL; body has key), change (the members body sets; null
+ * removes one) or
  * remove an entry of a list of mews.conf (devices, buses, gateways), then
  * run it.  0 when done, with nothing sent yet; -1 with the error sent.
  */

@@ -16,20 +16,6 @@ struct api_entry_edit {
 	int		 remove;
 };
 
-/* A change replaces the whole entry in place: what is not sent goes. */
-static void
-api_clear_but(config_setting_t *g, const char *key)
-{
-	config_setting_t *s;
-	int j;
-
-	for (j = config_setting_length(g) - 1; j >= 0; j--) {
-		s = config_setting_get_elem(g, (unsigned)j);
-		if (strcmp(config_setting_name(s), key) != 0)
-			config_setting_remove_elem(g, (unsigned)j);
-	}
-}
-
 static int
 api_entry_edit(config_setting_t *root, void *arg,
     struct confjson_error *err)
@@ -67,8 +53,8 @@ api_entry_edit(config_setting_t *root, void *arg,
 		return -1;
 	}
 	json_object_del(e->body, e->key);
+	/* A change sets what is sent; null removes a setting. */
 	g = config_setting_get_elem(list, (unsigned)i);
-	api_clear_but(g, e->key);
 	return confjson_set(g, e->body, err);
 }
 

@@ -92,15 +92,21 @@ api_buses(struct api_call *c)
 	http_send_json(c->req, 200, a);
 }
 
-void
-api_bus(struct api_call *c)
+static void
+api_bus_show(struct api_call *c, int code)
 {
 	const struct config_bus *cb = api_bus_config(c->api->d->cfg, c->arg);
 
 	if (cb == NULL)
 		http_send_error(c->req, 404, NULL, "no bus \"%s\"", c->arg);
 	else
-		http_send_json(c->req, 200, api_bus_json(c->api->d, cb));
+		http_send_json(c->req, code, api_bus_json(c->api->d, cb));
+}
+
+void
+api_bus(struct api_call *c)
+{
+	api_bus_show(c, 200);
 }
 
 static json_t *
@@ -139,19 +145,25 @@ api_gateways(struct api_call *c)
 	http_send_json(c->req, 200, a);
 }
 
-void
-api_gateway(struct api_call *c)
+static void
+api_gateway_show(struct api_call *c, int code)
 {
 	const struct config *cfg = c->api->d->cfg;
 	size_t i;
 
 	for (i = 0; i < cfg->ngateways; i++)
 		if (strcmp(cfg->gateways[i].name, c->arg) == 0) {
-			http_send_json(c->req, 200, api_gateway_json(c->api->d,
+			http_send_json(c->req, code, api_gateway_json(c->api->d,
 			    &cfg->gateways[i]));
 			return;
 		}
 	http_send_error(c->req, 404, NULL, "no gateway \"%s\"", c->arg);
+}
+
+void
+api_gateway(struct api_call *c)
+{
+	api_gateway_show(c, 200);
 }
 
 /* A link still named by devices or routes cannot go: say which. */
@@ -189,7 +201,7 @@ api_link_in_use(struct api_call *c, const char *name)
 /* Add, change or remove an entry of list; answer with how it runs now. */
 static void
 api_link_edit(struct api_call *c, const char *list, int remove,
-    void (*show)(struct api_call *))
+    void (*show)(struct api_call *, int))
 {
 	json_t *body = NULL;
 	char name[CONFIG_ID_MAX + 1];
@@ -208,7 +220,7 @@ api_link_edit(struct api_call *c, const char *list, int remove,
 			    json_string_value(json_object_get(body, "name")) :
 			    c->arg);
 			c->arg = name;
-			show(c);
+			show(c, adding ? 201 : 200);
 		}
 	}
 	json_decref(body);
@@ -217,13 +229,13 @@ api_link_edit(struct api_call *c, const char *list, int remove,
 void
 api_bus_add(struct api_call *c)
 {
-	api_link_edit(c, "buses", 0, api_bus);
+	api_link_edit(c, "buses", 0, api_bus_show);
 }
 
 void
 api_bus_change(struct api_call *c)
 {
-	api_link_edit(c, "buses", 0, api_bus);
+	api_link_edit(c, "buses", 0, api_bus_show);
 }
 
 void
@@ -235,13 +247,13 @@ api_bus_remove(struct api_call *c)
 void
 api_gateway_add(struct api_call *c)
 {
-	api_link_edit(c, "gateways", 0, api_gateway);
+	api_link_edit(c, "gateways", 0, api_gateway_show);
 }
 
 void
 api_gateway_change(struct api_call *c)
 {
-	api_link_edit(c, "gateways", 0, api_gateway);
+	api_link_edit(c, "gateways", 0, api_gateway_show);
 }
 
 void

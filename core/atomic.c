@@ -55,18 +55,30 @@ atomic_sync_dir(const char *path)
 	return rc;
 }
 
-/* A hard link keeps the old version whole until the rename replaces it. */
+/*
+ * The previous version, linked under a temporary name and renamed over
+ * PATH.bak, so that a crash leaves one whole backup, old or new.
+ */
 static int
 atomic_backup(const char *path)
 {
-	char *bak;
+	char *bak, *tmp;
 	int rc = 0;
 
 	if (asprintf(&bak, "%s.bak", path) == -1)
 		return -1;
-	if ((unlink(bak) == -1 && errno != ENOENT) ||
-	    (link(path, bak) == -1 && errno != ENOENT))
+	if (asprintf(&tmp, "%s.bak.%ld", path, (long)getpid()) == -1) {
+		free(bak);
+		return -1;
+	}
+	(void)unlink(tmp);
+	if (link(path, tmp) == -1)
+		rc = errno == ENOENT ? 0 : -1;
+	else if (rename(tmp, bak) == -1) {
 		rc = -1;
+		(void)unlink(tmp);
+	}
+	free(tmp);
 	free(bak);
 	return rc;
 }

@@ -72,6 +72,40 @@ confedit_field_name(const config_setting_t *s, char *out, size_t size)
 }
 
 /*
+ * A complaint about a whole entry (reported at its opening brace, where no
+ * setting is named): the field it is about, from what it says.
+ */
+static void
+confedit_entry_field(const char *msg, char *out, size_t size)
+{
+	static const struct {
+		const char	*says;
+		const char	*field;
+	} hints[] = {
+		{ "duplicate device id", "id" },
+		{ "address", "address" },
+		{ "channel", "channel" },
+		{ "name \"", "name" },
+		{ "port ", "port" },
+		{ "bus or", "bus" },
+		{ "both a bus", "bus" },
+	};
+	const char *k, *end;
+	size_t i;
+
+	if ((k = strstr(msg, "missing key '")) != NULL &&
+	    (end = strchr(k + 13, '\'')) != NULL) {
+		snprintf(out, size, "%.*s", (int)(end - k - 13), k + 13);
+		return;
+	}
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(msg, hints[i].says) != NULL) {
+			snprintf(out, size, "%s", hints[i].field);
+			return;
+		}
+}
+
+/*
  * The checker's first complaint about the temporary file, as the pages
  * should show it: without the file and line, with the field at fault.
  */
@@ -99,6 +133,8 @@ confedit_explain(const char *tmp, const struct conf_errors *errs,
 	if (config_read_file(&lc, tmp) == CONFIG_TRUE &&
 	    (s = confedit_at_line(config_root_setting(&lc), line)) != NULL)
 		confedit_field_name(s, err->field, sizeof(err->field));
+	else
+		confedit_entry_field(msg, err->field, sizeof(err->field));
 	config_destroy(&lc);
 }
 

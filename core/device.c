@@ -150,6 +150,7 @@ device_json(const struct device *d, int with_values)
 	    d->module->commands[i] != NULL; i++)
 		json_array_append_new(cmds, json_string(d->module->commands[i]));
 	json_object_set_new(o, "commands", cmds);
+	json_object_set_new(o, "kind", json_string(d->module->name));
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I}", "requests", (json_int_t)d->stats.requests,
 	    "replies", (json_int_t)d->stats.replies,

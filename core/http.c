@@ -340,6 +340,8 @@ http_bind(struct http *h, const char *what, const char *addr, int port,
 	evhttp_set_max_headers_size(eh, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(eh, HTTP_MAX_BODY);
 	evhttp_set_timeout(eh, HTTP_REQUEST_S);
+	/* A 413 must reach a client still sending its oversized body. */
+	evhttp_set_flags(eh, EVHTTP_SERVER_LINGERING_CLOSE);
 	return eh;
 }
 

@@ -1,0 +1,122 @@
+// The frame around every view: navigation cut to the profile's rights, the
+// default-PIN banner, logout, and the footer with the certificate fingerprint.
+
+import { h } from './dom.js';
+import { api } from './api.js';
+import { go } from './router.js';
+import { session, can, onSessionChange, setSession, PROFILE_LABELS } from './session.js';
+import { showError } from './forms.js';
+import { formatDuration } from './format.js';
+
+const NAV = [
+	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
+	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
+	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
+	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
+	{ href: '#/settings/profiles', label: 'Profiles', right: 'admin' },
+	{ href: '#/settings/system', label: 'System', right: 'admin' },
+	{ href: '#/logs', label: 'Logs', right: 'read' },
+];
+
+const $ = (id) => document.getElementById(id);
+
+export function initShell() {
+	const button = $('menu-button');
+	button.addEventListener('click', () => setMenu(button.getAttribute('aria-expanded') !== 'true'));
+	document.addEventListener('keydown', (ev) => {
+		if (ev.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') {
+			setMenu(false);
+			button.focus();
+		}
+	});
+	$('logout').addEventListener('click', logout);
+	$('skip-link').addEventListener('click', (ev) => {
+		ev.preventDefault();	// the hash is the router's
+		$('main').focus();
+	});
+	window.addEventListener('hashchange', () => {
+		setMenu(false);
+		markCurrent();
+	});
+	onSessionChange(renderSession);
+	renderSession(session());
+}
+
+function setMenu(open) {
+	$('menu-button').setAttribute('aria-expanded', String(open));
+	$('site-nav').classList.toggle('open', open);
+}
+
+function markCurrent() {
+	const path = location.hash.split('?')[0];
+	for (const a of $('nav-list').querySelectorAll('a')) {
+		const here = path === a.getAttribute('href') ||
+		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/'));
+		if (here)
+			a.setAttribute('aria-current', 'page');
+		else
+			a.removeAttribute('aria-current');
+	}
+}
+
+function renderSession(s) {
+	document.body.classList.toggle('has-session', s !== null);
+	$('nav-list').replaceChildren(...NAV.filter((item) => can(item.right)).map((item) =>
+	    h('li', null, h('a', { class: 'nav-link', href: item.href }, item.label))));
+	markCurrent();
+	$('account-profile').textContent = s ? PROFILE_LABELS[s.profile] || s.profile : '';
+	renderBanner(s !== null && s.must_change_pin);
+	loadStatus();
+}
+
+// Removed, not hidden, once the PIN is changed: nothing of it stays behind.
+function renderBanner(show) {
+	const existing = $('pin-banner');
+	if (!show) {
+		if (existing)
+			existing.remove();
+		return;
+	}
+	if (existing)
+		return;
+	$('banner-slot').append(h('div', { class: 'pin-banner', id: 'pin-banner' },
+	    h('p', null, 'You are using the default PIN: ',
+		h('a', { href: '#/pin' }, 'change it now'))));
+}
+
+async function logout() {
+	const button = $('logout');
+	button.disabled = true;
+	try {
+		await api.post('logout', {}, { expired: false });
+	} catch (e) {
+		if (e.status !== 401) {	// 401: the session had already ended
+			showError(e);
+			return;
+		}
+	} finally {
+		button.disabled = false;
+	}
+	setSession(null);
+	go('#/login', { flash: { notice: 'You are logged out.' } });
+}
+
+// The footer is for checking the self-signed certificate the browser warned
+// about; if the server refuses it before login it simply stays empty.
+async function loadStatus() {
+	let st;
+	try {
+		st = await api.get('status', { expired: false });
+	} catch {
+		return;
+	}
+	$('brand-host').textContent = st.hostname || '';
+	const cert = st.certificate || {};
+	$('footer').replaceChildren(
+	    h('p', null, `mews ${st.version || ''}`,
+		st.hostname ? ` on ${st.hostname}` : '',
+		typeof st.uptime_s === 'number' ? ` · running for ${formatDuration(st.uptime_s)}` : ''),
+	    st.fingerprint ? h('p', { class: 'fingerprint' },
+		h('span', null, cert.self_signed ? 'Self-signed certificate fingerprint: ' : 'Certificate fingerprint: '),
+		h('code', null, st.fingerprint)) : null);
+}
