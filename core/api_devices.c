@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "api.h"
 #include "bustool.h"
@@ -19,15 +20,34 @@
 #include "poller.h"
 #include "profile.h"
 
+/* ?values=1: every device with its values, the dashboard in one call. */
+static int
+api_with_values(struct evhttp_request *req)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq args;
+	const char *v;
+	int yes;
+
+	if (q == NULL || evhttp_parse_query_str(q, &args) == -1)
+		return 0;
+	yes = (v = evhttp_find_header(&args, "values")) != NULL &&
+	    strcmp(v, "1") == 0;
+	evhttp_clear_headers(&args);
+	return yes;
+}
+
 void
 api_devices(struct api_call *c)
 {
 	struct poller *p = c->api->d->poller;
 	json_t *a = json_array();
 	size_t i, n = p ? poller_count(p) : 0;
+	int values = api_with_values(c->req);
 
 	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, device_json(poller_device(p, i), 0));
+		json_array_append_new(a, device_json(poller_device(p, i),
+		    values));
 	http_send_json(c->req, 200, a);
 }
 

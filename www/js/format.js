@@ -55,13 +55,10 @@ export function unitLabel(unit) {
 }
 
 // Kind is not in the API: the commands a device accepts tell it.
+// The device's module as the server names it ("meter", "pulse-counter",
+// "breaker", "output"): only breakers and outputs name their states.
 export function deviceKind(dev) {
-	const cmds = dev.commands || [];
-	if (cmds.includes('open') || cmds.includes('close'))
-		return 'breaker';
-	if (cmds.includes('on') || cmds.includes('off'))
-		return 'output';
-	return null;
+	return dev.kind === 'breaker' || dev.kind === 'output' ? dev.kind : null;
 }
 
 // reading: {value, unit, quality}; the text the dashboard and tables show.

@@ -7,7 +7,6 @@ import { onlineBadge, pageHead } from '../widgets.js';
 import { deviceKind, formatReading, formatTime, metricLabel, unitLabel } from '../format.js';
 
 const REFRESH_MS = 2000;
-const PARALLEL = 4;	// requests at once: the box is small and also polls the buses
 const PHASES = ['l1', 'l2', 'l3'];
 const TOTALS = ['energy_import', 'energy_export', 'water_volume', 'gas_volume', 'trips'];
 
@@ -32,13 +31,7 @@ export function mountDashboard(root, ctx) {
 	async function refresh() {
 		let devices;
 		try {
-			const list = await api.get('devices');
-			devices = await mapLimit(list, PARALLEL, (d) =>
-			    api.get('devices/' + enc(d.id)).catch((e) => {
-				if (e.handled)
-					throw e;
-				return { ...d, error: e };
-			    }));
+			devices = await api.get('devices?values=1');
 		} catch (e) {
 			showError(e, null, 'dashboard');
 			return;
@@ -84,19 +77,6 @@ function renderEmpty(slot, isEmpty) {
 	    can('configure') ? h('p', null, h('a', { href: '#/settings/buses' }, 'Scan a bus'),
 		' to find the meters wired to it, or ', h('a', { href: '#/settings/devices?add=1' }, 'add a device'), '.') :
 		h('p', null, 'An installer adds them.')));
-}
-
-async function mapLimit(items, limit, fn) {
-	const out = new Array(items.length);
-	let next = 0;
-	async function worker() {
-		while (next < items.length) {
-			const i = next++;
-			out[i] = await fn(items[i]);
-		}
-	}
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-	return out;
 }
 
 function connectionText(dev) {
