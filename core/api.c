@@ -67,6 +67,9 @@ static const struct api_route api_routes[] = {
 	{ DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel },
 	{ POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test },
 
+	{ GET, "/api/history", API_READ, api_history },
+	{ GET, "/api/history/*/*", API_READ, api_history_series },
+
 	{ GET, "/api/gateways", API_READ, api_gateways },
 	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_add },
 	{ GET, "/api/gateways/*", API_READ, api_gateway },
@@ -112,22 +115,23 @@ api_rights(int profile)
 }
 
 /*
- * Does path match pattern, a * standing for one segment?  The segment's
- * text goes to arg.
+ * Does path match pattern, a * standing for one segment?  The segments'
+ * texts go to args[0] and args[1].
  */
 static int
-api_match(const char *pattern, const char *path, char *arg, size_t size)
+api_match(const char *pattern, const char *path,
+    char args[2][API_SEGMENT_MAX + 1])
 {
 	const char *p = pattern, *q = path;
-	size_t n;
+	size_t n, k = 0;
 
 	while (*p != '\0') {
 		if (*p == '*') {
 			n = strcspn(q, "/");
-			if (n == 0 || n >= size)
+			if (n == 0 || n > API_SEGMENT_MAX || k == 2)
 				return 0;
-			memcpy(arg, q, n);
-			arg[n] = '\0';
+			memcpy(args[k], q, n);
+			args[k++][n] = '\0';
 			q += n;
 			p++;
 			continue;
@@ -190,13 +194,13 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	struct api *api = arg;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const struct api_route *r = NULL;
-	char seg[API_SEGMENT_MAX + 1] = "";
+	char seg[2][API_SEGMENT_MAX + 1] = { "", "" };
 	struct api_call call;
 	int path_known = 0;
 	size_t i;
 
 	for (i = 0; i < API_NROUTES; i++)
-		if (api_match(api_routes[i].pattern, path, seg, sizeof(seg))) {
+		if (api_match(api_routes[i].pattern, path, seg)) {
 			path_known = 1;
 			if ((int)api_routes[i].method == (int)cmd ||
 			    (cmd == EVHTTP_REQ_HEAD &&
@@ -217,7 +221,8 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	memset(&call, 0, sizeof(call));
 	call.api = api;
 	call.req = req;
-	call.arg = seg;
+	call.arg = seg[0];
+	call.arg2 = seg[1];
 	if (r->method != GET && !api_same_origin(req)) {
 		http_send_error(req, 403, NULL, "refused: a request that "
 		    "changes something needs the X-Requested-With header and "
@@ -298,8 +303,11 @@ struct evhttp_request *
 api_wait_end(struct api_wait *w)
 {
 	struct api_wait **pp;
-	struct evhttp_request *req = w->req;
+	struct evhttp_request *req;
 
+	if (w == NULL)
+		return NULL;
+	req = w->req;
 	for (pp = &w->api->waits; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
@@ -307,6 +315,12 @@ api_wait_end(struct api_wait *w)
 		}
 	free(w);
 	return req;
+}
+
+struct evhttp_request *
+api_wait_req(const struct api_wait *w)
+{
+	return w->req;
 }
 
 void
@@ -350,6 +364,7 @@ api_free(struct api *api)
 	if (api == NULL)
 		return;
 	api_links_free(api);
+	api_devices_free(api);
 	auth_free(api->auth);
 	guard_free(api->guard);
 	sessions_free(api->sessions);

@@ -33,6 +33,8 @@ struct api;
 struct api_scan;
 struct api_test;
 struct api_wait;
+struct api_cached;
+struct config;
 
 enum api_right {
 	API_PUBLIC,		/* no session needed */
@@ -51,6 +53,11 @@ struct api {
 	struct api_scan		*scans;		/* one per bus at most */
 	struct api_test		*tests;		/* raw transactions on a line */
 	struct api_wait		*waits;		/* requests answered later */
+	/* The devices' entries in mews.conf, read once per configuration. */
+	const struct config	*entries_cfg;
+	json_t			*entries;
+	struct api_cached	*cached;	/* device answers, briefly */
+	size_t			 ncached;
 };
 
 /* What a handler gets: the request, the caller, the URL's * segment. */
@@ -59,6 +66,7 @@ struct api_call {
 	struct evhttp_request	*req;
 	const struct session	*session;	/* NULL on public routes */
 	const char		*arg;		/* the id in /api/devices/ID */
+	const char		*arg2;		/* a second *, as in history */
 };
 
 struct api *api_new(struct daemon *);
@@ -82,6 +90,8 @@ void api_orphan_all(struct api *);
 struct api_wait *api_wait(struct api *, struct evhttp_request *);
 /* The request to answer now, or NULL when it is gone; w is freed. */
 struct evhttp_request *api_wait_end(struct api_wait *w);
+/* The request, or NULL when it is gone; w stays (a long answer). */
+struct evhttp_request *api_wait_req(const struct api_wait *w);
 
 /* For the handlers. */
 void api_session_cookie(struct evhttp_request *, const char *token);
@@ -115,6 +125,7 @@ void api_system_put(struct api_call *);
 size_t api_load_profiles(const char *dir, struct profile ***out);
 void api_free_profiles(struct profile **, size_t);
 
+void api_devices_free(struct api *);
 void api_models(struct api_call *);
 void api_devices(struct api_call *);
 void api_device(struct api_call *);
@@ -138,5 +149,8 @@ void api_gateway_add(struct api_call *);
 void api_gateway_change(struct api_call *);
 void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
+
+void api_history(struct api_call *);
+void api_history_series(struct api_call *);
 
 #endif

@@ -7,6 +7,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "bus.h"
 #include "bustool.h"
 #include "conf.h"
 #include "config.h"
@@ -51,22 +52,95 @@ api_devices(struct api_call *c)
 	http_send_json(c->req, 200, a);
 }
 
+/*
+ * A device's answer is kept this long: values change at most every poll
+ * (100 ms at the fastest), and a dashboard on many screens, or a client
+ * polling hard, then costs one JSON encoding per device per interval.
+ */
+#define API_DEVICE_CACHE_US	100000
+
+struct api_cached {
+	char		 id[CONFIG_ID_MAX + 1];
+	uint64_t	 at_us;
+	char		*text;
+};
+
+void
+api_devices_free(struct api *api)
+{
+	size_t i;
+
+	for (i = 0; i < api->ncached; i++)
+		free(api->cached[i].text);
+	free(api->cached);
+	api->cached = NULL;
+	api->ncached = 0;
+	json_decref(api->entries);
+	api->entries = NULL;
+	api->entries_cfg = NULL;
+}
+
+/* The configuration changed: its entries are read again, answers redone. */
+static void
+api_devices_refresh(struct api *api)
+{
+	if (api->entries_cfg == api->d->cfg)
+		return;
+	api_devices_free(api);
+	api->entries = confedit_entries(api->d->cfg->path, "devices", "id");
+	api->entries_cfg = api->d->cfg;
+}
+
+static struct api_cached *
+api_cache_slot(struct api *api, const char *id)
+{
+	struct api_cached *more;
+	size_t i;
+
+	for (i = 0; i < api->ncached; i++)
+		if (strcmp(api->cached[i].id, id) == 0)
+			return &api->cached[i];
+	if ((more = realloc(api->cached, (api->ncached + 1) *
+	    sizeof(*more))) == NULL)
+		return NULL;
+	api->cached = more;
+	more = &api->cached[api->ncached++];
+	memset(more, 0, sizeof(*more));
+	snprintf(more->id, sizeof(more->id), "%s", id);
+	return more;
+}
+
 void
 api_device(struct api_call *c)
 {
 	struct daemon *d = c->api->d;
 	struct device *dev = d->poller ? poller_find(d->poller, c->arg) :
 	    NULL;
+	struct api_cached *slot;
+	uint64_t now = bus_now_us();
 	json_t *o;
 
 	if (dev == NULL) {
 		http_send_error(c->req, 404, NULL, "no device \"%s\"", c->arg);
 		return;
 	}
-	o = device_json(dev, 1);
-	json_object_set_new(o, "config", confedit_read(d->cfg->path,
-	    "devices", "id", dev->id));
-	http_send_json(c->req, 200, o);
+	api_devices_refresh(c->api);
+	slot = api_cache_slot(c->api, dev->id);
+	if (slot == NULL || slot->text == NULL ||
+	    now - slot->at_us >= API_DEVICE_CACHE_US) {
+		o = device_json(dev, 1);
+		json_object_set(o, "config", json_object_get(
+		    c->api->entries, dev->id));
+		if (slot == NULL) {
+			http_send_json(c->req, 200, o);
+			return;
+		}
+		free(slot->text);
+		slot->text = http_json_text(o);
+		json_decref(o);
+		slot->at_us = now;
+	}
+	http_send_text(c->req, 200, slot->text);
 }
 
 /*

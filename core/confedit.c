@@ -14,20 +14,25 @@
 #include "log.h"
 
 json_t *
-confedit_read(const char *path, const char *list, const char *key,
-    const char *value)
+confedit_entries(const char *path, const char *list, const char *key)
 {
 	config_t lc;
-	config_setting_t *l;
-	json_t *o = NULL;
-	int i;
+	config_setting_t *l, *g;
+	json_t *o = json_object();
+	const char *v;
+	int i, n;
 
 	config_init(&lc);
-	if (config_read_file(&lc, path) == CONFIG_TRUE &&
+	if (o != NULL && config_read_file(&lc, path) == CONFIG_TRUE &&
 	    (l = config_lookup(&lc, list)) != NULL &&
-	    config_setting_is_list(l) && (i = confjson_find(l, key, value)) !=
-	    -1)
-		o = confjson_object(config_setting_get_elem(l, (unsigned)i));
+	    config_setting_is_list(l)) {
+		n = config_setting_length(l);
+		for (i = 0; i < n; i++) {
+			g = config_setting_get_elem(l, (unsigned)i);
+			if (config_setting_lookup_string(g, key, &v))
+				json_object_set_new(o, v, confjson_object(g));
+		}
+	}
 	config_destroy(&lc);
 	return o;
 }

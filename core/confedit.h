@@ -27,9 +27,11 @@ typedef int (*confedit_fn)(config_setting_t *root, void *arg,
 int confedit_apply(struct daemon *, confedit_fn, void *arg,
     struct confjson_error *err);
 
-/* The group of the named element of a list in the file on disk, as JSON;
- * NULL when there is none. */
-json_t *confedit_read(const char *path, const char *list, const char *key,
-    const char *value);
+/*
+ * The entries of a list in the file on disk, as a JSON object of their
+ * members keyed by their key (id or name).
+ */
+json_t *confedit_entries(const char *path, const char *list,
+    const char *key);
 
 #endif

@@ -364,6 +364,53 @@ config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
 }
 
 static void
+config_load_csv(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "separator", "decimal", "bom",
+	    NULL };
+	static const char *const seps[] = { ";", ",", NULL };
+	static const char *const decs[] = { ",", ".", NULL };
+	struct config *cfg = ld->cfg;
+	const config_setting_t *s;
+	int sep = -1, dec = -1;
+
+	if ((s = config_group(ld, root, "csv", keys)) == NULL)
+		return;
+	if (conf_get_choice(ld->errs, ld->file, s, "separator", seps, &sep) ==
+	    0 && sep >= 0)
+		cfg->csv.separator = seps[sep][0];
+	if (conf_get_choice(ld->errs, ld->file, s, "decimal", decs, &dec) ==
+	    0 && dec >= 0)
+		cfg->csv.decimal = decs[dec][0];
+	conf_get_bool(ld->errs, ld->file, s, "bom", &cfg->csv.bom);
+	if (cfg->csv.separator == ',' && cfg->csv.decimal == ',')
+		conf_error(ld->errs, s, ld->file, "a decimal comma needs the "
+		    "separator \";\"");
+}
+
+static void
+config_load_history(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "enabled", "max_mb", "rrdcached",
+	    NULL };
+	struct config *cfg = ld->cfg;
+	const config_setting_t *s;
+
+	if ((s = config_group(ld, root, "history", keys)) == NULL)
+		return;
+	conf_get_bool(ld->errs, ld->file, s, "enabled",
+	    &cfg->history.enabled);
+	config_get_ranged(ld, s, "max_mb", 0, 16, 1048576,
+	    &cfg->history.max_mb);
+	config_get_text(ld, s, "rrdcached", &cfg->history.rrdcached);
+	if (cfg->history.rrdcached[0] != '\0' &&
+	    strncmp(cfg->history.rrdcached, "unix:/", 6) != 0)
+		conf_error(ld->errs, config_member(s, "rrdcached"), ld->file,
+		    "rrdcached must be \"unix:/path/to/socket\" (a local "
+		    "rrdcached), or \"\"");
+}
+
+static void
 config_load_ftp(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "enabled", "listen", "port",
@@ -746,14 +793,21 @@ config_defaults(struct config *cfg)
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
+	cfg->history.enabled = 1;
+	cfg->history.max_mb = 512;
+	cfg->history.rrdcached = strdup("");
+	/* Excel as most of Europe has it; "," and "." for English ones. */
+	cfg->csv.separator = ';';
+	cfg->csv.decimal = ',';
+	cfg->csv.bom = 1;
 }
 
 static void
 config_parse(struct config_load *ld, config_t *lc)
 {
 	static const char *const keys[] = { "state_dir", "profile_dir",
-	    "log_level", "http", "modbus_tcp", "ftp", "buses", "gateways",
-	    "devices", NULL };
+	    "log_level", "http", "modbus_tcp", "ftp", "history", "csv",
+	    "buses", "gateways", "devices", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -769,6 +823,8 @@ config_parse(struct config_load *ld, config_t *lc)
 		cfg->log_level = (enum log_level)level;
 	config_load_http(ld, root);
 	config_load_ftp(ld, root);
+	config_load_history(ld, root);
+	config_load_csv(ld, root);
 	config_load_buses(ld, root);
 	config_load_gateways(ld, root);
 	config_load_modbus_tcp(ld, root);
@@ -837,6 +893,7 @@ config_free(struct config *cfg)
 	free(cfg->http.cert);
 	free(cfg->http.key);
 	free(cfg->http.www);
+	free(cfg->history.rrdcached);
 	free(cfg->modbus_tcp.listen);
 	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);

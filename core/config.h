@@ -97,6 +97,16 @@ struct config {
 		char		*listen;
 		int		 port;
 	} ftp;
+	struct {
+		char		 separator;	/* ';' or ',' */
+		char		 decimal;	/* ',' or '.' */
+		int		 bom;
+	} csv;
+	struct {
+		int		 enabled;
+		int		 max_mb;	/* the archives' budget */
+		char		*rrdcached;	/* "unix:/path", or "" */
+	} history;
 
 	size_t			 nbuses;
 	struct config_bus	*buses;

@@ -8,6 +8,7 @@
 #include "bus.h"
 #include "config.h"
 #include "daemon.h"
+#include "history.h"
 #include "http.h"
 #include "image.h"
 #include "link.h"
@@ -26,6 +27,11 @@ daemon_base_new(void)
 	if ((ec = event_config_new()) == NULL)
 		return NULL;
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	/*
+	 * A request turns reading and writing on and off several times;
+	 * the changelist makes that one epoll_ctl, or none.
+	 */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
 	return base;
@@ -342,6 +348,10 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	d->cfg = cfg;
 	log_set_level(d->force_debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	daemon_apply_gateway(d, old_cfg, cfg);
+	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
+		log_warnx("history: out of memory: not recording");
+	if (d->history != NULL)
+		history_configure(d->history, cfg, poller);
 	daemon_apply_web(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
@@ -364,6 +374,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* What is queued is written before the devices go. */
+	history_free(d->history);
+	d->history = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	/* The handlers' scans and tests go before the buses they use. */

@@ -21,6 +21,7 @@ struct upstream;
 struct tls;
 struct http;
 struct api;
+struct history;
 
 struct daemon {
 	struct event_base	*base;
@@ -33,6 +34,7 @@ struct daemon {
 	struct poller		*poller;
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 	struct api		*api;		/* profiles, sessions, handlers */
+	struct history		*history;
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */

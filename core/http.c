@@ -427,27 +427,39 @@ http_http_port(const struct http *h)
 	return h->http_port;
 }
 
+char *
+http_json_text(const json_t *body)
+{
+	/* A float32 reading has 7 digits; an energy total wants up to 10. */
+	return json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(10));
+}
+
 void
-http_send_json(struct evhttp_request *req, int code, json_t *body)
+http_send_text(struct evhttp_request *req, int code, const char *json)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
-	char *text;
 
-	/* A float32 reading has 7 digits; an energy total wants up to 10. */
-	text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
-	    JSON_REAL_PRECISION(10)) : NULL;
-	json_decref(body);
 	evhttp_add_header(out, "Content-Type",
 	    "application/json; charset=utf-8");
 	evhttp_add_header(out, "Cache-Control", "no-store");
-	if (text == NULL) {
+	if (json == NULL) {
 		evbuffer_add_printf(buf, "{\"error\":\"out of memory\"}");
 		code = 500;
 	} else
-		evbuffer_add(buf, text, strlen(text));
-	free(text);
+		evbuffer_add(buf, json, strlen(json));
 	evhttp_send_reply(req, code, NULL, NULL);
+}
+
+void
+http_send_json(struct evhttp_request *req, int code, json_t *body)
+{
+	char *text = body ? http_json_text(body) : NULL;
+
+	json_decref(body);
+	http_send_text(req, code, text);
+	free(text);
 }
 
 void

@@ -59,6 +59,10 @@ int http_http_port(const struct http *);
 
 /* Answer with JSON (the reference is stolen), not cached. */
 void http_send_json(struct evhttp_request *, int code, json_t *);
+/* The same for JSON already encoded (by http_json_text). */
+void http_send_text(struct evhttp_request *, int code, const char *json);
+/* The encoding http_send_json uses; NULL when out of memory. */
+char *http_json_text(const json_t *);
 /* {"error": message, "field": field (when not NULL)} */
 void http_send_error(struct evhttp_request *, int code, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

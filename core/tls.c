@@ -230,7 +230,11 @@ tls_ctx_new(void)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
-	/* Idle keep-alive connections hold no buffers. */
+	/*
+	 * Idle keep-alive connections hold no buffers.  No read-ahead:
+	 * bufferevent_openssl would not see the records OpenSSL read ahead
+	 * until the socket is readable again, and requests would stall.
+	 */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }

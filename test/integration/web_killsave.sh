@@ -34,7 +34,8 @@ for round in 1 2 3 4 5 6; do
 		diag "round $round: the device's entry is gone"
 	fi
 	start_mewsd || { bad=$((bad + 1)); diag "round $round: no restart"; break; }
-	login installer 24680 || { bad=$((bad + 1)); break; }
+	login installer 24680 || { bad=$((bad + 1)); diag "round $round: \
+login after the restart: HTTP $STATUS $BODY"; break; }
 done
 check "after $rounds kills during saves mews.conf is whole and valid" [ "$bad" = 0 ]
 # The temporary files of interrupted saves never replace the real one; they

@@ -46,11 +46,15 @@ start_sim() {
 	wait_for 5 test -e "$TMP/rs485"
 }
 
+# A restart appends to the same log: wait for one more "listening".
 start_mewsd() {
+	local before
+	before=$(grep -c "https: listening on 127.0.0.1 port $HTTPS_PORT" \
+	    "$LOG" 2>/dev/null)
 	spawn "$MEWSD" -f -c "$CONF" 2>>"$LOG"
 	MEWSD_PID=$LAST_PID
-	wait_for 15 grep -q "https: listening on 127.0.0.1 port $HTTPS_PORT" \
-	    "$LOG"
+	wait_for 15 sh -c "[ \$(grep -c 'https: listening on 127.0.0.1 port \
+$HTTPS_PORT' '$LOG') -gt ${before:-0} ]"
 }
 
 # Start everything; the tests need all of it.

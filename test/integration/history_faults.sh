@@ -1,0 +1,68 @@
+#!/bin/sh
+# History under faults (issues 6 and 8): rrdtool reads what mewsd wrote;
+# kill -9 loses at most the step in flight; a full disk on state_dir is a
+# clear error while live values and the gateway keep working; SIGTERM
+# writes what is queued.  Steps are 60 s, so this test waits for minute
+# boundaries (about two and a half minutes in all).
+. "$(dirname "$0")/web_lib.sh"
+command -v rrdtool >/dev/null || skip_all "no rrdtool"
+
+# The next minute boundary plus a few seconds, for the writes to land.
+after_step() {
+	local now wait
+	now=$(date +%s)
+	wait=$((60 - now % 60 + ${1:-2}))
+	sleep "$wait"
+}
+
+web_up
+check "the user is commissioned" commission user 11111 24680
+rrd="$STATE/rrd/main/energy_import.rrd"
+after_step 15
+check "the totals archive exists" test -f "$rrd"
+check "rrdtool info reads it: 60 s step" \
+    sh -c "rrdtool info '$rrd' | grep -q '^step = 60$'"
+check "totals are kept as LAST at 1 min, 1 h, 1 day, 30 days" \
+    sh -c "rrdtool info '$rrd' | grep -c 'cf = \"LAST\"' | grep -qx 4"
+check "8 days of minutes, 400 days of hours, 20 years of days" \
+    sh -c "rrdtool info '$rrd' | grep -q 'rra\[0\].rows = 11520' &&
+	rrdtool info '$rrd' | grep -q 'rra\[1\].rows = 9600' &&
+	rrdtool info '$rrd' | grep -q 'rra\[2\].rows = 7400'"
+check "power is kept as AVERAGE, MIN and MAX" \
+    sh -c "rrdtool info '$STATE/rrd/main/power.rrd' |
+	grep -q 'rra\[2\].cf = \"MAX\"'"
+last=$(rrdtool lastupdate "$rrd" | awk -F: 'NR == 3 { print $1 }')
+value=$(rrdtool lastupdate "$rrd" | awk 'NR == 3 { print $2 }')
+check "the last update is a minute boundary ($last)" [ $((last % 60)) = 0 ]
+call GET /api/devices/main
+live=$(json .values.energy_import.value)
+check "the archived index is the meter's ($value vs live $live)" \
+    awk -v a="$value" -v b="$live" 'BEGIN { exit !(a > 0 && b - a >= 0 && b - a < 1) }'
+call GET "/api/history/main/energy_import.json?from=$((last - 300))&to=$((last + 60))"
+check "the API serves the same row" \
+    sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
+out=$(rrdtool xport --start $((last - 120)) --end "$last" \
+    "DEF:e=$rrd:v:LAST" XPORT:e 2>&1)
+check "rrdtool xport exports it" sh -c "printf '%s' '$out' | grep -q '<row>'"
+
+# kill -9 in the middle of a step's writes: at most that step is lost.
+after_step 1
+kill -9 "$MEWSD_PID"
+wait "$MEWSD_PID" 2>/dev/null
+check "after kill -9 the archive is still readable" \
+    sh -c "rrdtool info '$rrd' >/dev/null"
+start_mewsd || not_ok "mewsd restarts"
+after_step 15
+last2=$(rrdtool lastupdate "$rrd" | awk -F: 'NR == 3 { print $1 }')
+check "history goes on after the restart ($last -> $last2)" \
+    [ "$last2" -gt "$last" ]
+gaps=$(rrdtool fetch "$rrd" LAST -s "$last" -e "$last2" -r 60 |
+    awk -F: 'NR > 2 && $2 ~ /nan/ { n++ } END { print n + 0 }')
+check "at most the step in flight and the restart's are lost ($gaps rows)" \
+    [ "$gaps" -le 2 ]
+
+# SIGTERM: what is queued is written before the end.
+kill -TERM "$MEWSD_PID"
+wait "$MEWSD_PID"; rc=$?
+check "clean stop (exit $rc)" [ "$rc" = 0 ]
+done_testing
