@@ -69,6 +69,7 @@ static const struct api_route api_routes[] = {
 
 	{ GET, "/api/history", API_READ, api_history },
 	{ GET, "/api/history/*/*", API_READ, api_history_series },
+	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
 
 	{ GET, "/api/gateways", API_READ, api_gateways },
 	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_add },

@@ -152,5 +152,6 @@ void api_links_free(struct api *);
 
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
+void api_consumption(struct api_call *);
 
 #endif

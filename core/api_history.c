@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "consumption.h"
 #include "csv.h"
 #include "daemon.h"
 #include "device.h"
@@ -280,4 +281,146 @@ api_history_series(struct api_call *c)
 		api_history_csv(c, metric, mi, &r);
 	else
 		api_history_json(c, metric, mi, &r);
+}
+
+static const struct {
+	const char		*name;
+	enum consumption_period	 period;
+	time_t			 span;	/* the default range */
+} api_periods[] = {
+	{ "hour", CONSUMPTION_HOUR, 86400 },
+	{ "day", CONSUMPTION_DAY, 31 * 86400 },
+	{ "week", CONSUMPTION_WEEK, 12 * 7 * 86400 },
+	{ "month", CONSUMPTION_MONTH, 366 * 86400 },
+	{ "year", CONSUMPTION_YEAR, 5 * 366 * 86400 },
+};
+
+#define API_MAX_PERIODS	2000
+
+static json_t *
+api_consumption_json(const struct consumption_result *r)
+{
+	json_t *o, *flags = json_array();
+
+	if (r->flags & CONSUMPTION_SPANS_GAP)
+		json_array_append_new(flags, json_string("spans_gap"));
+	if (r->flags & CONSUMPTION_RESET)
+		json_array_append_new(flags, json_string("reset"));
+	if (r->flags & CONSUMPTION_REPLACED)
+		json_array_append_new(flags, json_string("replaced"));
+	o = json_pack("{s:I, s:I, s:f, s:o}", "from", (json_int_t)r->from,
+	    "to", (json_int_t)r->to, "coverage", r->coverage, "flags", flags);
+	json_object_set_new(o, "amount", isnan(r->amount) ? json_null() :
+	    json_real(r->amount));
+	return o;
+}
+
+/*
+ * GET /api/consumption/ID/METRIC.json?period=day&from=&to=: the total's
+ * consumption per local calendar period (or, with period=range, over
+ * [from, to)), from its hourly rows (minutes for hours), a gap shown as
+ * null, never as zero.
+ */
+void
+api_consumption(struct api_call *c)
+{
+	const char *query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(c->req));
+	const char *dot = strrchr(c->arg2, '.'), *pname;
+	char metric[METRIC_NAME_MAX + 1], err[256];
+	const struct metric_info *mi;
+	struct consumption_sample_series series;
+	struct consumption_result *res = NULL, one;
+	struct evkeyvalq q;
+	long long from = -1, to = time(NULL);
+	unsigned long step;
+	double *values = NULL;
+	size_t i, k = 0, n;
+	ssize_t nres;
+	time_t start;
+	json_t *a;
+	int range = 0;
+
+	if (dot == NULL || strcmp(dot, ".json") != 0 ||
+	    (size_t)(dot - c->arg2) > METRIC_NAME_MAX) {
+		http_send_error(c->req, 404, NULL, "consumption is served as "
+		    "METRIC.json");
+		return;
+	}
+	snprintf(metric, sizeof(metric), "%.*s", (int)(dot - c->arg2),
+	    c->arg2);
+	if ((mi = metric_find(metric)) == NULL ||
+	    mi->class != METRIC_CLASS_ENERGY) {
+		http_send_error(c->req, 404, NULL, "\"%s\" is not a total "
+		    "(energy, water, gas)", metric);
+		return;
+	}
+	if (c->api->d->history == NULL) {
+		http_send_error(c->req, 503, NULL, "history is not running");
+		return;
+	}
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		http_send_error(c->req, 400, NULL, "bad query string");
+		return;
+	}
+	pname = evhttp_find_header(&q, "period");
+	if (pname == NULL)
+		pname = "day";
+	range = strcmp(pname, "range") == 0;
+	for (k = 0; !range && k < sizeof(api_periods) /
+	    sizeof(api_periods[0]); k++)
+		if (strcmp(api_periods[k].name, pname) == 0)
+			break;
+	if (!range && k == sizeof(api_periods) / sizeof(api_periods[0])) {
+		http_send_error(c->req, 400, "period", "period: hour, day, "
+		    "week, month, year or range");
+		goto out;
+	}
+	if (api_query_time(c->req, &q, "from", &from) == -1 ||
+	    api_query_time(c->req, &q, "to", &to) == -1)
+		goto out;
+	if (from < 0)
+		from = to - (range ? 86400 : api_periods[k].span);
+	if (from >= to) {
+		http_send_error(c->req, 400, "from", "from must be before to");
+		goto out;
+	}
+	/*
+	 * Minutes while they are kept (8 days), for hours and short ranges;
+	 * else hourly rows (400 days), exact for local days and months;
+	 * daily rows beyond.
+	 */
+	step = (range || api_periods[k].period == CONSUMPTION_HOUR) &&
+	    to - from <= 7 * 86400 ? 60 : to - from > 390 * 86400 ? 86400 :
+	    3600;
+	if (history_fetch(c->api->d->history, c->arg, metric, "LAST",
+	    (time_t)from - 2 * (time_t)step - 86400, (time_t)to,
+	    step, &start, &step, &n, &values, err, sizeof(err)) == -1) {
+		http_send_error(c->req, 404, NULL, "%s", err);
+		goto out;
+	}
+	series.start = start;
+	series.step = (time_t)step;
+	series.n = n;
+	series.values = values;
+	a = json_array();
+	if (range) {
+		one = consumption_range(&series, NULL, 0, (time_t)from,
+		    (time_t)to);
+		json_array_append_new(a, api_consumption_json(&one));
+	} else if ((res = calloc(API_MAX_PERIODS, sizeof(*res))) != NULL &&
+	    (nres = consumption_periods(&series, NULL, 0,
+	    api_periods[k].period, (time_t)from, (time_t)to, res,
+	    API_MAX_PERIODS)) > 0) {
+		for (i = 0; i < (size_t)nres; i++)
+			json_array_append_new(a, api_consumption_json(&res[i]));
+	}
+	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, "
+	    "s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
+	    "period", pname, "step", (json_int_t)step, "periods", a));
+out:
+	free(res);
+	free(values);
+	evhttp_clear_headers(&q);
 }

@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -83,9 +84,11 @@ history_failed(struct history *h, const char *path, const char *why)
 static int
 history_create(struct history *h, const struct history_update *u)
 {
-	char args[1 + 3 * RRDPLAN_TIERS][64], dir[PATH_MAX], *slash;
+	char args[1 + 3 * RRDPLAN_TIERS][64], dir[PATH_MAX], *slash, why[128];
 	const char *argv[1 + 3 * RRDPLAN_TIERS];
 	const struct rrdplan *plan = &h->plan[u->class];
+	struct statvfs vfs;
+	struct stat st;
 	size_t i, n;
 
 	snprintf(dir, sizeof(dir), "%s", u->path);
@@ -95,13 +98,26 @@ history_create(struct history *h, const struct history_update *u)
 		history_failed(h, dir, strerror(errno));
 		return -1;
 	}
+	/*
+	 * librrd 1.7 reports success when it could not write the file for
+	 * want of space: look first, and say so.
+	 */
+	if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize <
+	    rrdplan_bytes(plan)) {
+		snprintf(why, sizeof(why), "No space left on device (a new "
+		    "archive needs %llu kB)",
+		    (unsigned long long)(rrdplan_bytes(plan) >> 10));
+		history_failed(h, u->path, why);
+		return -1;
+	}
 	n = rrdplan_args(plan, args, sizeof(args) / sizeof(args[0]));
 	for (i = 0; i < n; i++)
 		argv[i] = args[i];
 	rrd_clear_error();
 	if (rrd_create_r2(u->path, RRDPLAN_STEP, u->t - RRDPLAN_STEP, 1, NULL,
-	    NULL, (int)n, argv) != 0) {
-		history_failed(h, u->path, rrd_get_error());
+	    NULL, (int)n, argv) != 0 || stat(u->path, &st) == -1) {
+		history_failed(h, u->path, rrd_test_error() ? rrd_get_error() :
+		    "cannot create the archive (is state_dir full?)");
 		rrd_clear_error();
 		/* A half-made file would be refused forever after. */
 		unlink(u->path);

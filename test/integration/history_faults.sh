@@ -7,14 +7,6 @@
 . "$(dirname "$0")/web_lib.sh"
 command -v rrdtool >/dev/null || skip_all "no rrdtool"
 
-# The next minute boundary plus a few seconds, for the writes to land.
-after_step() {
-	local now wait
-	now=$(date +%s)
-	wait=$((60 - now % 60 + ${1:-2}))
-	sleep "$wait"
-}
-
 web_up
 check "the user is commissioned" commission user 11111 24680
 rrd="$STATE/rrd/main/energy_import.rrd"

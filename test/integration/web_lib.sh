@@ -16,8 +16,8 @@ STATE="$TMP/state"
 HOST=$(hostname)
 URL="https://$HOST:$HTTPS_PORT"
 
-# write_conf [EXTRA_HTTP_SETTINGS]: a bus with an SDM630 at 1, an SDM120 at
-# 2, a breaker at 5; address 9 answers nothing.
+# write_conf [EXTRA_HTTP_SETTINGS [EXTRA_SETTINGS]]: a bus with an SDM630
+# at 1, an SDM120 at 2, a breaker at 5; address 9 answers nothing.
 write_conf() {
 	cat >"$CONF" <<CONF
 state_dir = "$STATE";
@@ -35,6 +35,7 @@ devices = (
 	{ id = "brk"; name = "Breaker"; bus = "rs485"; address = 5;
 	  profile = "breaker"; poll_ms = 500; }
 );
+${2:-}
 CONF
 }
 
@@ -59,7 +60,7 @@ $HTTPS_PORT' '$LOG') -gt ${before:-0} ]"
 
 # Start everything; the tests need all of it.
 web_up() {
-	write_conf "${1:-}"
+	write_conf "${1:-}" "${2:-}"
 	start_sim || { not_ok "the simulator starts"; done_testing; }
 	start_mewsd || { not_ok "mewsd serves HTTPS"; cat "$LOG" | sed 's/^/# /'; done_testing; }
 }
@@ -114,4 +115,12 @@ login() {
 commission() {
 	login "$1" "$2" && call POST /api/pin \
 	    "{\"pin\":\"$2\",\"new_pin\":\"$3\"}" && [ "$STATUS" = 200 ]
+}
+
+# after_step [SECONDS]: sleep until SECONDS (default 2) past the next
+# minute boundary, when history has taken a step and written it.
+after_step() {
+	local now
+	now=$(date +%s)
+	sleep $((60 - now % 60 + ${1:-2}))
 }

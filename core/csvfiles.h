@@ -1,0 +1,65 @@
+/*
+ * CSV files of history, written by themselves for people and for the FTP
+ * and WebDAV shares (issue 7), under state_dir/csv:
+ *
+ *	DEVICE/day/2026-11-24.csv	the local day, a row a minute
+ *	DEVICE/month/2026-11.csv	the local month, a row an hour
+ *	DEVICE/year/2026.csv		the local year, a row a local day
+ *
+ * Names sort by time and never change.  Folders are 0700 and files 0600,
+ * as everything in state_dir (it holds PIN hashes and the TLS key): they
+ * reach people through mewsd's own shares, not through the folder.
+ *
+ * A file holds every metric of its device, in its profile's order, in the
+ * format of core/csv.h (csv.separator, csv.decimal, csv.bom).  A row is one
+ * step of the calendar in local time, named by its start: 00:00 is the
+ * minute 00:00-00:01, a row of the year file is a whole local day (23, 24
+ * or 25 hours).  Totals (energy, volumes, trips) are the meter's index at
+ * that instant, so a row's consumption is the next row's index minus its
+ * own, as on a meter read at midnight; every other metric is the average
+ * over the row's step, unknown when more than half of it is missing
+ * (history's own rule).  A blank is a gap, never a zero.  A month or year
+ * whose hours are gone from the archives (rrdplan.h) is made from what is
+ * left, coarser: such a row holds the day it falls in.
+ *
+ * When: the current period's file is rewritten every CSVFILES_REFRESH_S
+ * (every minute for the first CSVFILES_REFRESH_S after a start or reload,
+ * so it appears as soon as history has a row), with the rows that are
+ * complete; a month's or year's only when it has gained one.  A minute
+ * after a period closes (history has written its last step by then), its
+ * file is written once more, whole, and never again: FTP clients see
+ * closed files stable.  At a start or reload, and after a failure, the
+ * files of the last CSVFILES_DAYS_BACK days, the last month and the last
+ * year are made if they are missing or were not finished (the daemon was
+ * down when their period closed), from what history holds.  A period with
+ * no history gets no file.
+ *
+ * Each file is written whole in one turn of the loop (a day of 30 metrics
+ * takes milliseconds), one file per turn, through atomic.h: a reader sees
+ * the previous version or the new one, and a failed write (full disk,
+ * folder not writable) leaves the previous one, is logged now and then
+ * with its path and reason, and is tried again a minute later.
+ */
+#ifndef MEWS_CSVFILES_H
+#define MEWS_CSVFILES_H
+
+struct event_base;
+struct config;
+struct poller;
+struct history;
+struct csvfiles;
+
+#define CSVFILES_REFRESH_S	300
+#define CSVFILES_DAYS_BACK	7
+
+struct csvfiles *csvfiles_new(struct event_base *);
+/*
+ * A (re)loaded configuration, the poller whose devices to write and the
+ * history they are read from (NULL: none).  Nothing is written while
+ * history is disabled.  The local time zone is read again (tzset).
+ */
+void csvfiles_configure(struct csvfiles *, const struct config *,
+    const struct poller *, const struct history *);
+void csvfiles_free(struct csvfiles *);
+
+#endif

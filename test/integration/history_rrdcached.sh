@@ -1,0 +1,44 @@
+#!/bin/sh
+# History through Debian's rrdcached (history.rrdcached): the archives are
+# made by mewsd, their updates go to rrdcached, which the real rrdtool
+# reads through; the API's history flushes what rrdcached holds first.
+. "$(dirname "$0")/web_lib.sh"
+command -v rrdcached >/dev/null || skip_all "no rrdcached"
+command -v rrdtool >/dev/null || skip_all "no rrdtool"
+
+sock="$TMP/rrdcached.sock"
+mkdir -p "$TMP/journal"
+# -g: foreground; a long write delay so only a flush puts rows on disk.
+spawn rrdcached -g -l "unix:$sock" -j "$TMP/journal" -w 3600 -z 1 \
+    -p "$TMP/rrdcached.pid" >"$TMP/rrdcached.log" 2>&1
+check "rrdcached is up" wait_for 10 test -S "$sock"
+
+write_conf
+cat >>"$CONF" <<CONF
+history = { rrdcached = "unix:$sock"; };
+CONF
+start_sim || { not_ok "the simulator starts"; done_testing; }
+start_mewsd || { not_ok "mewsd starts"; done_testing; }
+check "mewsd writes through rrdcached" \
+    grep -q "history: .* through rrdcached" "$LOG"
+check "the user is commissioned" commission user 11111 24680
+after_step 15
+rrd="$STATE/rrd/main/energy_import.rrd"
+check "mewsd made the archive" test -f "$rrd"
+out=$(rrdtool lastupdate --daemon "unix:$sock" "$rrd" 2>&1)
+last=$(printf '%s\n' "$out" | awk -F: 'NR == 3 { print $1 }')
+check "rrdtool through rrdcached sees the step ($last)" \
+    [ $((${last:-1} % 60)) = 0 ]
+check "rrdcached counted the updates" \
+    sh -c "printf 'STATS\n' | /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(\"$sock\")
+s.sendall(b\"STATS\\n\"); d = s.recv(4096).decode()
+sys.exit(0 if \"UpdatesReceived\" in d and \"UpdatesReceived: 0\" not in d else 1)'"
+call GET "/api/history/main/energy_import.json?from=$((last - 300))&to=$((last + 60))"
+check "the API reads the row rrdcached held" \
+    sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
+kill -TERM "$MEWSD_PID"
+wait "$MEWSD_PID"; rc=$?
+check "clean stop (exit $rc)" [ "$rc" = 0 ]
+done_testing
