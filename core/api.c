@@ -58,9 +58,9 @@ static const struct api_route api_routes[] = {
 	{ POST, "/api/devices/*/command", API_CONTROL, api_device_command },
 
 	{ GET, "/api/buses", API_READ, api_buses },
-	{ POST, "/api/buses", API_CONFIGURE, api_bus_add },
+	{ POST, "/api/buses", API_CONFIGURE, api_bus_save },
 	{ GET, "/api/buses/*", API_READ, api_bus },
-	{ PUT, "/api/buses/*", API_CONFIGURE, api_bus_change },
+	{ PUT, "/api/buses/*", API_CONFIGURE, api_bus_save },
 	{ DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove },
 	{ POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan },
 	{ GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status },
@@ -72,9 +72,9 @@ static const struct api_route api_routes[] = {
 	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
 
 	{ GET, "/api/gateways", API_READ, api_gateways },
-	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_add },
+	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_save },
 	{ GET, "/api/gateways/*", API_READ, api_gateway },
-	{ PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_change },
+	{ PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_save },
 	{ DELETE, "/api/gateways/*", API_CONFIGURE, api_gateway_remove },
 };
 

@@ -136,8 +136,7 @@ void api_device_command(struct api_call *);
 
 void api_buses(struct api_call *);
 void api_bus(struct api_call *);
-void api_bus_add(struct api_call *);
-void api_bus_change(struct api_call *);
+void api_bus_save(struct api_call *);
 void api_bus_remove(struct api_call *);
 void api_bus_scan(struct api_call *);
 void api_bus_scan_status(struct api_call *);
@@ -145,8 +144,7 @@ void api_bus_scan_cancel(struct api_call *);
 void api_bus_test(struct api_call *);
 void api_gateways(struct api_call *);
 void api_gateway(struct api_call *);
-void api_gateway_add(struct api_call *);
-void api_gateway_change(struct api_call *);
+void api_gateway_save(struct api_call *);
 void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 

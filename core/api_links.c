@@ -226,14 +226,9 @@ api_link_edit(struct api_call *c, const char *list, int remove,
 	json_decref(body);
 }
 
+/* POST /api/buses adds (no name in the path), PUT /api/buses/NAME changes. */
 void
-api_bus_add(struct api_call *c)
-{
-	api_link_edit(c, "buses", 0, api_bus_show);
-}
-
-void
-api_bus_change(struct api_call *c)
+api_bus_save(struct api_call *c)
 {
 	api_link_edit(c, "buses", 0, api_bus_show);
 }
@@ -245,13 +240,7 @@ api_bus_remove(struct api_call *c)
 }
 
 void
-api_gateway_add(struct api_call *c)
-{
-	api_link_edit(c, "gateways", 0, api_gateway_show);
-}
-
-void
-api_gateway_change(struct api_call *c)
+api_gateway_save(struct api_call *c)
 {
 	api_link_edit(c, "gateways", 0, api_gateway_show);
 }

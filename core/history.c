@@ -430,7 +430,7 @@ json_t *
 history_json(const struct history *h)
 {
 	return json_pack("{s:b, s:I, s:I, s:s, s:{s:o, s:o, s:o}, "
-	    "s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", h->enabled,
+	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", h->enabled,
 	    "budget_mb", (json_int_t)(h->budget >> 20),
 	    "used_mb", (json_int_t)(h->used >> 20),
 	    "writer", h->rrdcached ? "rrdcached" : "direct",
@@ -439,6 +439,7 @@ history_json(const struct history *h)
 	    "quality", history_plan_json(&h->plan[2]),
 	    "stats", "steps", (json_int_t)h->stats.steps,
 	    "updates", (json_int_t)h->stats.updates,
+	    "update_us", (json_int_t)h->stats.update_us,
 	    "failures", (json_int_t)h->stats.failures,
 	    "created", (json_int_t)h->stats.created,
 	    "max_update_us", (json_int_t)h->stats.max_update_us,
