@@ -775,6 +775,8 @@ config_defaults(struct config *cfg)
 	cfg->profile_dir = strdup(profiles && profiles[0] ? profiles :
 	    PKGDATADIR "/profiles");
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->user = strdup("");
+	cfg->group = strdup("");
 	cfg->http.listen = strdup("0.0.0.0");
 	cfg->http.https_port = 443;
 	cfg->http.http_port = 80;
@@ -806,8 +808,8 @@ static void
 config_parse(struct config_load *ld, config_t *lc)
 {
 	static const char *const keys[] = { "state_dir", "profile_dir",
-	    "log_level", "http", "modbus_tcp", "ftp", "history", "csv",
-	    "buses", "gateways", "devices", NULL };
+	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
+	    "history", "csv", "buses", "gateways", "devices", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -818,6 +820,8 @@ config_parse(struct config_load *ld, config_t *lc)
 		conf_error(ld->errs, config_member(root, "state_dir"),
 		    ld->file, "state_dir must not be empty");
 	config_get_path(ld, root, "profile_dir", &cfg->profile_dir);
+	config_get_text(ld, root, "user", &cfg->user);
+	config_get_text(ld, root, "group", &cfg->group);
 	if (conf_get_choice(ld->errs, ld->file, root, "log_level",
 	    level_names, &level) == 0)
 		cfg->log_level = (enum log_level)level;
@@ -889,6 +893,8 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->profile_dir);
+	free(cfg->user);
+	free(cfg->group);
 	free(cfg->http.listen);
 	free(cfg->http.cert);
 	free(cfg->http.key);

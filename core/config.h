@@ -67,6 +67,8 @@ struct config {
 	char			*path;
 	char			*state_dir;
 	char			*profile_dir;
+	char			*user;		/* "": stay as started */
+	char			*group;		/* "": the user's own */
 	enum log_level		 log_level;
 
 	struct {

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "privdrop.h"
 #include "profile.h"
 
 struct mewsd {
@@ -215,6 +216,10 @@ mewsd_run(struct mewsd *d, struct config *cfg)
 	}
 	if (daemon_apply(&d->daemon, cfg) == -1)
 		return -1;
+	if (privdrop(d->daemon.cfg) == -1) {
+		log_warnx("stopping rather than running as root");
+		return -1;
+	}
 	log_info("mewsd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
 	if (event_base_dispatch(d->base) == -1) {
 		log_warnx("event loop failed");
