@@ -315,6 +315,31 @@ api_consumption_json(const struct consumption_result *r)
 	return o;
 }
 
+/* The device's recorded meter swaps of that total, for consumption.c. */
+static size_t
+api_replacements(const struct config *cfg, const char *id,
+    const char *metric, struct consumption_replacement **out)
+{
+	const struct config_device *d = NULL;
+	size_t i, n = 0;
+
+	*out = NULL;
+	for (i = 0; i < cfg->ndevices && d == NULL; i++)
+		if (strcmp(cfg->devices[i].id, id) == 0)
+			d = &cfg->devices[i];
+	if (d == NULL || d->nreplacements == 0 ||
+	    (*out = calloc(d->nreplacements, sizeof(**out))) == NULL)
+		return 0;
+	for (i = 0; i < d->nreplacements; i++)
+		if (strcmp(d->replacements[i].metric, metric) == 0) {
+			(*out)[n].at = (time_t)d->replacements[i].at;
+			(*out)[n].old_final = d->replacements[i].old_final;
+			(*out)[n].new_initial = d->replacements[i].new_initial;
+			n++;
+		}
+	return n;
+}
+
 /*
  * GET /api/consumption/ID/METRIC.json?period=day&from=&to=: the total's
  * consumption per local calendar period (or, with period=range, over
@@ -331,6 +356,8 @@ api_consumption(struct api_call *c)
 	const struct metric_info *mi;
 	struct consumption_sample_series series;
 	struct consumption_result *res = NULL, one;
+	struct consumption_replacement *rep = NULL;
+	size_t nrep;
 	struct evkeyvalq q;
 	long long from = -1, to = time(NULL);
 	unsigned long step;
@@ -404,13 +431,14 @@ api_consumption(struct api_call *c)
 	series.step = (time_t)step;
 	series.n = n;
 	series.values = values;
+	nrep = api_replacements(c->api->d->cfg, c->arg, metric, &rep);
 	a = json_array();
 	if (range) {
-		one = consumption_range(&series, NULL, 0, (time_t)from,
+		one = consumption_range(&series, rep, nrep, (time_t)from,
 		    (time_t)to);
 		json_array_append_new(a, api_consumption_json(&one));
 	} else if ((res = calloc(API_MAX_PERIODS, sizeof(*res))) != NULL &&
-	    (nres = consumption_periods(&series, NULL, 0,
+	    (nres = consumption_periods(&series, rep, nrep,
 	    api_periods[k].period, (time_t)from, (time_t)to, res,
 	    API_MAX_PERIODS)) > 0) {
 		for (i = 0; i < (size_t)nres; i++)
@@ -420,6 +448,7 @@ api_consumption(struct api_call *c)
 	    "s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
 	    "period", pname, "step", (json_int_t)step, "periods", a));
 out:
+	free(rep);
 	free(res);
 	free(values);
 	evhttp_clear_headers(&q);

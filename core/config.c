@@ -640,7 +640,7 @@ static void
 config_device_keys(const struct module *mod, const char **keys, size_t max)
 {
 	static const char *const base[] = { "id", "name", "bus", "gateway",
-	    "address", "profile", "poll_ms", "channel", NULL };
+	    "address", "profile", "poll_ms", "channel", "replacements", NULL };
 	size_t n = 0, i;
 
 	for (i = 0; base[i] != NULL && n + 1 < max; i++)
@@ -669,6 +669,78 @@ config_load_module_device(struct config_load *ld, const config_setting_t *s,
 	if (mod->load_device != NULL && (!mod->channelled || d->channel > 0))
 		mod->load_device(d->profile, d->channel, s, ld->file,
 		    ld->errs, &d->module_data);
+}
+
+static int
+config_replacement_cmp(const void *a, const void *b)
+{
+	const struct config_replacement *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * replacements = ( { metric = "energy_import"; at = UNIX; old_final = N;
+ * new_initial = N; } ): meters swapped, so consumption across the swap
+ * counts what each meter measured.
+ */
+static void
+config_load_replacements(struct config_load *ld, const config_setting_t *s,
+    struct config_device *d)
+{
+	static const char *const keys[] = { "metric", "at", "old_final",
+	    "new_initial", NULL };
+	const config_setting_t *list = config_member(s, "replacements"), *e;
+	const struct metric_info *mi;
+	struct config_replacement *r;
+	const char *metric;
+	long long at;
+	size_t i, n;
+
+	if (list == NULL)
+		return;
+	if (!config_setting_is_list(list)) {
+		conf_error(ld->errs, list, ld->file, "'replacements' must be a "
+		    "list ( { metric; at; old_final; new_initial; }, ... )");
+		return;
+	}
+	n = (size_t)config_setting_length(list);
+	if (n == 0 || (d->replacements = calloc(n, sizeof(*r))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		r = &d->replacements[d->nreplacements];
+		r->line = conf_line(e);
+		if (!config_setting_is_group(e)) {
+			conf_error(ld->errs, e, ld->file, "each replacement "
+			    "must be a group { ... }");
+			continue;
+		}
+		conf_check_keys(ld->errs, ld->file, e, keys);
+		metric = NULL;
+		at = 0;
+		if (conf_get_string(ld->errs, ld->file, e, "metric", 1,
+		    &metric) == -1 || metric == NULL ||
+		    conf_get_int(ld->errs, ld->file, e, "at", 1, 0,
+		    4102444800LL, &at) == -1 ||
+		    conf_get_number(ld->errs, ld->file, e, "old_final", 1,
+		    &r->old_final) == -1 ||
+		    conf_get_number(ld->errs, ld->file, e, "new_initial", 1,
+		    &r->new_initial) == -1)
+			continue;
+		if ((mi = metric_find(metric)) == NULL ||
+		    mi->class != METRIC_CLASS_ENERGY) {
+			conf_error(ld->errs, config_member(e, "metric"),
+			    ld->file, "a replacement is of a total (energy, "
+			    "volume), not \"%s\"", metric);
+			continue;
+		}
+		snprintf(r->metric, sizeof(r->metric), "%s", metric);
+		r->at = at;
+		d->nreplacements++;
+	}
+	qsort(d->replacements, d->nreplacements, sizeof(*r),
+	    config_replacement_cmp);
 }
 
 static void
@@ -709,6 +781,7 @@ config_load_device(struct config_load *ld, const config_setting_t *s,
 		    gateway);
 	config_get_ranged(ld, s, "address", 1, 1, 247, &d->address);
 	config_get_ranged(ld, s, "poll_ms", 0, 100, 3600000, &d->poll_ms);
+	config_load_replacements(ld, s, d);
 	if (mod != NULL)
 		config_load_module_device(ld, s, d, mod);
 }
@@ -880,6 +953,7 @@ config_free(struct config *cfg)
 		const struct config_device *d = &cfg->devices[i];
 
 		free(d->name);
+		free(d->replacements);
 		if (d->module_data != NULL)
 			module_for_profile(d->profile)->free_device(
 			    d->module_data);

@@ -36,6 +36,15 @@ struct config_gateway {
 	int			 line;
 };
 
+/* A meter swapped for another: its total jumps from old_final to new_initial. */
+struct config_replacement {
+	char			 metric[48];
+	long long		 at;		/* UNIX time */
+	double			 old_final;
+	double			 new_initial;
+	int			 line;
+};
+
 struct config_device {
 	char			 id[CONFIG_ID_MAX + 1];
 	char			*name;
@@ -46,6 +55,8 @@ struct config_device {
 	int			 channel;	/* of channelled modules, else 0 */
 	void			*module_data;	/* the module's device settings */
 	int			 poll_ms;
+	size_t			 nreplacements;	/* sorted by time */
+	struct config_replacement *replacements;
 	int			 line;
 };
 

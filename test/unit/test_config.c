@@ -276,6 +276,34 @@ test_ports(void **state)
 }
 
 static void
+test_replacements(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	/* Kept sorted by time, whatever the file's order. */
+	cfg = load(BUS DEVICE("replacements = ( { metric = \"energy_import\"; "
+	    "at = 2000; old_final = 5000.5; new_initial = 0.0; }, "
+	    "{ metric = \"energy_import\"; at = 1000; old_final = 10.0; "
+	    "new_initial = 1.0; } );"), &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->devices[0].nreplacements, 2);
+	assert_int_equal(cfg->devices[0].replacements[0].at, 1000);
+	assert_int_equal(cfg->devices[0].replacements[1].at, 2000);
+	assert_true(cfg->devices[0].replacements[1].old_final == 5000.5);
+	config_free(cfg);
+	expect_error(BUS DEVICE("replacements = ( { metric = \"power\"; "
+	    "at = 1; old_final = 1.0; new_initial = 0.0; } );"), 4,
+	    "a replacement is of a total");
+	expect_error(BUS DEVICE("replacements = ( { metric = "
+	    "\"energy_import\"; old_final = 1.0; new_initial = 0.0; } );"),
+	    4, "missing key 'at'");
+	expect_error(BUS DEVICE("replacements = 3;"), 4,
+	    "'replacements' must be a list");
+}
+
+static void
 test_address(void **state)
 {
 	(void)state;
@@ -491,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_listen_and_host),
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_replacements),
 		cmocka_unit_test(test_all_errors_reported),
 	};
 
