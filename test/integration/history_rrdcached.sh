@@ -29,12 +29,21 @@ out=$(rrdtool lastupdate --daemon "unix:$sock" "$rrd" 2>&1)
 last=$(printf '%s\n' "$out" | awk -F: 'NR == 3 { print $1 }')
 check "rrdtool through rrdcached sees the step ($last)" \
     [ $((${last:-1} % 60)) = 0 ]
-check "rrdcached counted the updates" \
-    sh -c "printf 'STATS\n' | /usr/bin/python3 -c '
+# STATS answers "N Statistics follow" then N lines, maybe in pieces.
+check "rrdcached counted the updates" /usr/bin/python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(\"$sock\")
-s.sendall(b\"STATS\\n\"); d = s.recv(4096).decode()
-sys.exit(0 if \"UpdatesReceived\" in d and \"UpdatesReceived: 0\" not in d else 1)'"
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(b"STATS\n")
+d = b""
+while b"\n" not in d or d.count(b"\n") <= int(d.split(b" ")[0]):
+    part = s.recv(4096)
+    if not part:
+        break
+    d += part
+stats = dict(l.split(": ") for l in d.decode().splitlines()[1:] if ": " in l)
+sys.exit(0 if int(stats.get("UpdatesReceived", 0)) > 0 else 1)' "$sock"
 call GET "/api/history/main/energy_import.json?from=$((last - 300))&to=$((last + 60))"
 check "the API reads the row rrdcached held" \
     sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
