@@ -27,6 +27,7 @@
 #define CSVFILES_FILE_MODE	0600
 #define CSVFILES_DIR_MODE	0700
 #define CSVFILES_ROWS_MAX	1500	/* the minutes of a 25-hour day */
+#define CSVFILES_RETRIED	"tried again in a minute, the previous file kept"
 
 enum csvfiles_kind {
 	CSVFILES_DAY,
@@ -58,10 +59,8 @@ struct csvfiles_job {
 };
 
 struct csvfiles {
-	struct event_base	*base;
 	struct event		*plan;		/* what to write, each minute */
 	struct event		*turn;		/* one file per turn of the loop */
-	int			 enabled;
 	char			*dir;		/* state_dir/csv */
 	struct csv_format	 fmt;
 	const struct poller	*poller;
@@ -91,7 +90,8 @@ csvfiles_ms(const struct timespec *since)
 
 /* A failure is counted each time and logged now and then. */
 static void
-csvfiles_failed(struct csvfiles *h, const char *path, const char *why)
+csvfiles_failed(struct csvfiles *h, const char *path, const char *why,
+    const char *then)
 {
 	time_t now = time(NULL);
 
@@ -99,9 +99,8 @@ csvfiles_failed(struct csvfiles *h, const char *path, const char *why)
 	if (now - h->last_warn < CSVFILES_WARN_EVERY_S)
 		return;
 	h->last_warn = now;
-	log_warnx("csv files: %s: %s (%lu failed writes so far; tried again "
-	    "in a minute, the previous file is kept)", path, why,
-	    h->failures);
+	log_warnx("csv files: %s: %s: %s (%lu failures so far)", path, why,
+	    then, h->failures);
 }
 
 /* The file of a device's period: 0, or -1 (too long, or no local time). */
@@ -127,28 +126,31 @@ csvfiles_path(const struct csvfiles *h, const char *device,
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* DEVICE and DEVICE/KIND under state_dir/csv, made private. */
+/* state_dir/csv, DEVICE and KIND, made private, each if missing. */
 static int
 csvfiles_mkdirs(struct csvfiles *h, const char *device,
     enum csvfiles_kind kind)
 {
 	char path[PATH_MAX];
+	size_t ends[3], i;
 	int n;
 
-	n = snprintf(path, sizeof(path), "%s/%s", h->dir, device);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	if (mkdir(path, CSVFILES_DIR_MODE) == -1 && errno != EEXIST) {
-		csvfiles_failed(h, path, strerror(errno));
-		return -1;
-	}
 	n = snprintf(path, sizeof(path), "%s/%s/%s", h->dir, device,
 	    csvfiles_kinds[kind].dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -1;
-	if (mkdir(path, CSVFILES_DIR_MODE) == -1 && errno != EEXIST) {
-		csvfiles_failed(h, path, strerror(errno));
-		return -1;
+	ends[0] = strlen(h->dir);
+	ends[1] = ends[0] + 1 + strlen(device);
+	ends[2] = (size_t)n;
+	for (i = 0; i < 3; i++) {
+		path[ends[i]] = '\0';
+		if (mkdir(path, CSVFILES_DIR_MODE) == -1 && errno != EEXIST) {
+			csvfiles_failed(h, path, strerror(errno),
+			    CSVFILES_RETRIED);
+			return -1;
+		}
+		if (i < 2)
+			path[ends[i]] = '/';
 	}
 	return 0;
 }
@@ -278,7 +280,7 @@ csvfiles_column(struct csvfiles *h, const struct device *d, size_t col,
 	if (history_fetch(h->history, d->id, dv->metric, total ? "LAST" :
 	    "AVERAGE", starts[0] - (time_t)fetch_s, starts[nrows], fetch_s,
 	    &start, &step, &n, &v, err, sizeof(err)) == -1) {
-		csvfiles_failed(h, path, err);
+		csvfiles_failed(h, path, err, "its column is left blank");
 		return;
 	}
 	if (total)
@@ -345,7 +347,7 @@ csvfiles_save(struct csvfiles *h, const char *path, const struct device *d,
 	names = calloc(d->nvalues, sizeof(*names));
 	units = calloc(d->nvalues, sizeof(*units));
 	if (names == NULL || units == NULL) {
-		csvfiles_failed(h, path, "out of memory");
+		csvfiles_failed(h, path, "out of memory", CSVFILES_RETRIED);
 		goto out;
 	}
 	for (i = 0; i < d->nvalues; i++) {
@@ -353,7 +355,7 @@ csvfiles_save(struct csvfiles *h, const char *path, const struct device *d,
 		units[i] = d->values[i].info->unit;
 	}
 	if (atomic_begin(&af, path, CSVFILES_FILE_MODE) == -1) {
-		csvfiles_failed(h, path, strerror(errno));
+		csvfiles_failed(h, path, strerror(errno), CSVFILES_RETRIED);
 		goto out;
 	}
 	errno = 0;
@@ -366,11 +368,11 @@ csvfiles_save(struct csvfiles *h, const char *path, const struct device *d,
 		saved = errno;
 		atomic_abort(&af);
 		csvfiles_failed(h, path, saved ? strerror(saved) :
-		    "the CSV writer refused a row");
+		    "the CSV writer refused a row", CSVFILES_RETRIED);
 		goto out;
 	}
 	if ((rc = atomic_commit(&af, 0)) == -1)
-		csvfiles_failed(h, path, strerror(errno));
+		csvfiles_failed(h, path, strerror(errno), CSVFILES_RETRIED);
 out:
 	free(names);
 	free(units);
@@ -408,7 +410,7 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 	known = csvfiles_fill(h, d, k, starts, nrows, &g);
 	read_ms = csvfiles_ms(&t0);
 	if (known == 0)
-		log_debug("csv files: %s: no history in it yet", path);
+		log_debug("csv files: %s: nothing in history for it", path);
 	else if (known < 0 || csvfiles_mkdirs(h, d->id, j->kind) == -1 ||
 	    csvfiles_save(h, path, d, starts, nrows, g.values) == -1)
 		rc = -1;
@@ -548,7 +550,7 @@ csvfiles_plan(evutil_socket_t fd, short what, void *arg)
 	h->nretry = 0;
 	refresh = full || now >= h->next_refresh || now < h->quick_until;
 	if (refresh && now >= h->next_refresh)
-		/* Plans come each minute: this one's, five minutes on. */
+		/* Plans come each minute: the fifth from now refreshes. */
 		h->next_refresh = now + CSVFILES_REFRESH_S - 30;
 	for (kind = 0; kind < CSVFILES_NKINDS; kind++) {
 		k = &csvfiles_kinds[kind];
@@ -582,7 +584,6 @@ csvfiles_new(struct event_base *base)
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
-	h->base = base;
 	if ((h->plan = evtimer_new(base, csvfiles_plan, h)) == NULL ||
 	    (h->turn = evtimer_new(base, csvfiles_turn, h)) == NULL) {
 		csvfiles_free(h);
@@ -604,11 +605,10 @@ csvfiles_configure(struct csvfiles *h, const struct config *cfg,
 	h->nqueue = h->done = h->nretry = 0;
 	h->poller = p;
 	h->history = hist;
-	h->enabled = cfg->history.enabled && p != NULL && hist != NULL;
 	h->fmt.separator = cfg->csv.separator;
 	h->fmt.decimal = cfg->csv.decimal;
 	h->fmt.bom = cfg->csv.bom;
-	if (!h->enabled) {
+	if (!cfg->history.enabled || p == NULL || hist == NULL) {
 		evtimer_del(h->plan);
 		return;
 	}
@@ -619,8 +619,6 @@ csvfiles_configure(struct csvfiles *h, const struct config *cfg,
 	}
 	free(h->dir);
 	h->dir = dir;
-	if (mkdir(dir, CSVFILES_DIR_MODE) == -1 && errno != EEXIST)
-		log_warn("csv files: cannot create %s", dir);
 	/* An administrator who changed the time zone reloads to apply it. */
 	tzset();
 	h->full = 1;

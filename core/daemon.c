@@ -7,6 +7,7 @@
 #include "api.h"
 #include "bus.h"
 #include "config.h"
+#include "csvfiles.h"
 #include "daemon.h"
 #include "history.h"
 #include "http.h"
@@ -352,6 +353,11 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		log_warnx("history: out of memory: not recording");
 	if (d->history != NULL)
 		history_configure(d->history, cfg, poller);
+	if (d->csvfiles == NULL &&
+	    (d->csvfiles = csvfiles_new(d->base)) == NULL)
+		log_warnx("csv files: out of memory: not writing");
+	if (d->csvfiles != NULL)
+		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
 	daemon_apply_web(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
@@ -374,6 +380,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* It reads the devices and history: it goes first. */
+	csvfiles_free(d->csvfiles);
+	d->csvfiles = NULL;
 	/* What is queued is written before the devices go. */
 	history_free(d->history);
 	d->history = NULL;

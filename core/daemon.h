@@ -22,6 +22,7 @@ struct tls;
 struct http;
 struct api;
 struct history;
+struct csvfiles;
 
 struct daemon {
 	struct event_base	*base;
@@ -35,6 +36,7 @@ struct daemon {
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 	struct api		*api;		/* profiles, sessions, handlers */
 	struct history		*history;
+	struct csvfiles		*csvfiles;	/* CSV files of history */
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */

@@ -1,0 +1,212 @@
+#!/bin/sh
+# CSV files of history (issue 6): mewsd writes state_dir/csv/DEVICE/
+# day/YYYY-MM-DD.csv, month/YYYY-MM.csv and year/YYYY.csv by itself, from
+# its RRD archives, in local time, in the configured CSV format; and
+# LibreOffice Calc reads each format's numbers as numbers.
+#
+# Daemon A starts on history made up for yesterday (csv_files.py says
+# what): the files of yesterday, this month and this year must hold it in
+# the right rows, in ';' with decimal comma; a reload to ',' and '.'
+# rewrites the current files and leaves yesterday's, which is closed.
+# Daemon B starts with no history at all, in ',' and '.', and one device's
+# folder blocked by a file: its day file appears once history has a row (a
+# minute or two), and the blocked folder is a logged error, nothing more.
+# Both run at once: about two minutes in all.
+. "$(dirname "$0")/web_lib.sh"
+command -v rrdtool >/dev/null || skip_all "no rrdtool"
+helper() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
+
+# A zone made up for the run, spelled out so no tzdata is needed: whole
+# hours east of UTC (never 0) such that it is about noon, so midnight is
+# far away; and summer time ended yesterday at 03:00, so yesterday had 25
+# hours, 02:00 to 03:00 twice, and the files must still follow local days.
+# Its dates are UTC's (noon is within 12 hours of UTC's time).
+utc_hour=$(date -u +%H)
+east=$((12 - ${utc_hour#0}))
+[ "$east" = 0 ] && east=1
+# Zero-based days of the year, February 29 counted, as TZ's rules take.
+ended=$(($(date -u -d yesterday +%j | sed 's/^0*//') - 1))
+began=$(((ended + 180) % 365))
+TZ="MWT$((-east))MWS,$began/2,$ended/3"
+export TZ
+diag "TZ=$TZ: $(date +%Y-%m-%dT%H:%M%z)"
+
+# poll SECONDS COMMAND...: every 2 s, silently, until the command succeeds
+# (wait_for's pace is for cheaper commands).
+poll() {
+	local deadline=$(($(date +%s) + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 2
+	done
+}
+
+csv_conf() {
+	printf 'csv = { separator = "%s"; decimal = "%s"; bom = true; };\n' \
+	    "$1" "$2" >>"$CONF"
+}
+
+# soffice_xlsx CSV SEPARATOR_CODE LANGUAGE OUTDIR: the CSV as Calc imports
+# it with that separator and that language's decimal (1031 de-DE reads
+# "7978,432", 1033 en-US "7978.432", whatever the machine's locale: without
+# it a decimal comma turns into a thousands separator).  Its own profile,
+# and killed if it hangs.
+soffice_xlsx() {
+	timeout -k 5 120 soffice \
+	    "-env:UserInstallation=file://$TMP/lo-profile" --headless \
+	    --infilter="CSV:$2,34,76,1,,$3" --convert-to xlsx --outdir "$4" \
+	    "$1" >>"$TMP/soffice.log" 2>&1
+}
+
+# Daemon B, first as it waits longest: ',' and '.', no history, device
+# sub's folder taken by a file.
+STATE_A=$STATE
+STATE_B="$TMP/state-b"
+STATE=$STATE_B
+mkdir -p "$STATE/csv"
+chmod 700 "$STATE"
+: >"$STATE/csv/sub"
+write_conf
+sed -i "s|$TMP/rs485|$TMP/rs485b|" "$CONF"
+csv_conf "," "."
+spawn "$MEWS_SIM" --pty "$TMP/rs485b" --profile-dir "$PROFILES" \
+    --device 1:sdm630 --device 2:sdm120 --device 5:breaker \
+    >>"$TMP/sim-b.log" 2>&1
+wait_for 5 test -e "$TMP/rs485b" || not_ok "simulator B starts"
+B_START=$(date +%s)
+start_mewsd || { not_ok "mewsd B starts"; sed 's/^/# /' "$LOG"; done_testing; }
+B_PID=$MEWSD_PID
+LOG_B=$LOG
+CSV_B="$STATE/csv/main"
+
+# Daemon A: ';' and ','; yesterday's history made up before it starts.
+HTTPS_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+GATEWAY_PORT=$(free_port)
+CONF="$TMP/a.conf"
+LOG="$TMP/a.log"
+STATE=$STATE_A
+mkdir -p "$STATE/rrd/main"
+chmod 700 "$STATE"
+check "history made up for yesterday" helper history "$STATE/rrd/main"
+write_conf
+csv_conf ";" ","
+CONF_A=$CONF
+start_sim || { not_ok "simulator A starts"; done_testing; }
+start_mewsd || { not_ok "mewsd A starts"; sed 's/^/# /' "$LOG"; done_testing; }
+A_PID=$MEWSD_PID
+CSV_A="$STATE/csv/main"
+
+# Each file's name and its period's start.
+# shellcheck disable=SC2046
+set -- $(helper name day yesterday)
+DAY_Y="$CSV_A/day/$1.csv"
+DAY_Y_START=$2
+# shellcheck disable=SC2046
+set -- $(helper name day today)
+DAY_T="$CSV_A/day/$1.csv"
+DAY_T_START=$2
+# shellcheck disable=SC2046
+set -- $(helper name month yesterday)
+MONTH="$CSV_A/month/$1.csv"
+MONTH_START=$2
+# shellcheck disable=SC2046
+set -- $(helper name year yesterday)
+YEAR="$CSV_A/year/$1.csv"
+YEAR_START=$2
+
+check "A: yesterday's day file is made from history (${DAY_Y#"$TMP"/})" \
+    wait_for 40 test -s "$DAY_Y"
+check "A: today's day file too" wait_for 10 test -s "$DAY_T"
+check "A: yesterday's month and year files too" \
+    wait_for 10 sh -c "test -s '$MONTH' && test -s '$YEAR'"
+check "A: folders are 0700, files 0600" sh -c "
+	[ \$(stat -c %a '$STATE/csv') = 700 ] &&
+	[ \$(stat -c %a '$CSV_A') = 700 ] &&
+	[ \$(stat -c %a '$CSV_A/day') = 700 ] &&
+	[ \$(stat -c %a '$DAY_Y') = 600 ] &&
+	[ \$(stat -c %a '$YEAR') = 600 ]"
+check "A: no temporary file is left" \
+    sh -c "! find '$STATE/csv' -name '*.csv.*' | grep -q ."
+
+check "A: yesterday: BOM, CRLF, header, local ISO times, minutes, ','" \
+    helper format "$DAY_Y" ";" "," day "$DAY_Y_START"
+diag "$(head -c 120 "$DAY_Y" | head -1)"
+diag "$(sed -n 2p "$DAY_Y" | cut -c 1-100)"
+check "A: yesterday: every minute's index and power average" \
+    helper values "$DAY_Y" ";" "," yesterday
+check "A: today: format" helper format "$DAY_T" ";" "," day "$DAY_T_START"
+check "A: today: midnight's index" helper values "$DAY_T" ";" "," today
+check "A: month: format, a row an hour" \
+    helper format "$MONTH" ";" "," month "$MONTH_START"
+check "A: month: yesterday's hours, index at the hour and its average" \
+    helper values "$MONTH" ";" "," month
+check "A: year: format, a row a local day" \
+    helper format "$YEAR" ";" "," year "$YEAR_START"
+check "A: year: yesterday's index at midnight and the day's average" \
+    helper values "$YEAR" ";" "," year
+
+# LibreOffice: skipped, not the whole test, where it is not installed.
+if command -v soffice >/dev/null; then
+	HAVE_SOFFICE=1
+else
+	HAVE_SOFFICE=0
+	diag "no soffice (Debian: libreoffice-calc-nogui): the Calc checks are skipped"
+fi
+if [ "$HAVE_SOFFICE" = 1 ]; then
+	cp "$DAY_Y" "$TMP/semicolon.csv"
+	soffice_xlsx "$TMP/semicolon.csv" 59 1031 "$TMP/xlsx-a"
+	check "A: Calc converts the ';' file to xlsx" \
+	    test -s "$TMP/xlsx-a/semicolon.xlsx"
+	check "A: Calc reads energy_import as numbers, the CSV's (de-DE)" \
+	    helper xlsx "$TMP/xlsx-a/semicolon.xlsx" "$TMP/semicolon.csv" \
+	    ";" ","
+fi
+
+# A reload to ',' and '.': the current files follow, closed ones do not.
+before=$(stat -c '%i %Y' "$DAY_Y")
+sum_y=$(md5sum <"$DAY_Y")
+sed -i 's/^csv = .*$//' "$CONF_A"
+CONF=$CONF_A
+csv_conf "," "."
+kill -HUP "$A_PID"
+check "A: after a reload today's file is rewritten with ',' and '.'" \
+    wait_for 40 sh -c "head -1 '$DAY_T' | grep -q '^.*time,unix,'"
+check "A: today, rewritten: format" \
+    helper format "$DAY_T" "," "." day "$DAY_T_START"
+check "A: the month's and year's files too" wait_for 10 sh -c "
+	head -1 '$MONTH' | grep -q 'time,unix,' &&
+	head -1 '$YEAR' | grep -q 'time,unix,'"
+check "A: yesterday's file, closed, is left as it was" sh -c "
+	[ \"\$(stat -c '%i %Y' '$DAY_Y')\" = '$before' ] &&
+	[ \"\$(md5sum <'$DAY_Y')\" = '$sum_y' ]"
+
+# B: history takes a step each minute, written within 40 s; a row is in
+# the file once complete and 50 s old, and a total is read at the row's
+# start: the first index shows at most 60 + 60 + 50 s after the start.
+left=$((B_START + 200 - $(date +%s)))
+[ "$left" -lt 1 ] && left=1
+DAY_B="$CSV_B/day/$(date +%Y-%m-%d).csv"
+check "B: today's day file holds the simulated meter's index within 200 s" \
+    poll "$left" helper live "$DAY_B" "," "."
+diag "B's file has an index $(($(date +%s) - B_START)) s after the start"
+check "B: format with ',' and '.'" \
+    helper format "$DAY_B" "," "." day "$(date -d 00:00 +%s)"
+if [ "$HAVE_SOFFICE" = 1 ]; then
+	cp "$DAY_B" "$TMP/comma.csv"
+	soffice_xlsx "$TMP/comma.csv" 44 1033 "$TMP/xlsx-b"
+	check "B: Calc converts the ',' file to xlsx" \
+	    test -s "$TMP/xlsx-b/comma.xlsx"
+	check "B: Calc reads energy_import as numbers, the CSV's (en-US)" \
+	    helper xlsx "$TMP/xlsx-b/comma.xlsx" "$TMP/comma.csv" "," "."
+fi
+check "B: the blocked folder is logged once, with its path and reason" \
+    sh -c "[ \$(grep -c 'csv files: $STATE_B/csv/sub/.*: Not a directory' \
+	'$LOG_B') = 1 ]"
+# Both still run, and stop cleanly (under valgrind: with no memory error).
+for pid in "$A_PID" "$B_PID"; do
+	kill -TERM "$pid"
+	wait "$pid"; rc=$?
+	check "mewsd $pid was running and stops cleanly (exit $rc)" [ "$rc" = 0 ]
+done
+done_testing
