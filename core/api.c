@@ -70,6 +70,8 @@ static const struct api_route api_routes[] = {
 	{ GET, "/api/history", API_READ, api_history },
 	{ GET, "/api/history/*/*", API_READ, api_history_series },
 	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
+	{ GET, "/api/graph", API_READ, api_graph_status },
+	{ GET, "/api/graph/*/*", API_READ, api_graph },
 
 	{ GET, "/api/gateways", API_READ, api_gateways },
 	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_save },
@@ -364,6 +366,7 @@ api_free(struct api *api)
 {
 	if (api == NULL)
 		return;
+	api_graph_free(api);
 	api_links_free(api);
 	api_devices_free(api);
 	auth_free(api->auth);

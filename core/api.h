@@ -151,5 +151,9 @@ void api_links_free(struct api *);
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
 void api_consumption(struct api_call *);
+void api_graph(struct api_call *);
+void api_graph_status(struct api_call *);
+/* The graphs' children are killed, their requests answered. */
+void api_graph_free(struct api *);
 
 #endif

@@ -25,7 +25,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/mews-test.XXXXXX")
 if [ "${MEWS_VALGRIND:-0}" = 1 ]; then
 	cat >"$TMP/mewsd-valgrind" <<WRAP
 #!/bin/sh
-exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
+exec valgrind -q --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=definite,indirect \\
     --errors-for-leak-kinds=definite,indirect --error-exitcode=42 \\
     --suppressions="$top_srcdir/test/valgrind.supp" \\
     --log-file="$TMP/valgrind.%p.log" "$MEWSD" "\$@"

@@ -19,6 +19,8 @@ import { gatewaysView } from './views/gateways.js';
 import { profilesView } from './views/profiles.js';
 import { systemView } from './views/system.js';
 import { logsView } from './views/logs.js';
+import { compareView } from './views/compare.js';
+import { historyView } from './views/history.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -34,6 +36,8 @@ defineRoute('/settings/gateways', gatewaysView);
 defineRoute('/settings/profiles', profilesView);
 defineRoute('/settings/system', systemView);
 defineRoute('/logs', logsView);
+defineRoute('/compare', compareView);
+defineRoute('/history', historyView);
 
 onSessionExpired(() => {
 	if (!session())

@@ -10,6 +10,7 @@ import { formatDuration } from './format.js';
 
 const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
+	{ href: '#/compare', label: 'Compare', right: 'read' },
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },

@@ -6,6 +6,8 @@ import { confirmDialog } from '../dialog.js';
 import { field, numberInput, checker, showError } from '../forms.js';
 import { badge, onlineBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
 import { deviceKind, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
+import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
+	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
 
 const REFRESH_MS = 2000;
 
@@ -45,8 +47,10 @@ export const deviceView = {
 		]);
 		const configSlot = h('div');
 		const head = h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, title, badgeSlot));
+		const historyBox = historyPanel(ctx, id);
 		root.append(head, meta, stateSlot, controlSlot,
 		    section('Live readings', values.el),
+		    historyBox.el,
 		    section('Communication counters', stats.el),
 		    configSlot);
 		let controlsFor = null;
@@ -80,6 +84,7 @@ export const deviceView = {
 			const readings = dev.values || {};
 			renderState(stateSlot, readings.state, kind);
 			values.update(Object.keys(readings), { values: readings, kind });
+			historyBox.setMetrics(Object.keys(readings), name);
 			stats.update(Object.keys(dev.stats || {}), dev.stats || {});
 			const commands = can('control') ? dev.commands || [] : [];
 			if (commands.join() !== controlsFor) {
@@ -180,4 +185,218 @@ function configSection(config) {
 	return section('Configuration', definitions(pairs),
 	    can('configure') && config.id ? h('div', { class: 'actions' },
 		linkButton(`#/settings/devices?edit=${enc(config.id)}`, 'Edit this device')) : null);
+}
+
+// The metrics a graph is offered for, totals first, as the profile lists them.
+function graphMetrics(metrics) {
+	return [...metrics.filter(isTotal), ...metrics.filter((m) => !isTotal(m))];
+}
+
+const GRAPH_RETRIES = 3;
+const GRAPH_REFRESH_MS = 60000;
+
+// The history of one device: a graph per period of the chosen reading, its
+// downloads, and for totals the consumption per period as a table.
+function historyPanel(ctx, id) {
+	const state = {
+		metric: ctx.query.get('metric'),
+		period: periodOf(ctx.query.get('period') || 'day').key,
+		metrics: null,
+		name: id,
+		shown: null,	// the graph's URL without the refresh counter
+		retries: 0,
+		table: 0,	// the table being loaded, so late answers are dropped
+	};
+	const buttons = new Map(PERIODS.map((p) => [p.key, h('button', {
+		type: 'button', class: 'segment', 'aria-pressed': 'false',
+		onclick: () => { state.period = p.key; show(); },
+	}, p.label)]));
+	const choice = h('select', { id: 'history-metric', onchange: () => { state.metric = choice.value; show(); } });
+	const img = h('img', { class: 'graph-img', alt: '' });
+	const status = h('p', { class: 'graph-status', role: 'status' });
+	const figure = h('figure', { class: 'graph' }, img, status);
+	const csv = h('a', { class: 'button secondary', download: '' }, 'Download CSV');
+	const svg = h('a', { class: 'button secondary', download: '' }, 'Download graph (SVG)');
+	const png = h('a', { class: 'button secondary', download: '' }, 'Download graph (PNG)');
+	const tableSlot = h('div', { class: 'consumption' });
+	const retention = h('div');
+	const el = section('History',
+	    h('div', { class: 'history-controls' },
+		h('div', { class: 'segments', role: 'group', 'aria-label': 'Period' }, [...buttons.values()]),
+		h('div', { class: 'field inline-field' }, h('label', { for: choice.id }, 'Reading'), choice)),
+	    figure,
+	    h('div', { class: 'actions' }, csv, svg, png),
+	    tableSlot, retention);
+	el.hidden = true;
+	el.classList.add('history');
+
+	img.addEventListener('load', () => {
+		status.hidden = true;
+		img.classList.remove('loading');
+		state.retries = 0;
+	});
+	img.addEventListener('error', graphFailed);
+
+	async function graphFailed() {
+		const url = img.getAttribute('src');
+		if (!url)
+			return;
+		img.classList.add('loading');
+		try {
+			await api.get(url.replace(/^\/api\//, ''));
+			status.textContent = 'The graph could not be shown.';
+		} catch (e) {
+			if (!ctx.alive || img.getAttribute('src') !== url)
+				return;
+			if (e.status === 503 && state.retries++ < GRAPH_RETRIES) {
+				status.textContent = 'Busy drawing other graphs: trying again…';
+				setTimeout(() => {
+					if (ctx.alive && img.getAttribute('src') === url)
+						img.src = `${url.replace(/&retry=\d+$/, '')}&retry=${state.retries}`;
+				}, 2000);
+				return;
+			}
+			status.textContent = e.status === 404 ?
+			    'No graph yet: nothing of this reading has been recorded.' : `No graph: ${e.message}`;
+		}
+		status.hidden = false;
+	}
+
+	// The graph's size: the figure's width in steps of 100 pixels.
+	function size() {
+		const w = Math.round((figure.clientWidth || 800) / 100) * 100;
+		const width = Math.min(2000, Math.max(400, w));
+		return { width, height: width < 700 ? 300 : 340 };
+	}
+
+	function show() {
+		if (!state.metrics)
+			return;
+		const metric = state.metric;
+		const total = isTotal(metric);
+		const p = periodOf(state.period);
+		const range = periodRange(p.key, total);
+		const { width, height } = size();
+		for (const [key, b] of buttons)
+			b.setAttribute('aria-pressed', String(key === p.key));
+		const base = graphUrl(id, metric, { period: p.key, theme: theme(), width, height });
+		// A new image each minute: the archives change that often.
+		const url = `${base}&at=${Math.floor(Date.now() / GRAPH_REFRESH_MS)}`;
+		if (base !== state.shown || !(img.getAttribute('src') || '').startsWith(url)) {
+			if (base !== state.shown) {
+				status.textContent = 'Drawing the graph…';
+				status.hidden = false;
+				img.classList.add('loading');
+			}
+			state.shown = base;
+			img.setAttribute('width', String(width));
+			img.setAttribute('height', String(height));
+			img.alt = `${metricLabel(metric)} of ${state.name}, ${total ? `consumption per ${p.per}, ` : ''}${p.words}`;
+			img.src = url;
+		}
+		const file = `${id}-${metric}-${p.key}`;
+		csv.href = csvUrl(id, metric, range);
+		csv.setAttribute('download', `${file}.csv`);
+		svg.href = graphUrl(id, metric, { period: p.key, theme: 'light', width: 1200, height: 450 });
+		svg.setAttribute('download', `${file}.svg`);
+		png.href = graphUrl(id, metric, { period: p.key, theme: 'light', format: 'png', width: 1200, height: 450 });
+		png.setAttribute('download', `${file}.png`);
+		// The choice survives a reload, without a new view.
+		const q = new URLSearchParams({ metric, period: p.key });
+		history.replaceState(history.state, '', `#/device/${enc(id)}?${q}`);
+		loadTable(metric, p, range, total);
+	}
+
+	async function loadTable(metric, p, range, total) {
+		const seq = ++state.table;
+		if (!total) {
+			tableSlot.replaceChildren();
+			return;
+		}
+		let answer;
+		try {
+			answer = await api.get(consumptionPath(id, metric, p.key, range));
+		} catch (e) {
+			if (seq === state.table && ctx.alive)
+				tableSlot.replaceChildren(h('p', { class: 'muted' }, e.status === 404 ?
+				    'No consumption yet: nothing of this total has been recorded.' : `No consumption: ${e.message}`));
+			return;
+		}
+		if (seq !== state.table || !ctx.alive)
+			return;
+		// Folded or not as the reader left it, across refreshes.
+		const open = tableSlot.firstChild && tableSlot.firstChild.tagName === 'DETAILS' ?
+		    tableSlot.firstChild.open : true;
+		tableSlot.replaceChildren(h('details', { class: 'more consumption-table', open },
+		    h('summary', null, `Consumption per ${p.per}: table`), consumptionTable(answer, p)));
+	}
+
+	async function loadRetention() {
+		try {
+			const info = await api.get('history');
+			if (ctx.alive)
+				retention.replaceChildren(retentionNote(info));
+		} catch {
+			// Only a note: the graphs say enough when history is off.
+		}
+	}
+
+	let resizeTimer = null;
+	const onResize = () => {
+		clearTimeout(resizeTimer);
+		resizeTimer = setTimeout(() => show(), 300);
+	};
+	window.addEventListener('resize', onResize);
+	ctx.onLeave(() => {
+		window.removeEventListener('resize', onResize);
+		clearTimeout(resizeTimer);
+	});
+	onThemeChange(ctx, () => show());
+
+	function setMetrics(metrics, name) {
+		state.name = name;
+		const list = graphMetrics(metrics);
+		if (state.metrics && list.join() === state.metrics.join())
+			return;
+		state.metrics = list;
+		el.hidden = list.length === 0;
+		if (!list.length)
+			return;
+		if (!list.includes(state.metric))
+			state.metric = ['energy_import', 'power'].find((m) => list.includes(m)) || list[0];
+		choice.replaceChildren(...list.map((m) => h('option', { value: m },
+		    isTotal(m) ? `${metricLabel(m)} (consumption)` : metricLabel(m))));
+		choice.value = state.metric;
+		const first = state.shown === null;
+		show();
+		if (first) {
+			loadRetention();
+			let now = true;	// poll() calls at once: show() just ran
+			ctx.poll(() => { if (!now) show(); now = false; }, GRAPH_REFRESH_MS);
+		}
+	}
+
+	return { el, setMetrics };
+}
+
+function consumptionTable(answer, p) {
+	const periods = (answer.periods || []).slice().reverse();
+	const known = periods.filter((r) => typeof r.amount === 'number');
+	const total = known.reduce((sum, r) => sum + r.amount, 0);
+	const partial = periods.some((r) => periodNote(r) !== '');
+	const rows = periods.map((r) => h('tr', null,
+	    h('th', { scope: 'row' }, periodLabel(p.per, r.from, r.to)),
+	    h('td', { class: 'num' }, formatAmount(r.amount, answer.unit)),
+	    h('td', { class: 'muted' }, periodNote(r))));
+	return h('div', { class: 'table-wrap' }, h('table', null,
+	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
+	    h('thead', null, h('tr', null,
+		h('th', { scope: 'col' }, p.per === 'hour' ? 'Hour' : p.per === 'day' ? 'Day' : 'Month'),
+		h('th', { scope: 'col', class: 'num' }, `Amount (${unitLabel(answer.unit) || 'count'})`),
+		h('th', { scope: 'col' }, partial ? 'Note' : ''))),
+	    h('tbody', null, rows),
+	    h('tfoot', null, h('tr', null,
+		h('th', { scope: 'row' }, 'Total'),
+		h('td', { class: 'num' }, known.length ? formatAmount(total, answer.unit) : '—'),
+		h('td', { class: 'muted' }, known.length < periods.length ? 'periods without data are left out' : '')))));
 }
