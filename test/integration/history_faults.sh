@@ -53,6 +53,20 @@ gaps=$(rrdtool fetch "$rrd" LAST -s "$last" -e "$last2" -r 60 |
 check "at most the step in flight and the restart's are lost ($gaps rows)" \
     [ "$gaps" -le 2 ]
 
+# A device removed and added again keeps its history: files are never
+# removed or remade.
+check "the installer is commissioned" commission installer 55555 13579
+before=$(ls "$STATE/rrd/sub" | wc -l)
+call DELETE /api/devices/sub
+check "sub is removed (HTTP $STATUS)" [ "$STATUS" = 200 ]
+check "its archives stay ($before files)" \
+    [ "$(ls "$STATE/rrd/sub" | wc -l)" = "$before" ]
+call POST /api/devices '{"id":"sub","name":"Lighting","bus":"rs485","address":2,"profile":"sdm120","poll_ms":500}'
+check "sub is added again (HTTP $STATUS)" [ "$STATUS" = 201 ]
+call GET "/api/history/sub/energy_import.json?from=$((last - 300))&to=$last2"
+check "its earlier history is still served" \
+    sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
+
 # SIGTERM: what is queued is written before the end.
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"; rc=$?
