@@ -220,6 +220,19 @@ def in_flight_then_gone():
     c.close()
 
 
+def run_clients(nclients, work, limit):
+    """work(k) in nclients threads at once: seconds taken, any still
+    running after limit seconds."""
+    threads = [threading.Thread(target=work, args=(k,))
+               for k in range(nclients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(limit)
+    return time.monotonic() - t0, any(t.is_alive() for t in threads)
+
+
 def concurrent(nclients=50, each=10):
     errors = []
     def work(k):
@@ -232,17 +245,10 @@ def concurrent(nclients=50, each=10):
             c.close()
         except Exception as e:
             errors.append("client %d: %s" % (k, e))
-    threads = [threading.Thread(target=work, args=(k,))
-               for k in range(nclients)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    ok(not errors and all(not t.is_alive() for t in threads),
+    secs, alive = run_clients(nclients, work, 60)
+    ok(not errors and not alive,
        "%d concurrent clients x %d reads, all answered right in %.1f s%s" %
-       (nclients, each, time.monotonic() - t0,
-        ": " + "; ".join(errors[:3]) if errors else ""))
+       (nclients, each, secs, ": " + "; ".join(errors[:3]) if errors else ""))
 
 
 def ten_thousand(nclients=20, each=500, window=4):
@@ -279,16 +285,10 @@ def ten_thousand(nclients=20, each=500, window=4):
             s.close()
         except Exception as e:
             errors.append("client %d: %s" % (k, e))
-    threads = [threading.Thread(target=work, args=(k,))
-               for k in range(nclients)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    ok(not errors and done[0] == nclients * each,
+    secs, alive = run_clients(nclients, work, 120)
+    ok(not errors and not alive and done[0] == nclients * each,
        "%d gateway requests from %d clients, none lost or mismatched, in "
-       "%.1f s%s" % (done[0], nclients, time.monotonic() - t0,
+       "%.1f s%s" % (done[0], nclients, secs,
                      ": " + "; ".join(errors[:3]) if errors else ""))
 
 
