@@ -31,8 +31,7 @@ live=$(json .values.energy_import.value)
 check "the archived index is the meter's ($value vs live $live)" \
     awk -v a="$value" -v b="$live" 'BEGIN { exit !(a > 0 && b - a >= 0 && b - a < 1) }'
 call GET "/api/history/main/energy_import.json?from=$((last - 300))&to=$((last + 60))"
-check "the API serves the same row" \
-    sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
+check "the API serves the same row" has_rows
 out=$(rrdtool xport --start $((last - 120)) --end "$last" \
     "DEF:e=$rrd:v:LAST" XPORT:e 2>&1)
 check "rrdtool xport exports it" sh -c "printf '%s' '$out' | grep -q '<row>'"
@@ -64,8 +63,7 @@ check "its archives stay ($before files)" \
 call POST /api/devices '{"id":"sub","name":"Lighting","bus":"rs485","address":2,"profile":"sdm120","poll_ms":500}'
 check "sub is added again (HTTP $STATUS)" [ "$STATUS" = 201 ]
 call GET "/api/history/sub/energy_import.json?from=$((last - 300))&to=$last2"
-check "its earlier history is still served" \
-    sh -c "printf '%s' '$BODY' | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null"
+check "its earlier history is still served" has_rows
 
 # SIGTERM: what is queued is written before the end.
 kill -TERM "$MEWSD_PID"

@@ -102,6 +102,8 @@ expect() {
 
 # json FILTER: jq on the last body.
 json() { printf '%s' "$BODY" | jq -r "$@"; }
+# has_rows: the last history answer holds at least one known value.
+has_rows() { printf '%s' "$BODY" | jq -e '.values | map(select(. != null)) | length >= 1' >/dev/null; }
 
 # login PROFILE PIN into a fresh jar.
 login() {
