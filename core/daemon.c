@@ -15,6 +15,7 @@
 #include "link.h"
 #include "log.h"
 #include "mbtcp.h"
+#include "mqtt.h"
 #include "poller.h"
 #include "tls.h"
 #include "upstream.h"
@@ -260,6 +261,32 @@ daemon_bus_config(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+/*
+ * Before the swap: a client whose settings change goes while the old
+ * configuration still names its topics (its "offline" goes where its
+ * "online" went).
+ */
+static void
+daemon_drop_mqtt(struct daemon *d, const struct config *cfg)
+{
+	if (d->mqtt != NULL && !(cfg->mqtt.enabled &&
+	    mqtt_same(&d->cfg->mqtt, &cfg->mqtt))) {
+		mqtt_free(d->mqtt);
+		d->mqtt = NULL;
+	}
+}
+
+/* After it: the kept client learns the new devices, or one starts. */
+static void
+daemon_apply_mqtt(struct daemon *d)
+{
+	if (d->mqtt != NULL)
+		mqtt_configure(d->mqtt);
+	else if (d->cfg->mqtt.enabled &&
+	    (d->mqtt = mqtt_new(d->base, d)) == NULL)
+		log_warnx("mqtt: not publishing");
+}
+
 int
 daemon_apply(struct daemon *d, struct config *cfg)
 {
@@ -307,6 +334,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 				oldups[j] = NULL;
 			}
 		}
+	daemon_drop_mqtt(d, cfg);
 	/* The old poller's requests go before the buses it used. */
 	poller_free(d->poller);
 	for (j = 0; j < nold; j++) {
@@ -359,6 +387,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	if (d->csvfiles != NULL)
 		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
 	daemon_apply_web(d, old_cfg);
+	daemon_apply_mqtt(d);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
@@ -369,6 +398,9 @@ daemon_stop(struct daemon *d)
 {
 	size_t i;
 
+	/* Its "offline" names the configuration's topics: first. */
+	mqtt_free(d->mqtt);
+	d->mqtt = NULL;
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
 	if (d->api != NULL)

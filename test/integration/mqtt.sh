@@ -1,0 +1,184 @@
+#!/bin/sh
+# MQTT (issue 9) against Debian's mosquitto on loopback, with a password
+# file: retained live values equal to the API's, availability, Home
+# Assistant discovery configs, values republished unchanged every
+# max_interval_s, commands to the breaker taken and others refused, the
+# broker stopped and started again (mews reconnects, the API keeps
+# answering meanwhile), a reload that keeps the connection, "offline" on a
+# clean stop, refused credentials logged without the password, and the
+# will ("offline") when mewsd is killed.
+. "$(dirname "$0")/web_lib.sh"
+for tool in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd; do
+	command -v "$tool" >/dev/null || skip_all "no $tool (Debian: mosquitto, mosquitto-clients)"
+done
+
+MQTT_PORT=$(free_port)
+PW="s3cret-pw-$$"
+mosquitto_passwd -c -b "$TMP/passwd" mews "$PW" >/dev/null 2>&1
+cat >"$TMP/mosquitto.conf" <<CONF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous false
+password_file $TMP/passwd
+persistence false
+user root
+log_dest file $TMP/mosquitto.log
+CONF
+
+start_broker() {
+	spawn mosquitto -c "$TMP/mosquitto.conf"
+	BROKER_PID=$LAST_PID
+	wait_for 10 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -u mews \
+	    -P "$PW" -t probe -W 1 -E
+}
+sub() { mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -u mews -P "$PW" "$@"; }
+pub() { mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -u mews -P "$PW" "$@"; }
+# snapshot FILE: what the broker holds retained, "TOPIC PAYLOAD" a line.
+snapshot() {
+	sub -v --retained-only -W 3 -t 'mews/#' -t 'homeassistant/#' \
+	    >"$1" 2>/dev/null
+	return 0
+}
+# retained TOPIC PAYLOAD: the broker holds that.
+retained() {
+	snapshot "$TMP/snap"
+	grep -qxF "$1 $2" "$TMP/snap"
+}
+mqtt_conf() {
+	printf 'mqtt = { enabled = true; host = "127.0.0.1"; port = %s;
+	user = "mews"; password = "%s"; client_id = "mews-test";
+	min_interval_s = 1; max_interval_s = 4; commands = true; };\n' \
+	    "$MQTT_PORT" "$1"
+}
+# conf PASSWORD: the test's configuration with that broker password.
+conf() {
+	write_conf "" "$(mqtt_conf "$1")"
+	# Polled once (an hour apart), so the broker and the API show the
+	# same values; and a device that never answers.
+	sed -i -e 's/poll_ms = 500/poll_ms = 3600000/' \
+	    -e 's/^devices = (/devices = (\n\t{ id = "dead"; bus = "rs485"; address = 9; profile = "sdm120"; poll_ms = 200; },/' \
+	    "$CONF"
+}
+connected() {
+	[ "$(grep -c "mqtt: connected to 127.0.0.1 port $MQTT_PORT as mews-test" \
+	    "$LOG")" -ge "$1" ]
+}
+
+start_broker || { not_ok "mosquitto starts"; done_testing; }
+conf "$PW"
+start_sim || { not_ok "the simulator starts"; done_testing; }
+start_mewsd || { not_ok "mewsd serves HTTPS"; sed 's/^/# /' "$LOG"; done_testing; }
+check "mewsd connects to the broker with its credentials" \
+    wait_for 10 connected 1
+spawn sub -v -t 'mews/#' >"$TMP/live" 2>/dev/null
+
+check "the user logs in" login user 11111
+ready() {
+	call GET /api/devices
+	printf '%s' "$BODY" | jq -e '([.[] | select(.online)] | length) == 3
+	    and ([.[] | select(.id == "dead" and (.online | not))] |
+	    length) == 1' >/dev/null &&
+	    grep -q 'device dead (address 9) is offline' "$LOG"
+}
+check "three devices online, the dead one offline" wait_for 20 ready
+for id in main sub brk dead; do
+	call GET "/api/devices/$id"
+	printf '%s' "$BODY" >"$TMP/dev.$id.json"
+done
+# The offline device's availability goes out at the next second's turn.
+check "mews/dead/available turns offline" \
+    wait_for 5 retained mews/dead/available offline
+snapshot "$TMP/snap1"
+TAP_START=$tap_n /usr/bin/python3 "$(dirname "$0")/mqtt.py" \
+    "$TMP/snap1" "$TMP"/dev.main.json "$TMP"/dev.sub.json \
+    "$TMP"/dev.brk.json "$TMP"/dev.dead.json >"$TMP/py.out" 2>&1
+sed '$d' "$TMP/py.out"
+last=$(tail -n 1 "$TMP/py.out")
+case $last in
+*[!0-9]*|'') not_ok "mqtt.py ran: $last" ;;
+*) tap_failed=$((tap_failed + $(grep -c '^not ok' "$TMP/py.out")))
+   tap_n=$last ;;
+esac
+
+# Unchanged (polled once an hour), still said every max_interval_s (4 s).
+republished() { [ "$(grep -c '^mews/main/voltage_l1 ' "$TMP/live")" -ge 2 ]; }
+check "an unchanged value is published again within max_interval_s" \
+    wait_for 10 republished
+
+# --- Commands ---------------------------------------------------------
+breaker_is() {
+	call GET /api/devices/brk
+	[ "$(json '.values.state.value')" = "$1" ]
+}
+check "the breaker starts closed" breaker_is 1
+pub -t mews/brk/open/set -m PRESS
+check "mews/brk/open/set opens the breaker" wait_for 5 breaker_is 0
+check "and mews/brk/open/result says ok" \
+    wait_for 5 grep -qx 'mews/brk/open/result ok' "$TMP/live"
+pub -t mews/brk/close/set -m PRESS
+check "mews/brk/close/set closes it again" wait_for 5 breaker_is 1
+pub -t mews/brk/open/set -n
+check "an empty message is no command (it clears retained ones)" \
+    wait_for 5 grep -q \
+    'mqtt: command on mews/brk/open/set refused: the payload must be' "$LOG"
+pub -t mews/main/open/set -m PRESS
+check "a meter takes no command: refused and logged" wait_for 5 grep -q \
+    'mqtt: command on mews/main/open/set refused: device main (sdm630) takes no commands' \
+    "$LOG"
+check "the refusal is published in mews/main/open/result" wait_for 5 \
+    grep -q '^mews/main/open/result refused: device main' "$TMP/live"
+pub -t mews/brk/fly/set -m PRESS
+check "a command the breaker does not have: refused" wait_for 5 grep -q \
+    'mqtt: command on mews/brk/fly/set refused: device brk (breaker) has no command fly' \
+    "$LOG"
+pub -t mews/brk/reset/set -m 'now please'
+check "a payload that is not a number: refused" wait_for 5 grep -q \
+    'mqtt: command on mews/brk/reset/set refused: the payload must be' "$LOG"
+check "the breaker stayed closed through the refusals" breaker_is 1
+
+# --- The broker goes away and comes back --------------------------------
+kill "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null
+check "the lost connection is logged" wait_for 10 grep -q \
+    "mqtt: connection to 127.0.0.1 port $MQTT_PORT lost" "$LOG"
+sleep 2
+expect "the API answers while the broker is down" 200 GET /api/devices
+start_broker || not_ok "mosquitto starts again"
+check "mewsd reconnects (backoff up to 8 s here)" wait_for 20 connected 2
+check "and publishes everything again (the broker kept nothing)" \
+    wait_for 5 retained mews/status online
+check "values too" wait_for 5 sh -c "grep -q '^mews/main/energy_import ' '$TMP/snap'"
+
+# --- A reload keeps the connection; a clean stop says offline ------------
+kill -HUP "$MEWSD_PID"
+check "a reload with the same mqtt settings" wait_for 10 grep -q reloaded "$LOG"
+sleep 1
+check "keeps the connection" eval '[ "$(grep -c "mqtt: connected to" "$LOG")" = 2 ]'
+kill "$MEWSD_PID"
+wait "$MEWSD_PID"
+check "mewsd stops cleanly (exit 0)" [ $? = 0 ]
+check "mews/status is offline after a clean stop" \
+    wait_for 5 retained mews/status offline
+
+# --- Refused credentials, a retained command, the will -------------------
+conf "wrong-$PW"
+pub -r -t mews/brk/open/set -m PRESS
+start_mewsd || not_ok "mewsd starts again"
+check "refused credentials are logged" wait_for 10 grep -q \
+    "mqtt: 127.0.0.1 port $MQTT_PORT refused the connection" "$LOG"
+check "without the password" eval '! grep -qF "$PW" "$LOG"'
+conf "$PW"
+kill -HUP "$MEWSD_PID"
+check "with the right password after a reload: connected" \
+    wait_for 20 connected 3
+check "a retained command is refused (it would run at every connection)" \
+    wait_for 5 grep -q 'mqtt: command on mews/brk/open/set refused: a retained command' "$LOG"
+pub -r -n -t mews/brk/open/set
+check "the user logs in again" login user 11111
+check "clearing it is refused too: the breaker stays closed" \
+    eval 'wait_for 5 sh -c "[ \$(grep -c \"command on mews/brk/open/set refused: the payload\" $LOG) = 2 ]" && wait_for 5 breaker_is 1'
+check "mews/status online again" wait_for 5 retained mews/status online
+kill -9 "$MEWSD_PID"
+wait "$MEWSD_PID" 2>/dev/null
+check "killed: the broker publishes the will, mews/status offline" \
+    wait_for 10 retained mews/status offline
+done_testing
