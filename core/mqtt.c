@@ -69,6 +69,9 @@ mqtt_cfg(const struct mqtt *m)
 static const char *
 mqtt_error(int rc)
 {
+	/* libmosquitto 2.0.11 has no text for this one. */
+	if (rc == MOSQ_ERR_KEEPALIVE)
+		return "no answer within the keepalive";
 	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
 }
 
