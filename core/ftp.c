@@ -22,7 +22,6 @@
 #include "log.h"
 #include "tls.h"
 
-#define FTP_ACCEPT_PAUSE_S	1
 /* Input held while a transfer runs: a few command lines, no more. */
 #define FTP_INPUT_MAX		(4 * FTP_LINE_MAX)
 
@@ -538,30 +537,11 @@ ftp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 }
 
 static void
-ftp_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct ftp *srv = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(srv->listener);
-}
-
-/*
- * Out of descriptors: accepting again at once would spin, failing the same
- * way.  Pause, and let the idle timeouts free some.
- */
-static void
 ftp_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct ftp *srv = arg;
-	struct timeval pause = { FTP_ACCEPT_PAUSE_S, 0 };
 
-	log_warnx("ftp: accept: %s; pausing %d s",
-	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
-	    FTP_ACCEPT_PAUSE_S);
-	evconnlistener_disable(l);
-	evtimer_add(srv->resume, &pause);
+	net_accept_pause(l, srv->resume, "ftp");
 }
 
 struct ftp *
@@ -577,7 +557,8 @@ ftp_new(struct daemon *d)
 	TAILQ_INIT(&srv->sessions);
 	if ((srv->listener = net_listen(d->base, ftp_accept, srv, "ftp",
 	    cfg->ftp.listen, cfg->ftp.port, 16)) == NULL ||
-	    (srv->resume = evtimer_new(d->base, ftp_resume, srv)) == NULL) {
+	    (srv->resume = evtimer_new(d->base, net_accept_resume,
+	    srv->listener)) == NULL) {
 		ftp_free(srv);
 		return NULL;
 	}
