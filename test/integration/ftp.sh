@@ -4,8 +4,8 @@
 # (the server only reads): a 3 MB one, a small one, and what must never be
 # served (a link to /etc/passwd, a link to /etc, a hidden file, the CSV
 # writer's temporary name, a FIFO).  Logins are the web's profiles: three
-# wrong PINs by FTP lock the profile for the web too.  A reload turns
-# require_tls on.
+# wrong PINs by FTP lock the profile for the web too.  The system page
+# turns require_tls on, applied at once.
 . "$(dirname "$0")/web_lib.sh"
 helper() { /usr/bin/python3 "$(dirname "$0")/ftp.py" "$FTP_PORT" \
     "$STATE/tls/cert.pem" "$@"; }
@@ -13,12 +13,9 @@ helper() { /usr/bin/python3 "$(dirname "$0")/ftp.py" "$FTP_PORT" \
 FTP_PORT=$(free_port)
 PASV=$(free_port)
 IDLE=3
-ftp_conf() {
-	FTP_CONF="ftp = { listen = \"127.0.0.1\"; port = $FTP_PORT;
+FTP_CONF="ftp = { listen = \"127.0.0.1\"; port = $FTP_PORT;
 	passive_ports = [ $PASV, $((PASV + 19)) ]; max_sessions = 4;
-	idle_timeout_s = $IDLE; require_tls = $1; };"
-}
-ftp_conf false
+	idle_timeout_s = $IDLE; };"
 
 DIR="$STATE/csv/archive/day"
 mkdir -p "$DIR"
@@ -99,11 +96,15 @@ check "after random bytes on the FTP port, FTP still serves" \
     sh -c "$CURL '$FTP/archive/' | grep -q ' day\$'"
 check "and so does HTTPS" login user 24680
 
-ftp_conf true
-write_conf
-kill -HUP "$MEWSD_PID"
-check "require_tls is applied by a reload" \
-    wait_for 10 grep -q "reloaded" "$LOG"
+check "the administrator is commissioned" \
+    commission administrator 99999 13579
+call GET /api/system
+check "the system settings show the FTP server's" [ "$(json \
+    '[.ftp.require_tls, .ftp.max_sessions, .ftp.idle_timeout_s] | @csv')" \
+    = "false,4,$IDLE" ]
+expect "the system page turns require_tls on" 200 PUT /api/system \
+    '{"ftp":{"require_tls":true}}'
+check "and says so" [ "$(json .ftp.require_tls)" = true ]
 check "require_tls: no login in the clear, no data in the clear" \
     helper tls_required user 24680
 ftp --ssl-reqd --cacert "$STATE/tls/cert.pem" -o "$TMP/got-tls2.csv" \
@@ -113,7 +114,7 @@ check "curl --ssl-reqd downloads under require_tls" \
 check "plain curl is refused under require_tls (530)" \
     sh -c "$CURL '$FTP/archive/' 2>&1 | grep -q 'Access denied: 530'"
 
-check "no PIN in the log" sh -c "! grep -qE '24680|00000' '$LOG'"
+check "no PIN in the log" sh -c "! grep -qE '24680|13579|00000' '$LOG'"
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"; rc=$?
 check "clean stop (exit $rc)" [ "$rc" = 0 ]
