@@ -1,11 +1,9 @@
 #include <netinet/in.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -28,18 +26,6 @@
 static void ftp_readable(struct bufferevent *, void *);
 static void ftp_writable(struct bufferevent *, void *);
 static void ftp_event(struct bufferevent *, short, void *);
-
-int
-ftp_port(const struct ftp *srv)
-{
-	return srv->port;
-}
-
-size_t
-ftp_sessions(const struct ftp *srv)
-{
-	return srv->nsessions;
-}
 
 void
 ftp_root(const struct ftp_session *s, char *out, size_t size)
@@ -563,9 +549,9 @@ ftp_new(struct daemon *d)
 		return NULL;
 	}
 	evconnlistener_set_error_cb(srv->listener, ftp_accept_error);
-	srv->port = net_port(srv->listener);
 	log_info("ftp: listening on %s port %d: %s/csv read only, passive "
-	    "ports %d..%d, at most %d sessions%s", cfg->ftp.listen, srv->port,
+	    "ports %d..%d, at most %d sessions%s", cfg->ftp.listen,
+	    net_port(srv->listener),
 	    cfg->state_dir, cfg->ftp.passive_first, cfg->ftp.passive_last,
 	    cfg->ftp.max_sessions, cfg->ftp.require_tls ? ", TLS required" :
 	    "");

@@ -27,8 +27,6 @@
 #ifndef MEWS_FTP_H
 #define MEWS_FTP_H
 
-#include <stddef.h>
-
 struct daemon;
 struct ftp;
 
@@ -38,7 +36,5 @@ struct ftp;
 struct ftp *ftp_new(struct daemon *);
 /* Closes every session. */
 void ftp_free(struct ftp *);
-int ftp_port(const struct ftp *);
-size_t ftp_sessions(const struct ftp *);
 
 #endif

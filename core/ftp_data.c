@@ -36,6 +36,7 @@ struct ftp_data {
 	SSL			*ssl;		/* NULL on a plain connection */
 	struct event		*idle;
 	struct event		*kick;		/* start; retry the close */
+	struct evbuffer_cb_entry *progress;
 	struct ftp_source	 src;
 	int			 more;		/* src has bytes not queued */
 	int			 idle_s;
@@ -401,8 +402,9 @@ ftp_data_new(struct event_base *base, evutil_socket_t fd, SSL_CTX *ctx,
 	bufferevent_setcb(d->bev, ftp_data_readable, ftp_data_writable,
 	    ftp_data_event, d);
 	bufferevent_setwatermark(d->bev, EV_WRITE, FTP_DATA_LOW, 0);
-	if (evbuffer_add_cb(bufferevent_get_output(d->bev), ftp_data_progress,
-	    d) == NULL || bufferevent_enable(d->bev, EV_READ | EV_WRITE) == -1)
+	if ((d->progress = evbuffer_add_cb(bufferevent_get_output(d->bev),
+	    ftp_data_progress, d)) == NULL ||
+	    bufferevent_enable(d->bev, EV_READ | EV_WRITE) == -1)
 		goto fail;
 	ftp_data_arm(d);
 	evtimer_add(d->kick, &now);
@@ -429,6 +431,10 @@ ftp_data_free(struct ftp_data *d)
 {
 	if (d == NULL)
 		return;
+	/* A free deferred past this call must not count bytes into d. */
+	if (d->progress != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(d->bev),
+		    d->progress);
 	if (d->bev != NULL)
 		bufferevent_free(d->bev);
 	if (d->idle != NULL)

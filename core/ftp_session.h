@@ -59,7 +59,6 @@ struct ftp {
 	struct ftp_sessions	 sessions;
 	size_t			 nsessions;
 	unsigned		 next_port;	/* in passive_ports */
-	int			 port;
 };
 
 /* ftp.c, for the handlers. */
