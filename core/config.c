@@ -412,7 +412,8 @@ config_load_history(struct config_load *ld, const config_setting_t *root)
 
 /*
  * passive_ports = [ first, last ]: unprivileged, since the daemon binds
- * them after dropping root.
+ * them after dropping root.  A port of the range already in use (even by
+ * ftp.port itself) is skipped when a passive connection is opened.
  */
 static void
 config_load_passive_ports(struct config_load *ld, const config_setting_t *s)
@@ -467,11 +468,6 @@ config_load_ftp(struct config_load *ld, const config_setting_t *root)
 	    &cfg->ftp.max_sessions);
 	config_get_ranged(ld, s, "idle_timeout_s", 0, 1, 86400,
 	    &cfg->ftp.idle_timeout_s);
-	if (cfg->ftp.port >= cfg->ftp.passive_first &&
-	    cfg->ftp.port <= cfg->ftp.passive_last)
-		conf_error(ld->errs, s, ld->file, "ftp port %d is inside "
-		    "passive_ports %d..%d", cfg->ftp.port,
-		    cfg->ftp.passive_first, cfg->ftp.passive_last);
 }
 
 static int

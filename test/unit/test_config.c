@@ -523,8 +523,6 @@ test_ftp(void **state)
 	    "1024..65535");
 	expect_error("ftp = { passive_ports = [ 50010, 50000 ]; };\n", 3,
 	    "passive_ports: first 50010 is after last 50000");
-	expect_error("ftp = { port = 50005; };\n", 3,
-	    "ftp port 50005 is inside passive_ports 50000..50099");
 	expect_error("ftp = { max_sessions = 0; };\n", 3,
 	    "'max_sessions' is 0, outside 1..256");
 	expect_error("ftp = { idle_timeout_s = 0; };\n", 3,
