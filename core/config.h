@@ -109,6 +109,11 @@ struct config {
 		int		 enabled;
 		char		*listen;
 		int		 port;
+		int		 require_tls;	/* AUTH TLS and PROT P */
+		int		 passive_first;	/* passive_ports = [ first, */
+		int		 passive_last;	/* last ] */
+		int		 max_sessions;
+		int		 idle_timeout_s;
 	} ftp;
 	struct {
 		char		 separator;	/* ';' or ',' */

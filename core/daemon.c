@@ -9,6 +9,7 @@
 #include "config.h"
 #include "csvfiles.h"
 #include "daemon.h"
+#include "ftp.h"
 #include "history.h"
 #include "http.h"
 #include "image.h"
@@ -209,6 +210,25 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 	evtimer_add(d->ev_web, &soon);
 }
 
+/*
+ * The FTP server reads its other settings as it goes: only a new address
+ * or port restarts it.
+ */
+static void
+daemon_apply_ftp(struct daemon *d, const struct config *old)
+{
+	const struct config *cfg = d->cfg;
+
+	if (d->ftp != NULL && cfg->ftp.enabled && old != NULL &&
+	    strcmp(old->ftp.listen, cfg->ftp.listen) == 0 &&
+	    old->ftp.port == cfg->ftp.port)
+		return;
+	ftp_free(d->ftp);
+	d->ftp = NULL;
+	if (cfg->ftp.enabled && (d->ftp = ftp_new(d)) == NULL)
+		log_warnx("ftp: the server is not running");
+}
+
 static int
 daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
 {
@@ -359,6 +379,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	if (d->csvfiles != NULL)
 		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
 	daemon_apply_web(d, old_cfg);
+	daemon_apply_ftp(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
@@ -371,6 +392,9 @@ daemon_stop(struct daemon *d)
 
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
+	/* Before the profiles and the certificate it uses. */
+	ftp_free(d->ftp);
+	d->ftp = NULL;
 	if (d->api != NULL)
 		api_orphan_all(d->api);
 	http_free(d->http);

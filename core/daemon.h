@@ -23,6 +23,7 @@ struct http;
 struct api;
 struct history;
 struct csvfiles;
+struct ftp;
 
 struct daemon {
 	struct event_base	*base;
@@ -40,6 +41,7 @@ struct daemon {
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */
+	struct ftp		*ftp;		/* the FTP server, if enabled */
 	int			 force_debug;	/* -d outranks log_level */
 };
 

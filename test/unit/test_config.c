@@ -139,6 +139,11 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->modbus_tcp.nroutes, 0);
 	assert_int_equal(cfg->ftp.port, 21);
 	assert_true(cfg->ftp.enabled);
+	assert_false(cfg->ftp.require_tls);
+	assert_int_equal(cfg->ftp.passive_first, 50000);
+	assert_int_equal(cfg->ftp.passive_last, 50099);
+	assert_int_equal(cfg->ftp.max_sessions, 16);
+	assert_int_equal(cfg->ftp.idle_timeout_s, 300);
 	assert_int_equal(cfg->ndevices, 1);
 	assert_ptr_equal(cfg->devices[0].bus, &cfg->buses[0]);
 	assert_int_equal(cfg->devices[0].poll_ms, 1000);
@@ -487,6 +492,44 @@ test_routes(void **state)
 }
 
 static void
+test_ftp(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load("ftp = { port = 2121; require_tls = true; "
+	    "passive_ports = [ 40000, 40000 ]; max_sessions = 2; "
+	    "idle_timeout_s = 30; };\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_true(cfg->ftp.require_tls);
+	assert_int_equal(cfg->ftp.passive_first, 40000);
+	assert_int_equal(cfg->ftp.passive_last, 40000);
+	assert_int_equal(cfg->ftp.max_sessions, 2);
+	assert_int_equal(cfg->ftp.idle_timeout_s, 30);
+	config_free(cfg);
+	expect_error("ftp = { require_tls = 1; };\n", 3,
+	    "'require_tls' must be true or false");
+	expect_error("ftp = {\npassive_ports = 50000; };\n", 4,
+	    "passive_ports must be [ first, last ]");
+	expect_error("ftp = {\npassive_ports = [ 50000 ]; };\n", 4,
+	    "passive_ports must be [ first, last ]");
+	expect_error("ftp = { passive_ports = [ 1000, 2000 ]; };\n", 3,
+	    "passive_ports: ports must be integers in 1024..65535");
+	expect_error("ftp = { passive_ports = [ 60000, 70000 ]; };\n", 3,
+	    "1024..65535");
+	expect_error("ftp = { passive_ports = [ \"a\", \"b\" ]; };\n", 3,
+	    "1024..65535");
+	expect_error("ftp = { passive_ports = [ 50010, 50000 ]; };\n", 3,
+	    "passive_ports: first 50010 is after last 50000");
+	expect_error("ftp = { max_sessions = 0; };\n", 3,
+	    "'max_sessions' is 0, outside 1..256");
+	expect_error("ftp = { idle_timeout_s = 0; };\n", 3,
+	    "'idle_timeout_s' is 0, outside 1..86400");
+}
+
+static void
 test_all_errors_reported(void **state)
 {
 	struct conf_errors errs = { 0, NULL };
@@ -520,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_replacements),
+		cmocka_unit_test(test_ftp),
 		cmocka_unit_test(test_all_errors_reported),
 	};
 
