@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mbtcp.h"
 #include "poller.h"
+#include "report.h"
 #include "tls.h"
 #include "upstream.h"
 
@@ -358,6 +359,11 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		log_warnx("csv files: out of memory: not writing");
 	if (d->csvfiles != NULL)
 		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
+	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
+		log_warnx("reports: out of memory: not sending");
+	if (d->reports != NULL)
+		reports_configure(d->reports, cfg, poller, d->history,
+		    d->csvfiles);
 	daemon_apply_web(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
@@ -380,6 +386,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* They read the devices, history and files; tests answer the API. */
+	reports_free(d->reports);
+	d->reports = NULL;
 	/* It reads the devices and history: it goes first. */
 	csvfiles_free(d->csvfiles);
 	d->csvfiles = NULL;
