@@ -85,7 +85,8 @@ struct reports {
 	char			*state_path;
 	struct report_slot	*slots;		/* cfg->nreports */
 	struct event		*tick;
-	struct report_delivery	*active;
+	struct report_delivery	*active;	/* a scheduled delivery */
+	struct report_delivery	*testing;	/* a test, beside it */
 	struct report_delivery	*tests;		/* waiting their turn */
 };
 
@@ -192,7 +193,10 @@ report_finish(struct report_delivery *dl, int ok, const char *answer)
 	struct report_slot *s = &rs->slots[dl->slot];
 	long wait;
 
-	rs->active = NULL;
+	if (dl->test_cb != NULL)
+		rs->testing = NULL;
+	else
+		rs->active = NULL;
 	if (dl->test_cb == NULL) {
 		s->last_at = time(NULL);
 		s->last_ok = ok;
@@ -548,11 +552,10 @@ report_delivery_new(struct reports *rs, size_t slot, time_t period)
 }
 
 static void
-report_start(struct reports *rs, struct report_delivery *dl)
+report_start(struct report_delivery *dl)
 {
 	struct timeval now = { 0, 0 };
 
-	rs->active = dl;
 	log_info("reports: %s: %s of %s: preparing", dl->r->name,
 	    report_what(dl), dl->period_name);
 	evtimer_add(dl->turn, &now);
@@ -605,13 +608,14 @@ reports_plan(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A test does not wait for a delivery that may take minutes. */
+	if (rs->testing == NULL && (dl = rs->tests) != NULL) {
+		rs->tests = dl->next;
+		rs->testing = dl;
+		report_start(dl);
+	}
 	if (rs->active != NULL)
 		return;
-	if ((dl = rs->tests) != NULL) {
-		rs->tests = dl->next;
-		report_start(rs, dl);
-		return;
-	}
 	wake = now - now % 60 + 61;
 	for (i = 0; i < rs->cfg->nreports; i++) {
 		if (rs->slots[i].retry_at > now) {
@@ -626,7 +630,8 @@ reports_plan(evutil_socket_t fd, short what, void *arg)
 			    rs->cfg->reports[i].name);
 			continue;
 		}
-		report_start(rs, dl);
+		rs->active = dl;
+		report_start(dl);
 		return;
 	}
 	reports_plan_soon(rs, (int)(wake - now));
@@ -671,9 +676,12 @@ reports_drop_all(struct reports *rs, const char *why)
 {
 	struct report_delivery *dl;
 
-	if (rs->active != NULL) {
-		dl = rs->active;
+	if ((dl = rs->active) != NULL) {
 		rs->active = NULL;
+		reports_drop(dl, why);
+	}
+	if ((dl = rs->testing) != NULL) {
+		rs->testing = NULL;
 		reports_drop(dl, why);
 	}
 	while ((dl = rs->tests) != NULL) {

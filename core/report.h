@@ -9,8 +9,9 @@
  *    daily report, the week's seven day files for a weekly one, the
  *    month's file for a monthly one; a file missing is made then (one a
  *    turn of the loop), and a period with no history says so instead;
- *  - one delivery at a time; a test (the pages' 'send a test report now')
- *    goes first and tells its caller the server's answer;
+ *  - one scheduled delivery at a time, and beside it one test (the
+ *    pages' 'send a test report now'), which tells its caller the
+ *    server's answer;
  *  - a report owed is not lost: state_dir/reports.state (written
  *    atomically) holds, per report, the start of the last period handled,
  *    and at a start every period owed since is delivered, the last

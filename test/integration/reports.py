@@ -24,10 +24,11 @@ import email.policy
 import os
 import re
 import ssl
-import subprocess
 import sys
 import threading
 import time
+
+from csv_files import midnight, rrd_write
 
 GAP_FROM_H, GAP_TO_H = 2, 3
 PEAK_H, PEAK_M, PEAK_W = 13, 37, 5000.0
@@ -35,12 +36,6 @@ PEAK_H, PEAK_M, PEAK_W = 13, 37, 5000.0
 
 def say(text):
     print("# " + text)
-
-
-def midnight(t, days=0):
-    lt = time.localtime(t)
-    return int(time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday + days,
-                            0, 0, 0, 0, 0, -1)))
 
 
 def at(day, h, m):
@@ -76,19 +71,9 @@ def cmd_history(rrd_dir):
                   lambda t: power_after(t - 60)),
     }
     for name, (rras, value) in series.items():
-        path = "%s/%s.rrd" % (rrd_dir, name)
-        subprocess.run(["rrdtool", "create", path, "--step", "60",
-                        "--start", str(FAKE_FROM), "DS:v:GAUGE:180:U:U"] +
-                       rras, check=True)
-        updates = []
-        for t in points:
-            if GAP_FROM < t < GAP_TO:
-                continue
-            updates.append("%d:U" % t if t == GAP_TO else
-                           "%d:%r" % (t, value(t)))
-        for i in range(0, len(updates), 500):
-            subprocess.run(["rrdtool", "update", path] + updates[i:i + 500],
-                           check=True)
+        rrd_write("%s/%s.rrd" % (rrd_dir, name), FAKE_FROM, rras,
+                  ["%d:U" % t if t == GAP_TO else "%d:%r" % (t, value(t))
+                   for t in points if not GAP_FROM < t < GAP_TO])
     return 0
 
 

@@ -2,8 +2,10 @@
 # E-mailed and pushed reports (issue 7): mewsd mails yesterday's report
 # to a real SMTP server (Debian's aiosmtpd on loopback, STARTTLS and AUTH
 # required, then implicit TLS) and uploads its CSV files to an FTP server
-# (pyftpdlib) and an HTTPS server (PUT), all on 127.0.0.1 with a
-# certificate made here.  History for yesterday is made up (reports.py
+# (pyftpdlib), an HTTPS server (PUT) and Debian's sshd (SFTP, a test-only
+# configuration with keys made here; as root it needs /run/sshd, which
+# its Debian service makes too), all on 127.0.0.1 with a certificate made
+# here.  History for yesterday is made up (reports.py
 # says what), so the summary's figures are known; reports.state says the
 # last period delivered is the day before, so yesterday's report is owed
 # at the start.  Then: the test button with a wrong password shows the
@@ -63,13 +65,51 @@ mails() { find "$MAILS" -name '*.eml' | wc -l; }
 # newest: the last message saved.
 newest() { ls -t "$MAILS"/*.eml | head -1; }
 
+# SFTP into sshd on loopback, when this machine can run one.
+SFTP_PORT=$(free_port)
+SFTP_DIR="$TMP/sftp"
+SFTP_REPORT=""
+SFTP_STATE=""
+if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then
+	mkdir -p "$SFTP_DIR"
+	ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_host" &&
+	    ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_id" &&
+	    cp "$TMP/ssh_id.pub" "$TMP/ssh_authorized"
+	cat >"$TMP/sshd_config" <<SSHD
+ListenAddress 127.0.0.1
+Port $SFTP_PORT
+HostKey $TMP/ssh_host
+AuthorizedKeysFile $TMP/ssh_authorized
+AuthenticationMethods publickey
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+PidFile $TMP/sshd.pid
+Subsystem sftp internal-sftp
+SSHD
+	[ "$(id -u)" = 0 ] && mkdir -p /run/sshd
+	spawn /usr/sbin/sshd -D -e -f "$TMP/sshd_config" 2>>"$TMP/sshd.log"
+	HOST_KEY=$(ssh-keygen -lf "$TMP/ssh_host.pub" |
+	    sed 's/.*SHA256:\([^ ]*\).*/\1/')
+	if poll 10 listening "$SFTP_PORT"; then
+		SFTP_REPORT=",
+	{ name = \"sftp-up\"; at = \"00:00\"; devices = [ \"main\" ];
+	  push = { url = \"sftp://127.0.0.1:$SFTP_PORT$SFTP_DIR/\";
+		   user = \"$(id -un)\"; key_file = \"$TMP/ssh_id\";
+		   host_key = \"$HOST_KEY\"; }; }"
+		SFTP_STATE=1
+	fi
+fi
+[ -n "$SFTP_STATE" ] || diag "no sshd here (Debian: openssh-server): SFTP untested"
+
 # state DONE_DAILY DONE_PUSH: reports.state as mewsd writes it.
 state() {
 	cat >"$STATE/reports.state" <<STATE
 reports = (
 	{ name = "daily"; done = $1L; },
 	{ name = "ftp-up"; done = $2L; },
-	{ name = "https-up"; done = $2L; }
+	{ name = "https-up"; done = $2L; },
+	{ name = "sftp-up"; done = $2L; }
 );
 STATE
 }
@@ -90,7 +130,7 @@ reports = (
 		   user = \"box\"; password = \"ftp-pw\"; }; },
 	{ name = \"https-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"https://127.0.0.1:$PUT_PORT/in/\";
-		   ca_file = \"$TMP/cert.pem\"; }; }
+		   ca_file = \"$TMP/cert.pem\"; }; }$SFTP_REPORT
 );"
 }
 
@@ -149,8 +189,15 @@ check "the FTP server got main's file, byte for byte" poll 30 \
     cmp "$FTP_DIR/meters/main/day/$DAY.csv" "$CSV"
 check "the HTTPS server got it too (PUT)" poll 30 \
     cmp "$PUT_DIR/in/main/day/$DAY.csv" "$CSV"
-check "reports.state says yesterday is delivered, for all three" poll 10 \
-    sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = 3 ]"
+if [ -n "$SFTP_STATE" ]; then
+	check "sshd got it over SFTP, its host key checked" poll 30 \
+	    cmp "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
+	NREPORTS=4
+else
+	NREPORTS=3
+fi
+check "reports.state says yesterday is delivered, for all $NREPORTS" poll 10 \
+    sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = $NREPORTS ]"
 
 # The administrator's API: settings without the password, and tests.
 expect "GET /api/reports" 200 GET /api/reports
