@@ -162,8 +162,7 @@ config_get_listen(struct config_load *ld, const config_setting_t *group,
 	return 0;
 }
 
-/* A host name or address literal, checked for form only (RFC 1123). */
-static int
+int
 config_host_ok(const char *h)
 {
 	struct in6_addr a6;
@@ -924,6 +923,7 @@ config_defaults(struct config *cfg)
 	cfg->csv.separator = ';';
 	cfg->csv.decimal = ',';
 	cfg->csv.bom = 1;
+	config_reports_defaults(cfg);
 }
 
 static void
@@ -931,7 +931,8 @@ config_parse(struct config_load *ld, config_t *lc)
 {
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
-	    "history", "csv", "buses", "gateways", "devices", NULL };
+	    "history", "csv", "buses", "gateways", "devices", "mail",
+	    "reports", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -955,6 +956,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_gateways(ld, root);
 	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
+	config_reports_load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1026,5 +1028,6 @@ config_free(struct config *cfg)
 	free(cfg->modbus_tcp.listen);
 	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);
+	config_reports_free(cfg);
 	free(cfg);
 }

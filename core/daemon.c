@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mbtcp.h"
 #include "poller.h"
+#include "report.h"
 #include "tls.h"
 #include "upstream.h"
 
@@ -378,6 +379,11 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		log_warnx("csv files: out of memory: not writing");
 	if (d->csvfiles != NULL)
 		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
+	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
+		log_warnx("reports: out of memory: not sending");
+	if (d->reports != NULL)
+		reports_configure(d->reports, cfg, poller, d->history,
+		    d->csvfiles);
 	daemon_apply_web(d, old_cfg);
 	daemon_apply_ftp(d, old_cfg);
 	config_free(old_cfg);
@@ -404,6 +410,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* They read the devices, history and files; tests answer the API. */
+	reports_free(d->reports);
+	d->reports = NULL;
 	/* It reads the devices and history: it goes first. */
 	csvfiles_free(d->csvfiles);
 	d->csvfiles = NULL;

@@ -24,6 +24,7 @@ struct api;
 struct history;
 struct csvfiles;
 struct ftp;
+struct reports;
 
 struct daemon {
 	struct event_base	*base;
@@ -38,6 +39,7 @@ struct daemon {
 	struct api		*api;		/* profiles, sessions, handlers */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
+	struct reports		*reports;	/* mailed and pushed */
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */
