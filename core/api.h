@@ -152,6 +152,9 @@ void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
 void api_metrics(struct api_call *);
+void api_reports_get(struct api_call *);
+void api_reports_put(struct api_call *);
+void api_reports_test(struct api_call *);
 
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
