@@ -94,6 +94,9 @@ struct evhttp_request *api_wait_end(struct api_wait *w);
 struct evhttp_request *api_wait_req(const struct api_wait *w);
 
 /* For the handlers. */
+/* The caller's live session, from its cookie; NULL when none. */
+const struct session *api_find_session(struct api *,
+    struct evhttp_request *);
 void api_session_cookie(struct evhttp_request *, const char *token);
 json_t *api_rights(int profile);
 /*
@@ -148,6 +151,7 @@ void api_gateway_save(struct api_call *);
 void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
+void api_metrics(struct api_call *);
 void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);

@@ -23,6 +23,7 @@ struct http;
 struct api;
 struct history;
 struct csvfiles;
+struct mqtt;
 struct ftp;
 struct reports;
 
@@ -39,6 +40,7 @@ struct daemon {
 	struct api		*api;		/* profiles, sessions, handlers */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
+	struct mqtt		*mqtt;		/* the MQTT client, if enabled */
 	struct reports		*reports;	/* mailed and pushed */
 	struct tls		*tls;
 	struct http		*http;

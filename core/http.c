@@ -263,6 +263,12 @@ http_serve(struct evhttp_request *req, void *arg)
 		http_send_error(req, 400, NULL, "bad path");
 		return;
 	}
+	/* Prometheus' usual path: the API checks who may read it. */
+	if (strcmp(path, "/metrics") == 0) {
+		h->api(h->api_arg, req, path);
+		free(path);
+		return;
+	}
 	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
 		h->api(h->api_arg, req, path);
 	else

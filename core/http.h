@@ -45,7 +45,7 @@ struct http_stats {
 	unsigned	open;
 };
 
-/* Everything under /api/: path is the decoded path. */
+/* Everything under /api/, and /metrics: path is the decoded path. */
 typedef void (*http_api_cb)(void *arg, struct evhttp_request *,
     const char *path);
 
