@@ -156,6 +156,25 @@ void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);
 
+struct tariff;
+struct tariff_cost;
+void api_tariffs(struct api_call *);
+void api_tariff(struct api_call *);
+void api_tariff_add(struct api_call *);
+void api_tariff_change(struct api_call *);
+void api_tariff_remove(struct api_call *);
+/* A tariff as the API shows it, its reference, and a cost under it. */
+json_t *api_tariff_json(const struct config *, const struct tariff *);
+json_t *api_tariff_ref_json(const struct tariff *);
+json_t *api_tariff_cost_json(const struct tariff *,
+    const struct tariff_cost *);
+struct consumption_sample_series;
+struct consumption_replacement;
+/* Each period of the array (its from and to) gets its "cost" under t. */
+void api_tariff_costs(json_t *periods, const struct tariff *,
+    const struct consumption_sample_series *,
+    const struct consumption_replacement *, size_t nrep);
+
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
 void api_consumption(struct api_call *);

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "metric.h"
 #include "poller.h"
+#include "tariff.h"
 #include "usage.h"
 
 #define API_HISTORY_DEFAULT_S	86400
@@ -146,6 +147,11 @@ struct api_csv {
 	size_t			 n, next;
 	time_t			 start;
 	unsigned long		 step;
+	/* A total with a tariff: a cost column (a copy: a reload frees). */
+	int			 priced;
+	struct tariff		 tariff;
+	struct consumption_replacement *rep;
+	size_t			 nrep;
 };
 
 static int
@@ -167,6 +173,7 @@ api_csv_free(struct api_csv *s)
 	if (s->chunk != NULL)
 		evbuffer_free(s->chunk);
 	free(s->values);
+	free(s->rep);
 	free(s);
 }
 
@@ -184,6 +191,10 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_csv *s = arg;
 	struct evhttp_request *req = api_wait_req(s->wait);
+	struct consumption_sample_series series = { s->start,
+	    (time_t)s->step, s->n, s->values };
+	double row[2];
+	time_t t;
 	size_t k;
 
 	(void)fd;
@@ -193,8 +204,14 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (k = 0; k < API_CSV_ROWS_PER_TURN && s->next < s->n; k++) {
-		csv_row(&s->fmt, s->start + (time_t)(s->next * s->step),
-		    &s->values[s->next], 1, api_csv_sink, s->chunk);
+		t = s->start + (time_t)(s->next * s->step);
+		row[0] = s->values[s->next];
+		/* A row's cost is the step it closes: since the row before. */
+		if (s->priced)
+			row[1] = tariff_row_cost(&s->tariff, &series, s->rep,
+			    s->nrep, t - (time_t)s->step, t);
+		csv_row(&s->fmt, t, row, s->priced ? 2 : 1, api_csv_sink,
+		    s->chunk);
 		s->next++;
 	}
 	evhttp_send_reply_chunk(req, s->chunk);
@@ -212,8 +229,10 @@ api_history_csv(struct api_call *c, const char *metric,
 {
 	const struct config *cfg = c->api->d->cfg;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
-	const char *names[1] = { metric }, *units[1] = { mi->unit };
-	char err[256], disposition[160];
+	const char *names[2] = { metric, NULL }, *units[2] = { mi->unit,
+	    NULL };
+	const struct tariff *t = config_tariff_of(cfg, c->arg, metric);
+	char err[256], disposition[160], cost[METRIC_NAME_MAX + 8];
 	struct api_csv *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -230,11 +249,20 @@ api_history_csv(struct api_call *c, const char *metric,
 	s->fmt.separator = cfg->csv.separator;
 	s->fmt.decimal = cfg->csv.decimal;
 	s->fmt.bom = cfg->csv.bom;
+	if (t != NULL && strcmp(r->cf, "LAST") == 0) {
+		s->priced = 1;
+		s->tariff = *t;
+		s->tariff.name = NULL;
+		s->nrep = usage_replacements(cfg, c->arg, metric, &s->rep);
+		snprintf(cost, sizeof(cost), "%s cost", metric);
+		names[1] = cost;
+		units[1] = t->currency;
+	}
 	if ((s->chunk = evbuffer_new()) == NULL ||
 	    (s->turn = event_new(c->api->d->base, -1, 0, api_csv_turn, s)) ==
 	    NULL || (s->wait = api_wait(c->api, c->req)) == NULL ||
-	    csv_header(&s->fmt, names, units, 1, api_csv_sink, s->chunk) ==
-	    -1) {
+	    csv_header(&s->fmt, names, units, s->priced ? 2 : 1,
+	    api_csv_sink, s->chunk) == -1) {
 		s->closed = 1;
 		api_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
@@ -333,6 +361,7 @@ api_consumption(struct api_call *c)
 	struct consumption_sample_series series;
 	struct consumption_result *res = NULL, one;
 	struct consumption_replacement *rep = NULL;
+	const struct tariff *tariff;
 	size_t nrep;
 	struct evkeyvalq q;
 	long long from = -1, to = time(NULL);
@@ -420,9 +449,13 @@ api_consumption(struct api_call *c)
 		for (i = 0; i < (size_t)nres; i++)
 			json_array_append_new(a, api_consumption_json(&res[i]));
 	}
+	if ((tariff = config_tariff_of(c->api->d->cfg, c->arg, metric)) !=
+	    NULL)
+		api_tariff_costs(a, tariff, &series, rep, nrep);
 	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, "
-	    "s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
-	    "period", pname, "step", (json_int_t)step, "periods", a));
+	    "s:o, s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
+	    "period", pname, "step", (json_int_t)step, "periods", a, "tariff",
+	    tariff ? api_tariff_ref_json(tariff) : json_null()));
 out:
 	free(rep);
 	free(res);
