@@ -127,10 +127,9 @@ config_tl_bands(struct config_tl *tl, struct tariff *t,
 		config_tl_band(tl, t, config_setting_get_elem(list,
 		    (unsigned)i), &t->bands[i]);
 		if (t->bands[i].is_default && i + 1 < n)
-			conf_error(tl->errs, config_setting_get_elem(list,
-			    (unsigned)i), tl->file, "tariff \"%s\": a band "
-			    "with no days, from or to is the default: it "
-			    "must be the last", t->id);
+			conf_error(tl->errs, list, tl->file, "tariff \"%s\": "
+			    "band %zu has no days, from or to: it is the "
+			    "default and must be the last", t->id, i + 1);
 	}
 	t->nbands = n;
 	if (tariff_uncovered(t, &day, &from, &to))
