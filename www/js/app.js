@@ -22,6 +22,7 @@ import { reportsView } from './views/reports.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
+import { tariffsView } from './views/tariffs.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -40,6 +41,7 @@ defineRoute('/settings/reports', reportsView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
+defineRoute('/tariffs', tariffsView);
 
 onSessionExpired(() => {
 	if (!session())

@@ -8,6 +8,7 @@ import { badge, onlineBadge, liveTable, definitions, section, linkButton } from 
 import { deviceKind, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
 import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
 	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
+import { costTitle, formatCost, sumCosts } from './tariffs.js';
 
 const REFRESH_MS = 2000;
 
@@ -384,19 +385,24 @@ function consumptionTable(answer, p) {
 	const known = periods.filter((r) => typeof r.amount === 'number');
 	const total = known.reduce((sum, r) => sum + r.amount, 0);
 	const partial = periods.some((r) => periodNote(r) !== '');
+	const tariff = answer.tariff;
 	const rows = periods.map((r) => h('tr', null,
 	    h('th', { scope: 'row' }, periodLabel(p.per, r.from, r.to)),
 	    h('td', { class: 'num' }, formatAmount(r.amount, answer.unit)),
+	    tariff ? h('td', { class: 'num', title: costTitle(r.cost, tariff.currency) },
+		formatCost(r.cost && r.cost.total, tariff.currency)) : null,
 	    h('td', { class: 'muted' }, periodNote(r))));
 	return h('div', { class: 'table-wrap' }, h('table', null,
 	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
 	    h('thead', null, h('tr', null,
 		h('th', { scope: 'col' }, p.per === 'hour' ? 'Hour' : p.per === 'day' ? 'Day' : 'Month'),
 		h('th', { scope: 'col', class: 'num' }, `Amount (${unitLabel(answer.unit) || 'count'})`),
+		tariff ? h('th', { scope: 'col', class: 'num' }, `Cost (${tariff.currency})`) : null,
 		h('th', { scope: 'col' }, partial ? 'Note' : ''))),
 	    h('tbody', null, rows),
 	    h('tfoot', null, h('tr', null,
 		h('th', { scope: 'row' }, 'Total'),
 		h('td', { class: 'num' }, known.length ? formatAmount(total, answer.unit) : '—'),
+		tariff ? h('td', { class: 'num' }, formatCost(sumCosts(periods), tariff.currency)) : null,
 		h('td', { class: 'muted' }, known.length < periods.length ? 'periods without data are left out' : '')))));
 }
