@@ -20,20 +20,8 @@ helper() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
 tariffs() { /usr/bin/python3 "$(dirname "$0")/tariffs.py" "$@"; }
 COST="energy_import cost (EUR)"
 
-# A zone made up for the run, spelled out so no tzdata is needed: whole
-# hours east of UTC (never 0) such that it is about noon, so midnight is
-# far away; and summer time ended yesterday at 03:00, so yesterday had 25
-# hours, 02:00 to 03:00 twice, and the files must still follow local days.
-# Its dates are UTC's (noon is within 12 hours of UTC's time).
-utc_hour=$(date -u +%H)
-east=$((12 - ${utc_hour#0}))
-[ "$east" = 0 ] && east=1
-# Zero-based days of the year, February 29 counted, as TZ's rules take.
-ended=$(($(date -u -d yesterday +%j | sed 's/^0*//') - 1))
-began=$(((ended + 180) % 365))
-TZ="MWT$((-east))MWS,$began/2,$ended/3"
-export TZ
-diag "TZ=$TZ: $(date +%Y-%m-%dT%H:%M%z)"
+# Yesterday had 25 hours: the files must still follow local days.
+. "$(dirname "$0")/dst_zone.sh"
 
 # poll SECONDS COMMAND...: every 2 s, silently, until the command succeeds
 # (wait_for's pace is for cheaper commands).

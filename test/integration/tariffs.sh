@@ -9,7 +9,7 @@
 # files' cost columns (day, month, year), and in the e-mailed report's
 # summary when Debian's aiosmtpd is there to receive it.
 #
-# The zone is made up as in csv_files.sh: summer time ended yesterday at
+# The zone is made up (dst_zone.sh): summer time ended yesterday at
 # 03:00, so yesterday had 25 hours and the bands follow local time
 # through it.  About a minute in all.
 . "$(dirname "$0")/web_lib.sh"
@@ -17,14 +17,7 @@ command -v rrdtool >/dev/null || skip_all "no rrdtool"
 tariffs() { /usr/bin/python3 "$(dirname "$0")/tariffs.py" "$@"; }
 csvh() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
 
-utc_hour=$(date -u +%H)
-east=$((12 - ${utc_hour#0}))
-[ "$east" = 0 ] && east=1
-ended=$(($(date -u -d yesterday +%j | sed 's/^0*//') - 1))
-began=$(((ended + 180) % 365))
-TZ="MWT$((-east))MWS,$began/2,$ended/3"
-export TZ
-diag "TZ=$TZ: $(date +%Y-%m-%dT%H:%M%z)"
+. "$(dirname "$0")/dst_zone.sh"
 
 poll() {
 	local deadline=$(($(date +%s) + $1)); shift

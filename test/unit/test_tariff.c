@@ -17,62 +17,13 @@
 #include <cmocka.h>
 
 #include "tariff.h"
+#include "zones.h"
 
 #define HOUR	3600
 #define DAY	86400
 #define EPS	1e-9
 
 static double v[8 * 24 * 60 + 64];
-
-static void
-zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-static time_t
-utc(int y, int mon, int d, int h, int min)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = min;
-	return timegm(&tm);
-}
-
-/* A local time that exists once. */
-static time_t
-local(int y, int mon, int d, int h, int min)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = min;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
-/* Without its zone data the system silently runs a zone as UTC. */
-static void
-paris(void)
-{
-	struct tm tm;
-	time_t t = utc(2024, 7, 1, 12, 0);
-
-	zone("Europe/Paris");
-	localtime_r(&t, &tm);
-	if (tm.tm_gmtoff != 7200)
-		skip();
-}
 
 static struct tariff_band
 band(const char *days, const char *from, const char *to, double price)
@@ -170,16 +121,16 @@ test_band_edges(void **state)
 	(void)state;
 	zone("UTC0");
 	/* 2024-01-01 is a Monday. */
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 1, 6, 59) + 59), 2);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 1, 7, 0)), 0);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 1, 22, 59) + 59), 0);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 1, 23, 0)), 2);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 5, 12, 0)), 0);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 1, 6, 59) + 59), 2);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 1, 7, 0)), 0);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 1, 22, 59) + 59), 0);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 1, 23, 0)), 2);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 5, 12, 0)), 0);
 	/* The weekend, whole days. */
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 6, 0, 0)), 1);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 6, 12, 0)), 1);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 7, 23, 59)), 1);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 8, 0, 0)), 2);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 6, 0, 0)), 1);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 6, 12, 0)), 1);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 7, 23, 59)), 1);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 8, 0, 0)), 2);
 }
 
 static void
@@ -195,10 +146,10 @@ test_first_band_wins(void **state)
 	t.bands[1] = band("all", "12:00", "24:00", 0.25);
 	t.bands[2] = band(NULL, NULL, NULL, 0.5);
 	t.nbands = 3;
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 6, 23, 59)), 0);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 6, 19, 59)), 1);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 7, 0, 0)), 2);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 1, 7, 20, 0)), 1);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 6, 23, 59)), 0);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 6, 19, 59)), 1);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 7, 0, 0)), 2);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 1, 7, 20, 0)), 1);
 }
 
 static void
@@ -249,7 +200,7 @@ test_cost_weekday_weekend(void **state)
 	struct tariff t = day_night();
 	struct consumption_sample_series s;
 	struct tariff_cost c;
-	time_t mon = utc(2024, 1, 1, 0, 0);
+	time_t mon = utc_min(2024, 1, 1, 0, 0);
 
 	(void)state;
 	zone("UTC0");
@@ -278,7 +229,7 @@ test_cost_edge_inside_hour(void **state)
 	struct tariff t;
 	struct consumption_sample_series s = { 0, 60, 0, v };
 	struct tariff_cost c;
-	time_t mon = utc(2024, 1, 1, 0, 0);
+	time_t mon = utc_min(2024, 1, 1, 0, 0);
 	size_t i;
 
 	(void)state;
@@ -356,10 +307,10 @@ test_cost_dst_paris(void **state)
 	assert_float_equal(c.energy, 16 * 0.25 + 9 * 0.5, EPS);
 	assert_float_equal(c.standing, 0.5, EPS);
 	/* 02:30 happens twice, both at night. */
-	t0230 = utc(2024, 10, 27, 0, 30);
+	t0230 = utc_min(2024, 10, 27, 0, 30);
 	assert_int_equal(tariff_band_at(&t, t0230), 1);
 	assert_int_equal(tariff_band_at(&t, t0230 + HOUR), 1);
-	assert_int_equal(tariff_band_at(&t, utc(2024, 10, 27, 6, 0)), 0);
+	assert_int_equal(tariff_band_at(&t, utc_min(2024, 10, 27, 6, 0)), 0);
 }
 
 static void
@@ -368,7 +319,7 @@ test_cost_gap_and_reset(void **state)
 	struct tariff t;
 	struct consumption_sample_series s;
 	struct tariff_cost c;
-	time_t mon = utc(2024, 1, 1, 0, 0);
+	time_t mon = utc_min(2024, 1, 1, 0, 0);
 
 	(void)state;
 	zone("UTC0");
