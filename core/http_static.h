@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 struct evhttp_request;
+struct stat;
 
 /*
  * The file under root for a decoded URL path ("/" is index.html): 0 with
@@ -18,6 +19,10 @@ struct evhttp_request;
  */
 int http_static_path(const char *root, const char *path, char *out,
     size_t size);
+/* Answers carry this ETag: size and modification time. */
+void http_static_etag(const struct stat *, char *out, size_t size);
+/* A line of plain text. */
+void http_static_text(struct evhttp_request *, int code, const char *msg);
 void http_static_serve(struct evhttp_request *, const char *root,
     const char *path);
 
