@@ -42,11 +42,8 @@ struct dav {
 
 /* A Depth 1 listing on its way out. */
 struct dav_list {
-	struct api_wait		*wait;		/* NULL req: the server went */
-	int			 closed;	/* the client went */
-	struct event		*turn;
+	struct api_stream	 stream;
 	DIR			*dir;
-	struct evbuffer		*chunk;
 	char			 rel[DAV_PATH_MAX + 1];
 	struct statvfs		 fs;
 	struct dav_xml_propfind	 pf;
@@ -149,6 +146,20 @@ dav_send_file(struct evhttp_request *req, int fd, uint64_t first,
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
+/* An If-Modified-Since date (RFC 1123, as every client sends it). */
+static int
+dav_not_modified_since(const char *ims, time_t mtime)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ims == NULL || (end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT",
+	    &tm)) == NULL || *end != '\0')
+		return 0;
+	return mtime <= timegm(&tm);
+}
+
 static void
 dav_get(struct dav *dav, struct evhttp_request *req, const char *rel)
 {
@@ -183,7 +194,7 @@ dav_get(struct dav *dav, struct evhttp_request *req, const char *rel)
 	dav_header(req, "Cache-Control", "no-cache");
 	dav_header(req, "Content-Type", "text/csv; charset=utf-8");
 	if ((inm != NULL && (strcmp(inm, etag) == 0 || strcmp(inm, "*") ==
-	    0)) || (inm == NULL && ims != NULL && strcmp(ims, modified) == 0)) {
+	    0)) || (inm == NULL && dav_not_modified_since(ims, st.st_mtime))) {
 		close(fd);
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
@@ -248,28 +259,10 @@ dav_send_multistatus(struct evhttp_request *req, struct evbuffer *body)
 static void
 dav_list_free(struct dav_list *s)
 {
-	struct evhttp_request *req = api_wait_end(s->wait);
-
-	if (req != NULL && !s->closed)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(req), NULL, NULL);
-	if (s->turn != NULL)
-		event_free(s->turn);
-	if (s->chunk != NULL)
-		evbuffer_free(s->chunk);
+	api_stream_end(&s->stream);
 	if (s->dir != NULL)
 		closedir(s->dir);
 	free(s);
-}
-
-static void
-dav_list_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct dav_list *s = arg;
-
-	(void)evcon;
-	s->closed = 1;
-	event_active(s->turn, EV_TIMEOUT, 0);
 }
 
 /* The previous batch has left: the next one. */
@@ -279,7 +272,7 @@ dav_list_sent(struct evhttp_connection *evcon, void *arg)
 	struct dav_list *s = arg;
 
 	(void)evcon;
-	event_active(s->turn, EV_TIMEOUT, 0);
+	api_stream_next(&s->stream);
 }
 
 /* One entry of the folder, when the share shows it: 0, or -1. */
@@ -302,20 +295,20 @@ dav_list_entry(struct dav_list *s, const char *name)
 	e.name = name;
 	e.st = &st;
 	e.fs = &s->fs;
-	return dav_props_response(s->chunk, &e, &s->pf);
+	return dav_props_response(s->stream.chunk, &e, &s->pf);
 }
 
 static void
 dav_list_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct dav_list *s = arg;
-	struct evhttp_request *req = api_wait_req(s->wait);
+	struct evhttp_request *req = api_stream_req(&s->stream);
 	struct dirent *de = NULL;
 	size_t k;
 
 	(void)fd;
 	(void)what;
-	if (req == NULL || s->closed) {
+	if (req == NULL) {
 		dav_list_free(s);
 		return;
 	}
@@ -335,18 +328,18 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (de == NULL) {
-		dav_props_end(s->chunk);
-		evhttp_send_reply_chunk(req, s->chunk);
+		dav_props_end(s->stream.chunk);
+		evhttp_send_reply_chunk(req, s->stream.chunk);
 		evhttp_send_reply_end(req);
 		dav_list_free(s);
 		return;
 	}
 	/* An empty batch never leaves, and so would never call back. */
-	if (evbuffer_get_length(s->chunk) == 0)
-		event_active(s->turn, EV_TIMEOUT, 0);
+	if (evbuffer_get_length(s->stream.chunk) == 0)
+		api_stream_next(&s->stream);
 	else
-		evhttp_send_reply_chunk_with_cb(req, s->chunk, dav_list_sent,
-		    s);
+		evhttp_send_reply_chunk_with_cb(req, s->stream.chunk,
+		    dav_list_sent, s);
 }
 
 /* The folder's own response is in body; its entries follow in batches. */
@@ -358,28 +351,25 @@ dav_list_start(struct dav *dav, struct evhttp_request *req, int fd,
 	struct dav_list *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->turn = event_new(dav->d->base, -1, 0, dav_list_turn, s)) ==
-	    NULL || (s->chunk = evbuffer_new()) == NULL ||
-	    (s->wait = api_wait(dav->d->api, req)) == NULL ||
 	    (s->dir = fdopendir(fd)) == NULL) {
-		if (s == NULL || s->dir == NULL)
-			close(fd);
-		if (s != NULL) {
-			s->closed = 1;
-			dav_list_free(s);
-		}
+		close(fd);
+		free(s);
+		http_static_text(req, 500, "out of memory");
+		return;
+	}
+	if (api_stream_begin(&s->stream, dav->d->api, req, dav_list_turn, s) ==
+	    -1) {
+		dav_list_free(s);
 		http_static_text(req, 500, "out of memory");
 		return;
 	}
 	snprintf(s->rel, sizeof(s->rel), "%s", rel);
 	s->pf = *pf;
 	s->fs = *fs;
-	evbuffer_add_buffer(s->chunk, body);
+	evbuffer_add_buffer(s->stream.chunk, body);
 	dav_header(req, "Content-Type", DAV_XML_TYPE);
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    dav_list_closed, s);
 	evhttp_send_reply_start(req, 207, "Multi-Status");
-	event_active(s->turn, EV_TIMEOUT, 0);
+	api_stream_next(&s->stream);
 }
 
 /* rel's last segment, its displayname ("a/b/" is b). */

@@ -161,12 +161,19 @@ check "the download is byte for byte the file" cmp -s "$TMP/body" "$FILE"
 check "it is text/csv" [ "$(header Content-Type)" = "text/csv; charset=utf-8" ]
 check "it says Accept-Ranges: bytes" [ "$(header Accept-Ranges)" = bytes ]
 ETAG=$(header ETag)
+LASTMOD=$(header Last-Modified)
 dav -I "$URL/dav/meter/day/2001-02-03.csv"
 is "HEAD: 200, Content-Length the size, no body (headers only)" 200 \
     '[ "$(header Content-Length)" = "$SIZE" ] && cmp -s "$HDR" "$TMP/body"'
 check "HEAD has the same ETag as GET" [ "$(header ETag)" = "$ETAG" ]
 dav -H "If-None-Match: $ETAG" "$URL/dav/meter/day/2001-02-03.csv"
 is "If-None-Match with its ETag: 304" 304
+dav -H "If-Modified-Since: $LASTMOD" \
+    "$URL/dav/meter/day/2001-02-03.csv"
+is "If-Modified-Since its Last-Modified: 304" 304
+dav -H "If-Modified-Since: Mon, 01 Jan 2001 00:00:00 GMT" \
+    "$URL/dav/meter/day/2001-02-03.csv"
+is "If-Modified-Since an older date: 200" 200
 dav -r 1000-1999 "$URL/dav/meter/day/2001-02-03.csv"
 is "Range bytes=1000-1999: 206" 206 \
     '[ "$(header Content-Range)" = "bytes 1000-1999/$SIZE" ]'
