@@ -85,6 +85,7 @@ dav_options(struct evhttp_request *req)
 	dav_header(req, "DAV", "1");
 	dav_header(req, "MS-Author-Via", "DAV");
 	dav_header(req, "Allow", DAV_ALLOW);
+	dav_header(req, "Content-Type", "text/plain; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
