@@ -20,6 +20,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "privdrop.h"
 #include "profile.h"
 
@@ -166,22 +167,23 @@ mewsd_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	log_info("reloading %s", d->cfg_path);
-	if ((cfg = mewsd_load(d->cfg_path, 0)) == NULL) {
+	notify_reloading();
+	if ((cfg = mewsd_load(d->cfg_path, 0)) == NULL)
 		log_warnx("reload of %s failed: keeping the running "
 		    "configuration", d->cfg_path);
-		return;
-	}
-	if (mewsd_prepare_state(cfg) == -1) {
+	else if (mewsd_prepare_state(cfg) == -1) {
 		config_free(cfg);
 		log_warnx("reload failed: keeping the running configuration");
-		return;
+	} else {
+		mewsd_log_config(cfg);
+		if (daemon_apply(&d->daemon, cfg) == -1)
+			log_warnx("reload failed: keeping the running "
+			    "configuration");
+		else
+			log_info("reloaded");
 	}
-	mewsd_log_config(cfg);
-	if (daemon_apply(&d->daemon, cfg) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
-		return;
-	}
-	log_info("reloaded");
+	/* Serving on, with the new configuration or the old one. */
+	notify_ready();
 }
 
 static void
@@ -191,6 +193,7 @@ mewsd_sigterm(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: stopping", (int)sig);
+	notify_stopping();
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -221,6 +224,7 @@ mewsd_run(struct mewsd *d, struct config *cfg)
 		return -1;
 	}
 	log_info("mewsd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
+	notify_ready();
 	if (event_base_dispatch(d->base) == -1) {
 		log_warnx("event loop failed");
 		return -1;

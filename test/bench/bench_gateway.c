@@ -1031,6 +1031,43 @@ bench_print_errors(const struct bench_result *res, size_t n)
 			    res[i].err[0] ? res[i].err : "in the warm-up");
 }
 
+/* scripts/bench's table: mewsd beside the direct client of the same run. */
+static void
+bench_gateway_rows(const struct bench_result *ref,
+    const struct bench_result *one, const struct bench_result *r16,
+    double added, double tps16, double cpu)
+{
+	char fig[64], refs[96], target[64];
+	double ref_tps;
+
+	if (ref != NULL && one != NULL) {
+		snprintf(fig, sizeof(fig), "%.1f us", one->p50);
+		snprintf(refs, sizeof(refs), "direct RTU client %.1f us",
+		    ref->p50);
+		snprintf(target, sizeof(target), "added < %.0f us",
+		    BENCH_ADDED_P50_US);
+		bench_row("gateway latency p50, 1 client", fig, refs,
+		    ref->p50 > 0 ? one->p50 / ref->p50 : -1, target,
+		    added < BENCH_ADDED_P50_US ? "PASS" : "BELOW TARGET");
+	}
+	if (ref != NULL && r16 != NULL && ref->elapsed_us > 0) {
+		ref_tps = (double)ref->txns / (ref->elapsed_us / 1e6);
+		snprintf(fig, sizeof(fig), "%.0f tps", tps16);
+		snprintf(refs, sizeof(refs), "direct RTU client %.0f tps",
+		    ref_tps);
+		snprintf(target, sizeof(target), ">= %.0f tps", BENCH_TPS16);
+		bench_row("gateway throughput, 16 clients", fig, refs,
+		    ref_tps > 0 ? tps16 / ref_tps : -1, target,
+		    tps16 >= BENCH_TPS16 ? "PASS" : "BELOW TARGET");
+	}
+	if (cpu >= 0) {
+		snprintf(fig, sizeof(fig), "%.1f us", cpu);
+		snprintf(target, sizeof(target), "< %.0f us", BENCH_CPU_US);
+		bench_row("gateway: mewsd CPU a transaction", fig, "-", -1,
+		    target, cpu < BENCH_CPU_US ? "PASS" : "BELOW TARGET");
+	}
+}
+
 static void
 bench_print(const struct bench_opts *o, const struct bench_result *res,
     size_t n)
@@ -1093,6 +1130,8 @@ bench_print(const struct bench_opts *o, const struct bench_result *res,
 		    one->silence_us, one->p50,
 		    (double)r16->txns / (r16->elapsed_us / 1e6));
 	printf("bench_gateway: %d of 3 targets met\n", pass);
+	bench_gateway_rows(ref, one, bench_find(res, n, BENCH_ZERO, 16),
+	    added, tps16, cpu);
 }
 
 int

@@ -415,6 +415,7 @@ row() {
 
 status=0
 summary=""
+rows=""
 busy=""
 say ""
 row server conns reqs req/s p50_ms p99_ms max_ms errs non2xx us/req \
@@ -456,6 +457,10 @@ for c in $conns; do
 		line="$line; socket errors (mewsd $errs_mewsd, nginx $errs_nginx)"
 	fi
 	summary="$summary$line
+"
+	verdict=PASS
+	[ -n "$miss" ] && verdict="BELOW TARGET ($miss)"
+	rows="${rows}table: HTTPS requests/s, $c connections|$rps_mewsd req/s, p99 $(awk -v p="$p99_mewsd" 'BEGIN { printf "%.1f", p }') ms|nginx $rps_nginx req/s|$ratio|ratio >= 0.55, p99 < 10 ms|$verdict
 "
 done
 
@@ -506,7 +511,14 @@ if [ "$handshakes" = 1 ]; then
 		    (b - a) / hz * 1e6 / n }')
 		say "handshakes $name: $line$refused"
 		hs_line="$hs_line, $name $line$refused"
+		us=$(awk -v n="$n" -v a="$p0" -v b="$p1" -v hz="$HZ" \
+		    'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }')
+		eval "hs_us_$name=\$us"
 	done
+	# shellcheck disable=SC2154 # set by the eval above
+	[ -n "${hs_us_mewsd:-}" ] && [ -n "${hs_us_nginx:-}" ] &&
+	    rows="${rows}table: TLS 1.3 full handshake, server CPU|$hs_us_mewsd us|nginx $hs_us_nginx us|$(awk -v a="$hs_us_mewsd" -v b="$hs_us_nginx" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')|information|-
+"
 	summary="${summary}bench_https: full TLS 1.3 handshakes (info):${hs_line#,}
 "
 fi
@@ -518,4 +530,5 @@ fi
 
 say ""
 printf '%s' "$summary"
+printf '%s' "$rows"
 exit "$status"

@@ -42,6 +42,7 @@
 #define BENCH_EFF_TARGET	0.95
 #define BENCH_STALL_TARGET_US	1000
 #define BENCH_TARGET_BAUD	19200	/* where the issue sets the targets */
+#define BENCH_IDLE_S		5	/* the stall's reference */
 #define BENCH_MAX_BAUDS		9
 /* Time to wait for the first reply before calling the setup broken. */
 #define BENCH_FIRST_REPLY_US	5000000
@@ -935,9 +936,95 @@ bench_print_stalls(const struct bench_result *res, size_t n)
 	}
 }
 
+/*
+ * The stall's reference, measured in the same run: the same 1 ms timer on
+ * a loop of the same kind with nothing else to do.  Its longest lateness
+ * is what the machine adds by itself (scheduling, other tasks), which no
+ * loop can beat.
+ */
+struct bench_idle {
+	struct event_base	*base;
+	uint64_t		 expected_us;
+	uint64_t		 end_us;
+	uint64_t		 max_us;
+};
+
+static void
+bench_idle_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench_idle *r = arg;
+	uint64_t now = bus_now_us(), late;
+
+	(void)fd;
+	(void)what;
+	r->expected_us += BENCH_TICK_US;
+	late = now > r->expected_us ? now - r->expected_us : 0;
+	if (late > r->max_us)
+		r->max_us = late;
+	if (late >= BENCH_TICK_US)
+		r->expected_us = now;
+	if (now >= r->end_us)
+		event_base_loopbreak(r->base);
+}
+
+/* The idle loop's longest stall in us over that many seconds, or -1. */
+static double
+bench_idle_stall(int seconds)
+{
+	struct timeval tick = { 0, BENCH_TICK_US };
+	struct bench_idle r;
+	struct event *ev;
+
+	memset(&r, 0, sizeof(r));
+	if ((r.base = daemon_base_new()) == NULL)
+		return -1;
+	if ((ev = event_new(r.base, -1, EV_PERSIST, bench_idle_tick, &r))
+	    == NULL) {
+		event_base_free(r.base);
+		return -1;
+	}
+	r.expected_us = bus_now_us();
+	r.end_us = r.expected_us + (uint64_t)seconds * 1000000;
+	event_add(ev, &tick);
+	event_base_dispatch(r.base);
+	event_free(ev);
+	event_base_free(r.base);
+	return (double)r.max_us;
+}
+
+/* scripts/bench's table, at the baud rate the issue sets the targets at. */
+static void
+bench_rows(const struct bench_result *r, double idle_us)
+{
+	char fig[64], refs[96], target[64], what[96];
+	double theo = 1e6 / (r->minimum_us / (double)r->txns);
+
+	snprintf(what, sizeof(what), "RS485 line, %d baud: transactions/s",
+	    r->baud);
+	snprintf(fig, sizeof(fig), "%.1f tps", (double)r->txns /
+	    (r->elapsed_us / 1e6));
+	snprintf(refs, sizeof(refs), "physical maximum %.1f tps", theo);
+	snprintf(target, sizeof(target), "ratio >= %.2f", BENCH_EFF_TARGET);
+	bench_row(what, fig, refs, bench_eff(r), target,
+	    bench_eff(r) >= BENCH_EFF_TARGET ? "PASS" : "BELOW TARGET");
+	snprintf(what, sizeof(what), "loop's longest stall, line busy at %d "
+	    "baud", r->baud);
+	snprintf(fig, sizeof(fig), "%.3f ms", r->stall_max_us / 1000.0);
+	if (idle_us >= 0)
+		snprintf(refs, sizeof(refs), "idle loop %.3f ms",
+		    idle_us / 1000.0);
+	else
+		snprintf(refs, sizeof(refs), "-");
+	snprintf(target, sizeof(target), "< %.0f ms",
+	    BENCH_STALL_TARGET_US / 1000.0);
+	bench_row(what, fig, refs, idle_us > 0 ? r->stall_max_us / idle_us :
+	    -1, target, r->stall_max_us < BENCH_STALL_TARGET_US ? "PASS" :
+	    "BELOW TARGET");
+}
+
 static void
 bench_print(const struct bench_opts *o, const struct bench_result *res,
-    size_t n)
+    size_t n, double idle_us)
 {
 	size_t i;
 	int pass = 0;
@@ -971,7 +1058,10 @@ bench_print(const struct bench_opts *o, const struct bench_result *res,
 		if (res[i].iter_max_us >= 0)
 			printf(" (longest loop iteration %.3f ms)",
 			    res[i].iter_max_us / 1000.0);
+		if (idle_us >= 0)
+			printf(", idle loop's %.3f ms", idle_us / 1000.0);
 		printf("\n");
+		bench_rows(&res[i], idle_us);
 	}
 	printf("bench_line: %d of %zu baud rates at both targets\n", pass, n);
 }
@@ -1009,6 +1099,7 @@ main(int argc, char **argv)
 	struct bench_result res[BENCH_MAX_BAUDS];
 	unsigned total = 0;
 	size_t i, done = 0;
+	double idle_us;
 	int ch, bad = 0;
 
 	while ((ch = getopt(argc, argv, "b:D:hkn:Rt:w:")) != -1) {
@@ -1062,8 +1153,10 @@ main(int argc, char **argv)
 	for (i = 0; i < o.nbauds; i++)
 		total += (unsigned)bench_seconds(&o, o.bauds[i]) +
 		    (unsigned)o.warmup_ms / 1000 + 15;
-	alarm(total);
+	alarm(total + BENCH_IDLE_S);
 
+	fprintf(stderr, "bench_line: an idle loop, %d s ...\n", BENCH_IDLE_S);
+	idle_us = bench_idle_stall(BENCH_IDLE_S);
 	for (i = 0; i < o.nbauds; i++) {
 		fprintf(stderr, "bench_line: %d baud, %d s ...\n", o.bauds[i],
 		    bench_seconds(&o, o.bauds[i]));
@@ -1072,6 +1165,6 @@ main(int argc, char **argv)
 		done++;
 	}
 	alarm(0);
-	bench_print(&o, res, done);
+	bench_print(&o, res, done, idle_us);
 	return 0;
 }

@@ -52,3 +52,15 @@ bench_srcdir(void)
 
 	return env != NULL && env[0] != '\0' ? env : SRCDIR;
 }
+
+void
+bench_row(const char *what, const char *figure, const char *reference,
+    double ratio, const char *target, const char *verdict)
+{
+	if (ratio < 0)
+		printf("table: %s|%s|%s|-|%s|%s\n", what, figure, reference,
+		    target, verdict);
+	else
+		printf("table: %s|%s|%s|%.2f|%s|%s\n", what, figure,
+		    reference, ratio, target, verdict);
+}

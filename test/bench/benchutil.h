@@ -12,5 +12,13 @@ void bench_loadavg(char *buf, size_t len);
 int bench_cmp_float(const void *, const void *);
 /* The source tree: $top_srcdir, or where the program was built from. */
 const char *bench_srcdir(void);
+/*
+ * One row of scripts/bench's table, on stdout: what was measured, the
+ * figure, the reference measured in the same run (or "-"), figure over
+ * reference (ratio < 0: none), the target and the verdict.  The shell
+ * benchmarks print the same line themselves (test/bench/README.md).
+ */
+void bench_row(const char *what, const char *figure, const char *reference,
+    double ratio, const char *target, const char *verdict);
 
 #endif
