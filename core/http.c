@@ -540,7 +540,7 @@ http_send_text(struct evhttp_request *req, int code, const char *json)
 		code = 500;
 	} else
 		evbuffer_add(buf, json, strlen(json));
-	evhttp_send_reply(req, code, NULL, NULL);
+	http_static_send(req, code);
 }
 
 void

@@ -71,13 +71,29 @@ http_static_path(const char *root, const char *path, char *out, size_t size)
 }
 
 void
+http_static_send(struct evhttp_request *req, int code)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
+	char len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+		evhttp_remove_header(out, "Content-Length");
+		evhttp_add_header(out, "Content-Length", len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
+	evhttp_send_reply(req, code, NULL, NULL);
+}
+
+void
 http_static_text(struct evhttp_request *req, int code, const char *msg)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n",
 	    msg);
-	evhttp_send_reply(req, code, NULL, NULL);
+	http_static_send(req, code);
 }
 
 void

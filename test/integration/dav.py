@@ -237,9 +237,12 @@ def propname():
 
 
 def keep_alive():
+    """HEAD answers too: evhttp alone would send them a body."""
     conn = connection()
     steps = [
         ("PROPFIND", "/dav/", PROP_BODY, {"Depth": "0"}, 207),
+        ("HEAD", "/dav/", None, {}, 200),
+        ("HEAD", "/dav/nonesuch.csv", None, {}, 404),
         ("GET", "/dav/" + big, None, {}, 200),
         ("PROPFIND", "/dav/" + big, None, {"Depth": "1"}, 207),
         ("OPTIONS", "/dav/", None, {}, 200),
@@ -357,7 +360,7 @@ check("names with spaces, '&', UTF-8: percent-encoded hrefs, GET by them",
 check("prop: quota on folders, unknown properties in a 404 propstat",
       named_props)
 check("propname: names without values", propname)
-check("eight requests of every kind on one kept-alive connection",
+check("ten requests of every kind on one kept-alive connection",
       keep_alive)
 check("four requests pipelined in one write, bodies framed both ways",
       pipelined)
