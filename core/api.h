@@ -172,6 +172,10 @@ void api_gateway_save(struct api_call *);
 void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
+void api_reports_get(struct api_call *);
+void api_reports_put(struct api_call *);
+void api_reports_test(struct api_call *);
+
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
 void api_consumption(struct api_call *);

@@ -24,6 +24,8 @@ struct api;
 struct history;
 struct csvfiles;
 struct dav;
+struct ftp;
+struct reports;
 
 struct daemon {
 	struct event_base	*base;
@@ -39,9 +41,11 @@ struct daemon {
 	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
+	struct reports		*reports;	/* mailed and pushed */
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */
+	struct ftp		*ftp;		/* the FTP server, if enabled */
 	int			 force_debug;	/* -d outranks log_level */
 };
 
