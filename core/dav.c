@@ -25,6 +25,7 @@
 #include "dav_path.h"
 #include "dav_props.h"
 #include "dav_xml.h"
+#include "ftp_path.h"
 #include "http.h"
 #include "http_range.h"
 #include "http_static.h"
@@ -44,7 +45,7 @@ struct dav {
 struct dav_list {
 	struct api_stream	 stream;
 	DIR			*dir;
-	char			 rel[DAV_PATH_MAX + 1];
+	char			 rel[FTP_PATH_MAX + 1];	/* "/a/b" */
 	struct statvfs		 fs;
 	struct dav_xml_propfind	 pf;
 };
@@ -90,37 +91,45 @@ dav_options(struct evhttp_request *req)
 }
 
 /*
- * state_dir/csv, made if history has not made it yet (with csvfiles'
- * own mode): a descriptor, or -1 with the 503 sent.
+ * state_dir/csv into root, made if history has not made it yet (with
+ * csvfiles' own mode): 0, or -1 with the 503 sent.
  */
 static int
-dav_root(struct dav *dav, struct evhttp_request *req)
+dav_root(struct dav *dav, struct evhttp_request *req, char *root,
+    size_t size)
 {
-	char path[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/csv", dav->d->cfg->state_dir);
-	if ((mkdir(path, 0700) == -1 && errno != EEXIST) ||
-	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		log_warn("https: WebDAV: cannot open %s", path);
+	snprintf(root, size, "%s/csv", dav->d->cfg->state_dir);
+	if (mkdir(root, 0700) == -1 && errno != EEXIST) {
+		log_warn("https: WebDAV: cannot make %s", root);
 		http_static_text(req, 503, "the CSV folder cannot be opened");
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
-/* The file or folder rel names: a descriptor, or -1 with the 404 sent. */
+/*
+ * The file or folder rel names (a trailing '/' asks for a folder), as the
+ * FTP share opens them (ftp_path.h): a descriptor, with the path made
+ * plain ("/a/b") in path, or -1 with the 404 sent.
+ */
 static int
-dav_open(struct evhttp_request *req, int rootfd, const char *rel,
-    struct stat *st)
+dav_open(struct evhttp_request *req, const char *root, const char *rel,
+    char path[FTP_PATH_MAX + 1], struct stat *st)
 {
-	int fd;
+	size_t len = strlen(rel);
+	int fd = -1;
 
-	if ((fd = dav_path_open(rootfd, rel, st)) == -1) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			log_warn("https: WebDAV: %s", rel);
-		http_static_text(req, 404, "not found");
+	if (ftp_path_join("/", rel, path, FTP_PATH_MAX + 1) == FTP_PATH_OK &&
+	    (fd = ftp_path_open(root, path, st)) == -1 && errno != ENOENT &&
+	    errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+		log_warn("https: WebDAV: %s%s", root, path);
+	if (fd != -1 && len > 0 && rel[len - 1] == '/' &&
+	    !S_ISDIR(st->st_mode)) {
+		close(fd);
+		fd = -1;
 	}
+	if (fd == -1)
+		http_static_text(req, 404, "not found");
 	return fd;
 }
 
@@ -168,17 +177,15 @@ dav_get(struct dav *dav, struct evhttp_request *req, const char *rel)
 	const char *inm = evhttp_find_header(in, "If-None-Match");
 	const char *ims = evhttp_find_header(in, "If-Modified-Since");
 	const char *ifr = evhttp_find_header(in, "If-Range");
-	char etag[64], modified[64], cr[96];
+	char etag[64], modified[64], cr[96], root[4096];
+	char path[FTP_PATH_MAX + 1];
 	uint64_t first = 0, len;
 	struct stat st;
 	struct tm tm;
-	int rootfd, fd;
+	int fd;
 
-	if ((rootfd = dav_root(dav, req)) == -1)
-		return;
-	fd = dav_open(req, rootfd, rel, &st);
-	close(rootfd);
-	if (fd == -1)
+	if (dav_root(dav, req, root, sizeof(root)) == -1 ||
+	    (fd = dav_open(req, root, rel, path, &st)) == -1)
 		return;
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
@@ -284,10 +291,8 @@ dav_list_entry(struct dav_list *s, const char *name)
 	struct dav_props_entry e;
 	struct stat st;
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    fstatat(dirfd(s->dir), name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
-	    !dav_path_visible(name, S_ISDIR(st.st_mode)))
+	if (fstatat(dirfd(s->dir), name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !ftp_path_visible(name, &st))
 		return 0;
 	if (dav_path_href(href, sizeof(href), s->rel, name,
 	    S_ISDIR(st.st_mode)) == -1)
@@ -321,7 +326,7 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 			break;
 	}
 	if (de == NULL && errno != 0)
-		log_warn("https: WebDAV: reading the folder /%s", s->rel);
+		log_warn("https: WebDAV: reading the folder %s", s->rel);
 	if (de != NULL && k < DAV_LIST_PER_TURN) {
 		/* Out of memory: the client gets a truncated answer. */
 		dav_list_free(s);
@@ -373,31 +378,15 @@ dav_list_start(struct dav *dav, struct evhttp_request *req, int fd,
 	api_stream_next(&s->stream);
 }
 
-/* rel's last segment, its displayname ("a/b/" is b). */
-static const char *
-dav_name(const char *rel, char *out, size_t size)
-{
-	size_t len = strlen(rel), start;
-
-	while (len > 0 && rel[len - 1] == '/')
-		len--;
-	if (len == 0)
-		return DAV_ROOT_NAME;
-	for (start = len; start > 0 && rel[start - 1] != '/'; start--)
-		;
-	snprintf(out, size, "%.*s", (int)(len - start), rel + start);
-	return out;
-}
-
 /* The site's root: a folder holding dav/, for the clients' probes. */
 static void
-dav_propfind_site(struct evhttp_request *req, int rootfd, int depth,
+dav_propfind_site(struct evhttp_request *req, const char *root, int depth,
     const struct dav_xml_propfind *pf, struct evbuffer *body)
 {
 	struct dav_props_entry e;
 	struct stat st;
 
-	if (fstat(rootfd, &st) == -1) {
+	if (stat(root, &st) == -1) {
 		http_static_text(req, 500, "cannot read the CSV folder");
 		return;
 	}
@@ -420,17 +409,18 @@ fail:
 }
 
 static void
-dav_propfind(struct dav *dav, struct evhttp_request *req, const char *path,
+dav_propfind(struct dav *dav, struct evhttp_request *req, int site,
     const char *rel)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct dav_xml_propfind *pf = NULL;
 	struct evbuffer *body = NULL;
-	char href[DAV_PATH_HREF_MAX], err[160], name[DAV_PATH_NAME_MAX + 1];
+	char href[DAV_PATH_HREF_MAX], err[160], root[4096];
+	char path[FTP_PATH_MAX + 1];
 	struct dav_props_entry e;
 	struct statvfs fs;
 	struct stat st;
-	int depth, rootfd = -1, fd = -1;
+	int depth, fd = -1;
 
 	if ((depth = dav_depth(req)) == -1)
 		return;
@@ -445,23 +435,23 @@ dav_propfind(struct dav *dav, struct evhttp_request *req, const char *path,
 		http_static_text(req, 400, href);
 		goto out;
 	}
-	if ((rootfd = dav_root(dav, req)) == -1)
+	if (dav_root(dav, req, root, sizeof(root)) == -1)
 		goto out;
-	if (strcmp(path, "/") == 0) {
-		dav_propfind_site(req, rootfd, depth, pf, body);
+	if (site) {
+		dav_propfind_site(req, root, depth, pf, body);
 		goto out;
 	}
-	if ((fd = dav_open(req, rootfd, rel, &st)) == -1)
+	if ((fd = dav_open(req, root, rel, path, &st)) == -1)
 		goto out;
-	if (fstatvfs(rootfd, &fs) == -1)
+	if (statvfs(root, &fs) == -1)
 		memset(&fs, 0, sizeof(fs));
-	if (dav_path_href(href, sizeof(href), rel, NULL, S_ISDIR(st.st_mode)) ==
+	if (dav_path_href(href, sizeof(href), path, NULL, S_ISDIR(st.st_mode)) ==
 	    -1) {
 		http_static_text(req, 404, "not found");
 		goto out;
 	}
 	e.href = href;
-	e.name = dav_name(rel, name, sizeof(name));
+	e.name = strcmp(path, "/") == 0 ? DAV_ROOT_NAME : ftp_path_base(path);
 	e.st = &st;
 	e.fs = &fs;
 	if (dav_props_begin(body) == -1 || dav_props_response(body, &e, pf) ==
@@ -470,7 +460,7 @@ dav_propfind(struct dav *dav, struct evhttp_request *req, const char *path,
 		goto out;
 	}
 	if (depth == 1 && S_ISDIR(st.st_mode)) {
-		dav_list_start(dav, req, fd, rel, pf, &fs, body);
+		dav_list_start(dav, req, fd, path, pf, &fs, body);
 		fd = -1;	/* the listing's now */
 		goto out;
 	}
@@ -482,8 +472,6 @@ dav_propfind(struct dav *dav, struct evhttp_request *req, const char *path,
 out:
 	if (fd != -1)
 		close(fd);
-	if (rootfd != -1)
-		close(rootfd);
 	if (body != NULL)
 		evbuffer_free(body);
 	free(pf);
@@ -508,7 +496,7 @@ dav_serve(void *arg, struct evhttp_request *req, const char *path)
 	if (strncmp(path, DAV_PATH_PREFIX, strlen(DAV_PATH_PREFIX)) == 0)
 		rel = path + strlen(DAV_PATH_PREFIX);
 	if (m == HTTP_METHOD_PROPFIND) {
-		dav_propfind(dav, req, path, rel);
+		dav_propfind(dav, req, strcmp(path, "/") == 0, rel);
 		return;
 	}
 	if (m == HTTP_METHOD_NATIVE && (cmd == EVHTTP_REQ_GET ||

@@ -221,7 +221,7 @@ is "PROPFIND elsewhere than /dav/ is not a POST: 405" 405
 for p in "/dav/../profiles.conf" "/dav/%2e%2e/profiles.conf" \
     "/dav/meter/..%2f..%2fprofiles.conf" "/dav/meter/day/link.csv" \
     "/dav/meter/out/secret.csv" "/dav/meter/day/.hidden.csv" \
-    "/dav/meter/day/2001-02-03.csv.Xy12Ab" "/dav/meter//day/2001-02-03.csv" \
+    "/dav/meter/day/2001-02-03.csv.Xy12Ab" \
     "/dav/meter/day/2001-02-03.csv/" "/dav/tls/key.pem" \
     "/dav/$(head -c 300 /dev/zero | tr '\0' a).csv"; do
 	dav --path-as-is "$URL$p"

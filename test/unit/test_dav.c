@@ -1,9 +1,9 @@
 /*
  * The WebDAV share's pure parts: the method rewrite (core/http_method.c),
  * Range headers (core/http_range.c), PROPFIND bodies as Windows, macOS,
- * davfs2 and cadaver send them (core/dav_xml.c), paths and hrefs
- * (core/dav_path.c, on a real folder with links and hidden files), and
- * the multistatus of one entry (core/dav_props.c).
+ * davfs2 and cadaver send them (core/dav_xml.c), hrefs (core/dav_path.c;
+ * which names open is ftp_path.c's, tested in test_ftp) and the
+ * multistatus of one entry (core/dav_props.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -258,92 +255,6 @@ test_xml_bounds(void **state)
 	assert_int_equal(parse(body), -1);
 }
 
-static char dir[] = "/tmp/mews-test-dav.XXXXXX";
-
-static void
-make(const char *rel, const char *content)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	if (content == NULL) {
-		assert_int_equal(mkdir(path, 0700), 0);
-		return;
-	}
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(content, fp);
-	fclose(fp);
-}
-
-static void
-opens(int root, const char *rel, int want_errno, int is_dir)
-{
-	struct stat st;
-	int fd = dav_path_open(root, rel, &st);
-
-	if (want_errno != 0) {
-		assert_int_equal(fd, -1);
-		assert_int_equal(errno, want_errno);
-		return;
-	}
-	assert_true(fd >= 0);
-	assert_int_equal(S_ISDIR(st.st_mode) != 0, is_dir);
-	close(fd);
-}
-
-static void
-test_path(void **state)
-{
-	char path[512];
-	int root;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	make("csv", NULL);
-	make("secret.csv", "secret");
-	make("csv/main", NULL);
-	make("csv/main/day", NULL);
-	make("csv/main/day/2026-11-24.csv", "a;b\n");
-	make("csv/main/day/2026-11-24.csv.Ab12Cd", "half");
-	make("csv/main/day/.hidden.csv", "h");
-	make("csv/main/day/notes.txt", "n");
-	snprintf(path, sizeof(path), "%s/secret.csv", dir);
-	assert_int_equal(symlink(path, strcat(strcpy(path, dir),
-	    "/csv/main/day/link.csv")), 0);
-	snprintf(path, sizeof(path), "%s/csv/up", dir);
-	assert_int_equal(symlink("..", path), 0);
-	snprintf(path, sizeof(path), "%s/csv", dir);
-	assert_true((root = open(path, O_RDONLY | O_DIRECTORY)) >= 0);
-
-	opens(root, "", 0, 1);
-	opens(root, "main", 0, 1);
-	opens(root, "main/", 0, 1);
-	opens(root, "main/day/2026-11-24.csv", 0, 0);
-	opens(root, "main/day/2026-11-24.csv/", ENOTDIR, 0);
-	opens(root, "main/day/missing.csv", ENOENT, 0);
-	opens(root, "main/day/2026-11-24.csv.Ab12Cd", ENOENT, 0);
-	opens(root, "main/day/.hidden.csv", ENOENT, 0);
-	opens(root, "main/day/notes.txt", ENOENT, 0);
-	opens(root, "main/day/link.csv", ENOENT, 0);
-	opens(root, "up/secret.csv", ENOENT, 0);
-	opens(root, "../secret.csv", ENOENT, 0);
-	opens(root, "main/../../secret.csv", ENOENT, 0);
-	opens(root, "./main", ENOENT, 0);
-	opens(root, "main//day", ENOENT, 0);
-	opens(root, "/main", ENOENT, 0);
-	opens(root, "main/d\x01y", ENOENT, 0);
-	close(root);
-
-	assert_true(dav_path_visible("2026-11-24.csv", 0));
-	assert_false(dav_path_visible(".csv", 0));
-	assert_false(dav_path_visible("x.csv.Ab12Cd", 0));
-	assert_true(dav_path_visible("x.csv.Ab12Cd", 1));
-	assert_false(dav_path_visible("a\\b", 1));
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
-}
-
 static void
 href(const char *rel, const char *name, int is_dir, const char *want)
 {
@@ -420,7 +331,6 @@ main(void)
 		cmocka_unit_test(test_xml_clients),
 		cmocka_unit_test(test_xml_details),
 		cmocka_unit_test(test_xml_bounds),
-		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_href),
 		cmocka_unit_test(test_props),
 	};
