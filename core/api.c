@@ -76,6 +76,9 @@ static const struct api_route api_routes[] = {
 	{ GET, "/api/graph", API_READ, api_graph_status },
 	{ GET, "/api/graph/*/*", API_READ, api_graph },
 
+	/* Scrapers: a session or the bearer token (api_metrics.c). */
+	{ GET, "/metrics", API_PUBLIC, api_metrics },
+
 	{ GET, "/api/gateways", API_READ, api_gateways },
 	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_save },
 	{ GET, "/api/gateways/*", API_READ, api_gateway },
@@ -148,7 +151,7 @@ api_match(const char *pattern, const char *path,
 	return *q == '\0';
 }
 
-static const struct session *
+const struct session *
 api_find_session(struct api *api, struct evhttp_request *req)
 {
 	const char *cookie = evhttp_find_header(

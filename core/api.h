@@ -118,6 +118,9 @@ void api_stream_next(struct api_stream *);
 void api_stream_end(struct api_stream *);
 
 /* For the handlers. */
+/* The caller's live session, from its cookie; NULL when none. */
+const struct session *api_find_session(struct api *,
+    struct evhttp_request *);
 void api_session_cookie(struct evhttp_request *, const char *token);
 json_t *api_rights(int profile);
 /*
@@ -172,6 +175,7 @@ void api_gateway_save(struct api_call *);
 void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
+void api_metrics(struct api_call *);
 void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "module.h"
@@ -235,17 +236,41 @@ config_list(struct config_load *ld, const config_setting_t *parent,
 	return n;
 }
 
+/*
+ * A bearer token (RFC 6750's b64token) long enough that guessing it is
+ * hopeless: it goes in scrapers' configurations, never in a URL.
+ */
+static void
+config_load_metrics_token(struct config_load *ld, const config_setting_t *s)
+{
+	static const char b64token[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+	char **token = &ld->cfg->http.metrics_token;
+	size_t n;
+
+	if (config_get_text(ld, s, "metrics_token", token) == -1 ||
+	    (*token)[0] == '\0')
+		return;
+	n = strspn(*token, b64token);
+	n += strspn(*token + n, "=");
+	if ((*token)[n] != '\0' || n < 16 || n > 256)
+		conf_error(ld->errs, config_member(s, "metrics_token"),
+		    ld->file, "metrics_token must be 16..256 characters of "
+		    "A-Z a-z 0-9 - . _ ~ + / (then = for padding), or \"\"");
+}
+
 static void
 config_load_http(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "listen", "https_port",
 	    "http_port", "cert", "key", "www", "max_connections",
-	    "session_idle_s", "session_max_s", NULL };
+	    "session_idle_s", "session_max_s", "metrics_token", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
 	if ((s = config_group(ld, root, "http", keys)) == NULL)
 		return;
+	config_load_metrics_token(ld, s);
 	config_get_listen(ld, s, &cfg->http.listen);
 	config_get_port(ld, s, "https_port", &cfg->http.https_port);
 	config_get_port(ld, s, "http_port", &cfg->http.http_port);
@@ -467,6 +492,76 @@ config_load_ftp(struct config_load *ld, const config_setting_t *root)
 	    &cfg->ftp.max_sessions);
 	config_get_ranged(ld, s, "idle_timeout_s", 0, 1, 86400,
 	    &cfg->ftp.idle_timeout_s);
+}
+
+/* An MQTT topic level prefix: no wildcards, no empty level. */
+static void
+config_check_prefix(struct config_load *ld, const config_setting_t *s,
+    const char *key, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64 || strpbrk(v, "+#") != NULL || v[0] == '/' ||
+	    v[n - 1] == '/' || strstr(v, "//") != NULL)
+		conf_error(ld->errs, config_member(s, key) ?
+		    config_member(s, key) : s, ld->file, "%s \"%s\" must be "
+		    "1..64 characters of topic levels, without + # or empty "
+		    "levels", key, v);
+}
+
+static void
+config_load_mqtt(struct config_load *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "enabled", "host", "port", "tls",
+	    "ca_file", "user", "password", "client_id", "topic_prefix",
+	    "discovery_prefix", "min_interval_s", "max_interval_s",
+	    "commands", NULL };
+	struct config_mqtt *m = &ld->cfg->mqtt;
+	const config_setting_t *s;
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+
+	if ((s = config_group(ld, root, "mqtt", keys)) == NULL)
+		return;
+	conf_get_bool(ld->errs, ld->file, s, "enabled", &m->enabled);
+	config_get_text(ld, s, "host", &m->host);
+	config_get_port(ld, s, "port", &m->port);
+	conf_get_bool(ld->errs, ld->file, s, "tls", &m->tls);
+	config_get_path(ld, s, "ca_file", &m->ca_file);
+	config_get_text(ld, s, "user", &m->user);
+	config_get_text(ld, s, "password", &m->password);
+	config_get_text(ld, s, "client_id", &m->client_id);
+	config_get_text(ld, s, "topic_prefix", &m->topic_prefix);
+	config_get_text(ld, s, "discovery_prefix", &m->discovery_prefix);
+	config_get_ranged(ld, s, "min_interval_s", 0, 1, 3600,
+	    &m->min_interval_s);
+	config_get_ranged(ld, s, "max_interval_s", 0, 1, 86400,
+	    &m->max_interval_s);
+	conf_get_bool(ld->errs, ld->file, s, "commands", &m->commands);
+	if (inet_pton(AF_INET, m->host, &a4) != 1 &&
+	    inet_pton(AF_INET6, m->host, &a6) != 1)
+		conf_error(ld->errs, config_member(s, "host"), ld->file,
+		    "host \"%s\" is not an IPv4 or IPv6 address (libmosquitto "
+		    "would resolve a name with a blocking lookup)", m->host);
+	if (m->ca_file[0] != '\0' && access(m->ca_file, R_OK) == -1)
+		conf_error(ld->errs, config_member(s, "ca_file"), ld->file,
+		    "ca_file %s: %s", m->ca_file, strerror(errno));
+	if (m->password[0] != '\0' && m->user[0] == '\0')
+		conf_error(ld->errs, config_member(s, "password"), ld->file,
+		    "password without user: set both, or neither");
+	n = strlen(m->client_id);
+	if (n == 0 || n > 64 || strpbrk(m->client_id, "+#/ ") != NULL)
+		conf_error(ld->errs, config_member(s, "client_id") ?
+		    config_member(s, "client_id") : s, ld->file, "client_id "
+		    "\"%s\" must be 1..64 characters without + # / or spaces",
+		    m->client_id);
+	config_check_prefix(ld, s, "topic_prefix", m->topic_prefix);
+	config_check_prefix(ld, s, "discovery_prefix", m->discovery_prefix);
+	if (m->max_interval_s < m->min_interval_s)
+		conf_error(ld->errs, s, ld->file, "max_interval_s (%d) is "
+		    "shorter than min_interval_s (%d)", m->max_interval_s,
+		    m->min_interval_s);
 }
 
 static int
@@ -882,6 +977,30 @@ config_load_devices(struct config_load *ld, const config_setting_t *root)
 }
 
 static void
+config_mqtt_defaults(struct config_mqtt *m)
+{
+	char host[65] = "";
+	size_t n;
+
+	gethostname(host, sizeof(host) - 1);
+	/* A host name may be longer than a client id should be. */
+	n = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.");
+	host[n > 32 ? 32 : n] = '\0';
+	m->host = strdup("127.0.0.1");
+	m->port = 1883;
+	m->ca_file = strdup("");
+	m->user = strdup("");
+	m->password = strdup("");
+	if (asprintf(&m->client_id, "mews-%s", host[0] ? host : "box") == -1)
+		m->client_id = NULL;
+	m->topic_prefix = strdup("mews");
+	m->discovery_prefix = strdup("homeassistant");
+	m->min_interval_s = 1;
+	m->max_interval_s = 60;
+}
+
+static void
 config_defaults(struct config *cfg)
 {
 	const char *profiles = getenv("MEWS_PROFILE_DIR");
@@ -903,6 +1022,7 @@ config_defaults(struct config *cfg)
 	cfg->http.max_connections = 256;
 	cfg->http.session_idle_s = 15 * 60;
 	cfg->http.session_max_s = 12 * 3600;
+	cfg->http.metrics_token = strdup("");
 	cfg->modbus_tcp.enabled = 1;
 	cfg->modbus_tcp.listen = strdup("0.0.0.0");
 	cfg->modbus_tcp.port = 502;
@@ -912,6 +1032,7 @@ config_defaults(struct config *cfg)
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
+	config_mqtt_defaults(&cfg->mqtt);
 	cfg->ftp.passive_first = 50000;
 	cfg->ftp.passive_last = 50099;
 	cfg->ftp.max_sessions = 16;
@@ -932,7 +1053,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
 	    "history", "csv", "buses", "gateways", "devices", "mail",
-	    "reports", NULL };
+	    "reports", "mqtt", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -950,6 +1071,7 @@ config_parse(struct config_load *ld, config_t *lc)
 		cfg->log_level = (enum log_level)level;
 	config_load_http(ld, root);
 	config_load_ftp(ld, root);
+	config_load_mqtt(ld, root);
 	config_load_history(ld, root);
 	config_load_csv(ld, root);
 	config_load_buses(ld, root);
@@ -1028,6 +1150,14 @@ config_free(struct config *cfg)
 	free(cfg->modbus_tcp.listen);
 	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);
+	free(cfg->http.metrics_token);
+	free(cfg->mqtt.host);
+	free(cfg->mqtt.ca_file);
+	free(cfg->mqtt.user);
+	free(cfg->mqtt.password);
+	free(cfg->mqtt.client_id);
+	free(cfg->mqtt.topic_prefix);
+	free(cfg->mqtt.discovery_prefix);
 	config_reports_free(cfg);
 	free(cfg);
 }

@@ -69,6 +69,26 @@ struct config_route {
 	int			 line;
 };
 
+/*
+ * The MQTT client (mqtt.c): the broker is an address literal, since
+ * libmosquitto resolves names with a blocking lookup.
+ */
+struct config_mqtt {
+	int			 enabled;
+	char			*host;
+	int			 port;
+	int			 tls;
+	char			*ca_file;	/* "": the system's CAs */
+	char			*user;		/* "": no credentials */
+	char			*password;
+	char			*client_id;
+	char			*topic_prefix;
+	char			*discovery_prefix;
+	int			 min_interval_s;
+	int			 max_interval_s;
+	int			 commands;	/* the command topics */
+};
+
 /* How mail reaches the server: STARTTLS, implicit TLS (smtps), or none. */
 enum config_mail_security {
 	CONFIG_MAIL_STARTTLS,
@@ -140,6 +160,7 @@ struct config {
 		int		 max_connections;
 		int		 session_idle_s;
 		int		 session_max_s;
+		char		*metrics_token;	/* "": /metrics by session only */
 	} http;
 	struct {
 		int		 enabled;
@@ -163,6 +184,7 @@ struct config {
 		int		 max_sessions;
 		int		 idle_timeout_s;
 	} ftp;
+	struct config_mqtt	 mqtt;
 	struct {
 		char		 separator;	/* ';' or ',' */
 		char		 decimal;	/* ',' or '.' */

@@ -17,6 +17,7 @@
 #include "link.h"
 #include "log.h"
 #include "mbtcp.h"
+#include "mqtt.h"
 #include "poller.h"
 #include "report.h"
 #include "tls.h"
@@ -286,6 +287,32 @@ daemon_bus_config(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+/*
+ * Before the swap: a client whose settings change goes while the old
+ * configuration still names its topics (its "offline" goes where its
+ * "online" went).
+ */
+static void
+daemon_drop_mqtt(struct daemon *d, const struct config *cfg)
+{
+	if (d->mqtt != NULL && !(cfg->mqtt.enabled &&
+	    mqtt_same(&d->cfg->mqtt, &cfg->mqtt))) {
+		mqtt_free(d->mqtt);
+		d->mqtt = NULL;
+	}
+}
+
+/* After it: the kept client learns the new devices, or one starts. */
+static void
+daemon_apply_mqtt(struct daemon *d)
+{
+	if (d->mqtt != NULL)
+		mqtt_configure(d->mqtt);
+	else if (d->cfg->mqtt.enabled &&
+	    (d->mqtt = mqtt_new(d->base, d)) == NULL)
+		log_warnx("mqtt: not publishing");
+}
+
 int
 daemon_apply(struct daemon *d, struct config *cfg)
 {
@@ -333,6 +360,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 				oldups[j] = NULL;
 			}
 		}
+	daemon_drop_mqtt(d, cfg);
 	/* The old poller's requests go before the buses it used. */
 	poller_free(d->poller);
 	for (j = 0; j < nold; j++) {
@@ -390,6 +418,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		reports_configure(d->reports, cfg, poller, d->history,
 		    d->csvfiles);
 	daemon_apply_web(d, old_cfg);
+	daemon_apply_mqtt(d);
 	daemon_apply_ftp(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
@@ -401,6 +430,9 @@ daemon_stop(struct daemon *d)
 {
 	size_t i;
 
+	/* Its "offline" names the configuration's topics: first. */
+	mqtt_free(d->mqtt);
+	d->mqtt = NULL;
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
 	/* Before the profiles and the certificate it uses. */

@@ -24,6 +24,7 @@ struct api;
 struct history;
 struct csvfiles;
 struct dav;
+struct mqtt;
 struct ftp;
 struct reports;
 
@@ -41,6 +42,7 @@ struct daemon {
 	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
+	struct mqtt		*mqtt;		/* the MQTT client, if enabled */
 	struct reports		*reports;	/* mailed and pushed */
 	struct tls		*tls;
 	struct http		*http;

@@ -339,7 +339,9 @@ http_serve(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
 		http_static_text(req, 405, "WebDAV methods are for /dav/");
-	} else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+	} else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+	    strcmp(path, "/metrics") == 0)
+		/* /metrics is Prometheus' usual path: the API checks who may. */
 		h->api(h->api_arg, req, path);
 	else
 		http_static_serve(req, h->www, path);

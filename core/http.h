@@ -48,8 +48,8 @@ struct http_stats {
 };
 
 /*
- * Everything under /api/ (or the WebDAV share's paths): path is the
- * decoded path.
+ * Everything under /api/ and /metrics (or, for the WebDAV share, its
+ * paths): path is the decoded path.
  */
 typedef void (*http_api_cb)(void *arg, struct evhttp_request *,
     const char *path);

@@ -604,6 +604,93 @@ test_ftp(void **state)
 }
 
 static void
+test_metrics_token(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load(BUS DEVICE(""), &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->http.metrics_token, "");
+	config_free(cfg);
+	cfg = load("http = { metrics_token = \"abc-DEF_123.456~+/xyz==\"; };\n",
+	    &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->http.metrics_token, "abc-DEF_123.456~+/xyz==");
+	config_free(cfg);
+	expect_error("http = { metrics_token = \"short\"; };\n", 3,
+	    "metrics_token must be 16..256 characters");
+	expect_error("http = { metrics_token = \"has a space in the token\"; "
+	    "};\n", 3, "metrics_token must be");
+	expect_error("http = { metrics_token = \"0123456789abcdef=x\"; };\n", 3,
+	    "metrics_token must be");
+}
+
+static void
+test_mqtt(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+	char text[1024];
+
+	(void)state;
+	cfg = load(BUS DEVICE(""), &errs);
+	assert_non_null(cfg);
+	assert_false(cfg->mqtt.enabled);
+	assert_string_equal(cfg->mqtt.host, "127.0.0.1");
+	assert_int_equal(cfg->mqtt.port, 1883);
+	assert_false(cfg->mqtt.tls);
+	assert_string_equal(cfg->mqtt.ca_file, "");
+	assert_string_equal(cfg->mqtt.user, "");
+	assert_memory_equal(cfg->mqtt.client_id, "mews-", 5);
+	assert_string_equal(cfg->mqtt.topic_prefix, "mews");
+	assert_string_equal(cfg->mqtt.discovery_prefix, "homeassistant");
+	assert_int_equal(cfg->mqtt.min_interval_s, 1);
+	assert_int_equal(cfg->mqtt.max_interval_s, 60);
+	assert_false(cfg->mqtt.commands);
+	config_free(cfg);
+	/* ca_file is taken from the configuration's folder, and must exist */
+	snprintf(text, sizeof(text), "mqtt = { enabled = true; host = \"::1\"; "
+	    "port = 8883; tls = true; ca_file = \"mews.conf\"; user = \"u\"; "
+	    "password = \"p\"; client_id = \"box1\"; topic_prefix = "
+	    "\"site/a\"; discovery_prefix = \"ha\"; min_interval_s = 5; "
+	    "max_interval_s = 300; commands = true; };\n");
+	cfg = load(text, &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_true(cfg->mqtt.enabled);
+	assert_string_equal(cfg->mqtt.host, "::1");
+	assert_int_equal(cfg->mqtt.port, 8883);
+	assert_true(cfg->mqtt.tls);
+	assert_string_equal(cfg->mqtt.ca_file, conf_path);
+	assert_string_equal(cfg->mqtt.password, "p");
+	assert_string_equal(cfg->mqtt.topic_prefix, "site/a");
+	assert_int_equal(cfg->mqtt.max_interval_s, 300);
+	assert_true(cfg->mqtt.commands);
+	config_free(cfg);
+	expect_error("mqtt = { host = \"broker.lan\"; };\n", 3,
+	    "host \"broker.lan\" is not an IPv4 or IPv6 address");
+	expect_error("mqtt = { port = 0; };\n", 3, "'port' is 0");
+	expect_error("mqtt = { ca_file = \"/nonexistent/ca.pem\"; };\n", 3,
+	    "ca_file /nonexistent/ca.pem: No such file");
+	expect_error("mqtt = { password = \"secret\"; };\n", 3,
+	    "password without user");
+	expect_error("mqtt = { client_id = \"a b\"; };\n", 3,
+	    "client_id \"a b\" must be");
+	expect_error("mqtt = { topic_prefix = \"mews/#\"; };\n", 3,
+	    "topic_prefix \"mews/#\" must be");
+	expect_error("mqtt = { discovery_prefix = \"ha/\"; };\n", 3,
+	    "discovery_prefix \"ha/\" must be");
+	expect_error("mqtt = { min_interval_s = 0; };\n", 3,
+	    "'min_interval_s' is 0, outside 1..3600");
+	expect_error("mqtt = { min_interval_s = 30;\nmax_interval_s = 10; };\n",
+	    3, "max_interval_s (10) is shorter than min_interval_s (30)");
+	expect_error("mqtt = { retain = true; };\n", 3, "unknown key 'retain'");
+}
+
+static void
 test_all_errors_reported(void **state)
 {
 	struct conf_errors errs = { 0, NULL };
@@ -637,6 +724,8 @@ main(void)
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_replacements),
+		cmocka_unit_test(test_metrics_token),
+		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_ftp),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_all_errors_reported),

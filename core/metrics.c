@@ -1,0 +1,317 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "bus.h"
+#include "daemon.h"
+#include "device.h"
+#include "http.h"
+#include "mbtcp.h"
+#include "metrics.h"
+#include "poller.h"
+#include "upstream.h"
+
+/* The Prometheus spelling of each canonical unit (metric.c's). */
+static const struct {
+	const char	*unit;
+	const char	*suffix;
+} metrics_units[] = {
+	{ "kWh", "kwh" }, { "kvarh", "kvarh" }, { "W", "watts" },
+	{ "var", "volt_amperes_reactive" }, { "VA", "volt_amperes" },
+	{ "V", "volts" }, { "A", "amperes" }, { "Hz", "hertz" },
+	{ "%", "percent" }, { "m3", "cubic_meters" },
+};
+
+/* One live value, sorted by metric so each family is written whole. */
+struct metrics_sample {
+	const struct device		*dev;
+	const struct device_value	*val;
+	size_t				 order;	/* the device's place */
+};
+
+static const char *
+metrics_suffix(const char *unit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(metrics_units) / sizeof(metrics_units[0]); i++)
+		if (strcmp(metrics_units[i].unit, unit) == 0)
+			return metrics_units[i].suffix;
+	return NULL;
+}
+
+static int
+metrics_sample_cmp(const void *a, const void *b)
+{
+	const struct metrics_sample *x = a, *y = b;
+	int c = strcmp(x->val->metric, y->val->metric);
+
+	if (c != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* A label value as the exposition format escapes it. */
+static void
+metrics_label(struct evbuffer *out, const char *name, const char *value,
+    int first)
+{
+	const char *p;
+
+	evbuffer_add_printf(out, "%s%s=\"", first ? "" : ",", name);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\\')
+			evbuffer_add(out, "\\\\", 2);
+		else if (*p == '"')
+			evbuffer_add(out, "\\\"", 2);
+		else if (*p == '\n')
+			evbuffer_add(out, "\\n", 2);
+		else
+			evbuffer_add(out, p, 1);
+	}
+	evbuffer_add(out, "\"", 1);
+}
+
+static void
+metrics_device_labels(struct evbuffer *out, const struct device *d)
+{
+	evbuffer_add(out, "{", 1);
+	metrics_label(out, "device", d->id, 1);
+	metrics_label(out, "name", d->name, 0);
+	metrics_label(out, "bus", d->where, 0);
+	evbuffer_add(out, "}", 1);
+}
+
+/*
+ * Whole numbers (counters) in full; the rest at the API's precision
+ * (http_json_text), so the same value reads the same in both.
+ */
+static void
+metrics_value(struct evbuffer *out, double v)
+{
+	if (isnan(v))
+		evbuffer_add_printf(out, " NaN\n");
+	else if (isinf(v))
+		evbuffer_add_printf(out, " %sInf\n", v > 0 ? "+" : "-");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		evbuffer_add_printf(out, " %.0f\n", v);
+	else
+		evbuffer_add_printf(out, " %.10g\n", v);
+}
+
+static void
+metrics_family(struct evbuffer *out, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+static int
+metrics_live(struct evbuffer *out, const struct poller *p)
+{
+	struct metrics_sample *s;
+	const struct metric_info *info;
+	const struct device *d;
+	const char *suffix;
+	size_t i, j, n = 0, total = 0;
+	char family[128], help[160];
+
+	for (i = 0; i < poller_count(p); i++)
+		total += poller_device(p, i)->nvalues;
+	if (total == 0)
+		return 0;
+	if ((s = calloc(total, sizeof(*s))) == NULL)
+		return -1;
+	for (i = 0; i < poller_count(p); i++) {
+		d = poller_device(p, i);
+		for (j = 0; j < d->nvalues; j++)
+			if (d->values[j].quality == VALUE_OK) {
+				s[n].dev = d;
+				s[n].val = &d->values[j];
+				s[n++].order = i;
+			}
+	}
+	qsort(s, n, sizeof(*s), metrics_sample_cmp);
+	for (i = 0; i < n; i++) {
+		info = s[i].val->info;
+		suffix = metrics_suffix(info->unit);
+		snprintf(family, sizeof(family), "mews_%s%s%s%s",
+		    s[i].val->metric, suffix ? "_" : "", suffix ? suffix : "",
+		    info->kind == METRIC_TOTAL ? "_total" : "");
+		if (i == 0 || strcmp(s[i].val->metric, s[i - 1].val->metric)
+		    != 0) {
+			snprintf(help, sizeof(help), "%s%s%s%s, as last read "
+			    "from each device", info->kind == METRIC_TOTAL ?
+			    "The meter's total " : "", s[i].val->metric,
+			    info->unit[0] ? " in " : " (no unit)",
+			    info->unit);
+			metrics_family(out, family, info->kind ==
+			    METRIC_TOTAL ? "counter" : "gauge", help);
+		}
+		evbuffer_add_printf(out, "%s", family);
+		metrics_device_labels(out, s[i].dev);
+		metrics_value(out, s[i].val->value);
+	}
+	free(s);
+	return 0;
+}
+
+/* A device's own figure: up, or one of its counters. */
+enum metrics_device_figure { MD_UP, MD_REQUESTS, MD_TIMEOUTS, MD_CRC };
+
+static void
+metrics_devices(struct evbuffer *out, const struct poller *p)
+{
+	static const struct {
+		const char	*name;
+		const char	*type;
+		const char	*help;
+	} figures[] = {
+		[MD_UP] = { "mews_device_up", "gauge", "1 when the device "
+		    "answers its polls, 0 when it is offline" },
+		[MD_REQUESTS] = { "mews_device_requests_total", "counter",
+		    "Requests sent to the device" },
+		[MD_TIMEOUTS] = { "mews_device_timeouts_total", "counter",
+		    "Requests the device did not answer in time" },
+		[MD_CRC] = { "mews_device_crc_errors_total", "counter",
+		    "Damaged replies from the device" },
+	};
+	const struct device *d;
+	size_t f, i;
+	double v;
+
+	if (poller_count(p) == 0)
+		return;
+	for (f = 0; f < sizeof(figures) / sizeof(figures[0]); f++) {
+		metrics_family(out, figures[f].name, figures[f].type,
+		    figures[f].help);
+		for (i = 0; i < poller_count(p); i++) {
+			d = poller_device(p, i);
+			v = f == MD_UP ? (double)d->online : f ==
+			    MD_REQUESTS ? (double)d->stats.requests : f ==
+			    MD_TIMEOUTS ? (double)d->stats.timeouts :
+			    (double)d->stats.crc_errors;
+			evbuffer_add_printf(out, "%s", figures[f].name);
+			metrics_device_labels(out, d);
+			metrics_value(out, v);
+		}
+	}
+}
+
+/* A bus's or an upstream gateway's figure. */
+enum metrics_link_figure { ML_UP, ML_REQUESTS, ML_TIMEOUTS, ML_CRC };
+
+static double
+metrics_bus_figure(const struct bus *b, enum metrics_link_figure f)
+{
+	const struct bus_stats *st = bus_stats(b);
+
+	return f == ML_UP ? (double)bus_is_up(b) : f == ML_REQUESTS ?
+	    (double)st->requests : f == ML_TIMEOUTS ? (double)st->timeouts :
+	    (double)st->crc_errors;
+}
+
+static double
+metrics_upstream_figure(const struct upstream *up, enum metrics_link_figure f)
+{
+	const struct upstream_stats *st = upstream_stats(up);
+
+	return f == ML_UP ? (double)upstream_is_up(up) : f == ML_REQUESTS ?
+	    (double)st->requests : (double)st->timeouts;
+}
+
+static void
+metrics_link(struct evbuffer *out, const char *family, const char *name,
+    double v)
+{
+	evbuffer_add_printf(out, "%s{", family);
+	metrics_label(out, "bus", name, 1);
+	evbuffer_add(out, "}", 1);
+	metrics_value(out, v);
+}
+
+/* RS485 buses and upstream gateways, both a "bus" to the devices. */
+static void
+metrics_links(struct evbuffer *out, const struct daemon *d)
+{
+	static const struct {
+		const char	*name;
+		const char	*type;
+		const char	*help;
+	} figures[] = {
+		[ML_UP] = { "mews_bus_up", "gauge", "1 when the serial port "
+		    "is open or the upstream gateway connected" },
+		[ML_REQUESTS] = { "mews_bus_requests_total", "counter",
+		    "Requests put on the line or sent to the upstream "
+		    "gateway" },
+		[ML_TIMEOUTS] = { "mews_bus_timeouts_total", "counter",
+		    "Requests without a reply in time" },
+		[ML_CRC] = { "mews_bus_crc_errors_total", "counter",
+		    "Damaged replies on the RS485 line (not counted for "
+		    "upstream gateways: TCP has no CRC)" },
+	};
+	size_t f, i;
+
+	if (d->nbuses + d->nupstreams == 0)
+		return;
+	for (f = 0; f < sizeof(figures) / sizeof(figures[0]); f++) {
+		if (f == ML_CRC && d->nbuses == 0)
+			break;
+		metrics_family(out, figures[f].name, figures[f].type,
+		    figures[f].help);
+		for (i = 0; i < d->nbuses; i++)
+			if (d->buses[i] != NULL)
+				metrics_link(out, figures[f].name,
+				    bus_name(d->buses[i]),
+				    metrics_bus_figure(d->buses[i], f));
+		for (i = 0; f != ML_CRC && i < d->nupstreams; i++)
+			if (d->upstreams[i] != NULL)
+				metrics_link(out, figures[f].name,
+				    upstream_name(d->upstreams[i]),
+				    metrics_upstream_figure(d->upstreams[i],
+				    f));
+	}
+}
+
+int
+metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
+{
+	if (d->poller != NULL) {
+		if (metrics_live(out, d->poller) == -1)
+			return -1;
+		metrics_devices(out, d->poller);
+	}
+	metrics_links(out, d);
+	if (d->mbtcp != NULL) {
+		metrics_family(out, "mews_gateway_clients", "gauge", "Modbus "
+		    "TCP clients connected to the gateway");
+		evbuffer_add_printf(out, "mews_gateway_clients %zu\n",
+		    mbtcp_clients(d->mbtcp));
+		metrics_family(out, "mews_gateway_requests_total", "counter",
+		    "Modbus TCP requests the gateway received");
+		evbuffer_add_printf(out, "mews_gateway_requests_total %llu\n",
+		    (unsigned long long)mbtcp_stats(d->mbtcp)->requests);
+	}
+	if (d->http != NULL) {
+		metrics_family(out, "mews_http_requests_total", "counter",
+		    "HTTPS requests served");
+		evbuffer_add_printf(out, "mews_http_requests_total %llu\n",
+		    (unsigned long long)http_stats(d->http)->requests);
+		metrics_family(out, "mews_http_connections", "gauge",
+		    "HTTPS connections open");
+		evbuffer_add_printf(out, "mews_http_connections %u\n",
+		    http_stats(d->http)->open);
+	}
+	metrics_family(out, "mews_uptime_seconds", "gauge", "Seconds since "
+	    "mewsd started");
+	evbuffer_add_printf(out, "mews_uptime_seconds %lld\n",
+	    (long long)uptime_s);
+	metrics_family(out, "mews_build_info", "gauge", "Always 1: the "
+	    "version of mewsd in its label");
+	evbuffer_add_printf(out, "mews_build_info{version=\"%s\"} 1\n",
+	    PACKAGE_VERSION);
+	return 0;
+}
