@@ -21,6 +21,8 @@ import { systemView } from './views/system.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
+import { groupsView, groupSettingsView } from './views/groups.js';
+import { groupView } from './views/group.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -38,6 +40,9 @@ defineRoute('/settings/system', systemView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
+defineRoute('/groups', groupsView);
+defineRoute('/group/:id', groupView);
+defineRoute('/settings/groups', groupSettingsView);
 
 onSessionExpired(() => {
 	if (!session())
