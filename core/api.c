@@ -48,6 +48,9 @@ static const struct api_route api_routes[] = {
 	{ GET, "/api/logs", API_READ, api_logs },
 	{ GET, "/api/system", API_ADMIN, api_system_get },
 	{ PUT, "/api/system", API_ADMIN, api_system_put },
+	{ GET, "/api/reports", API_ADMIN, api_reports_get },
+	{ PUT, "/api/reports", API_ADMIN, api_reports_put },
+	{ POST, "/api/reports/test", API_ADMIN, api_reports_test },
 
 	{ GET, "/api/models", API_READ, api_models },
 	{ GET, "/api/devices", API_READ, api_devices },

@@ -183,6 +183,10 @@ void api_group_add(struct api_call *);
 void api_group_change(struct api_call *);
 void api_group_remove(struct api_call *);
 
+void api_reports_get(struct api_call *);
+void api_reports_put(struct api_call *);
+void api_reports_test(struct api_call *);
+
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);
 void api_consumption(struct api_call *);

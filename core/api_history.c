@@ -21,6 +21,7 @@
 #include "http.h"
 #include "metric.h"
 #include "poller.h"
+#include "usage.h"
 
 #define API_HISTORY_DEFAULT_S	86400
 /* Rows a loop iteration writes: a long export never holds the meters up. */
@@ -313,31 +314,6 @@ api_consumption_json(const struct consumption_result *r)
 	return o;
 }
 
-/* The device's recorded meter swaps of that total, for consumption.c. */
-static size_t
-api_replacements(const struct config *cfg, const char *id,
-    const char *metric, struct consumption_replacement **out)
-{
-	const struct config_device *d = NULL;
-	size_t i, n = 0;
-
-	*out = NULL;
-	for (i = 0; i < cfg->ndevices && d == NULL; i++)
-		if (strcmp(cfg->devices[i].id, id) == 0)
-			d = &cfg->devices[i];
-	if (d == NULL || d->nreplacements == 0 ||
-	    (*out = calloc(d->nreplacements, sizeof(**out))) == NULL)
-		return 0;
-	for (i = 0; i < d->nreplacements; i++)
-		if (strcmp(d->replacements[i].metric, metric) == 0) {
-			(*out)[n].at = (time_t)d->replacements[i].at;
-			(*out)[n].old_final = d->replacements[i].old_final;
-			(*out)[n].new_initial = d->replacements[i].new_initial;
-			n++;
-		}
-	return n;
-}
-
 int
 api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
 {
@@ -418,7 +394,7 @@ api_device_consumption(struct api *api, const char *id, const char *metric,
 	series.values = values;
 	series.signed_total = (dc = config_find_device(api->d->cfg, id)) !=
 	    NULL && dc->virt != NULL;
-	nrep = api_replacements(api->d->cfg, id, metric, &rep);
+	nrep = usage_replacements(api->d->cfg, id, metric, &rep);
 	if (pq->range && max > 0)
 		out[0] = consumption_range(&series, rep, nrep, pq->from,
 		    pq->to);

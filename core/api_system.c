@@ -118,7 +118,8 @@ api_system_get(struct api_call *c)
 
 	http_send_json(c->req, 200, json_pack("{s:s, s:s, "
 	    "s:{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i}, "
-	    "s:{s:b, s:s, s:i, s:i, s:i, s:i}, s:{s:b, s:s, s:i}}",
+	    "s:{s:b, s:s, s:i, s:i, s:i, s:i}, "
+	    "s:{s:b, s:s, s:i, s:b, s:i, s:i}}",
 	    "log_level", api_log_level_name(cfg->log_level),
 	    "state_dir", cfg->state_dir,
 	    "http", "listen", cfg->http.listen, "https_port",
@@ -133,7 +134,9 @@ api_system_get(struct api_call *c)
 	    cfg->modbus_tcp.idle_timeout_s, "unit_id",
 	    cfg->modbus_tcp.unit_id,
 	    "ftp", "enabled", cfg->ftp.enabled, "listen", cfg->ftp.listen,
-	    "port", cfg->ftp.port));
+	    "port", cfg->ftp.port, "require_tls", cfg->ftp.require_tls,
+	    "max_sessions", cfg->ftp.max_sessions, "idle_timeout_s",
+	    cfg->ftp.idle_timeout_s));
 }
 
 /* The sections the system page may change, each a group of mews.conf. */

@@ -162,8 +162,7 @@ config_get_listen(struct config_load *ld, const config_setting_t *group,
 	return 0;
 }
 
-/* A host name or address literal, checked for form only (RFC 1123). */
-static int
+int
 config_host_ok(const char *h)
 {
 	struct in6_addr a6;
@@ -410,10 +409,48 @@ config_load_history(struct config_load *ld, const config_setting_t *root)
 		    "rrdcached), or \"\"");
 }
 
+/*
+ * passive_ports = [ first, last ]: unprivileged, since the daemon binds
+ * them after dropping root.  A port of the range already in use (even by
+ * ftp.port itself) is skipped when a passive connection is opened.
+ */
+static void
+config_load_passive_ports(struct config_load *ld, const config_setting_t *s)
+{
+	const config_setting_t *a = config_member(s, "passive_ports");
+	const config_setting_t *e;
+	int v[2], i;
+
+	if (a == NULL)
+		return;
+	if (!config_setting_is_array(a) || config_setting_length(a) != 2) {
+		conf_error(ld->errs, a, ld->file, "passive_ports must be "
+		    "[ first, last ]");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		e = config_setting_get_elem(a, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_INT ||
+		    (v[i] = config_setting_get_int(e)) < 1024 || v[i] > 65535) {
+			conf_error(ld->errs, a, ld->file, "passive_ports: "
+			    "ports must be integers in 1024..65535");
+			return;
+		}
+	}
+	if (v[0] > v[1]) {
+		conf_error(ld->errs, a, ld->file, "passive_ports: first %d is "
+		    "after last %d", v[0], v[1]);
+		return;
+	}
+	ld->cfg->ftp.passive_first = v[0];
+	ld->cfg->ftp.passive_last = v[1];
+}
+
 static void
 config_load_ftp(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "enabled", "listen", "port",
+	    "require_tls", "passive_ports", "max_sessions", "idle_timeout_s",
 	    NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
@@ -423,6 +460,13 @@ config_load_ftp(struct config_load *ld, const config_setting_t *root)
 	conf_get_bool(ld->errs, ld->file, s, "enabled", &cfg->ftp.enabled);
 	config_get_listen(ld, s, &cfg->ftp.listen);
 	config_get_port(ld, s, "port", &cfg->ftp.port);
+	conf_get_bool(ld->errs, ld->file, s, "require_tls",
+	    &cfg->ftp.require_tls);
+	config_load_passive_ports(ld, s);
+	config_get_ranged(ld, s, "max_sessions", 0, 1, 256,
+	    &cfg->ftp.max_sessions);
+	config_get_ranged(ld, s, "idle_timeout_s", 0, 1, 86400,
+	    &cfg->ftp.idle_timeout_s);
 }
 
 static int
@@ -888,6 +932,10 @@ config_defaults(struct config *cfg)
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
+	cfg->ftp.passive_first = 50000;
+	cfg->ftp.passive_last = 50099;
+	cfg->ftp.max_sessions = 16;
+	cfg->ftp.idle_timeout_s = 300;
 	cfg->history.enabled = 1;
 	cfg->history.max_mb = 512;
 	cfg->history.rrdcached = strdup("");
@@ -895,6 +943,7 @@ config_defaults(struct config *cfg)
 	cfg->csv.separator = ';';
 	cfg->csv.decimal = ',';
 	cfg->csv.bom = 1;
+	config_reports_defaults(cfg);
 }
 
 static void
@@ -903,7 +952,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
 	    "history", "csv", "buses", "gateways", "devices", "groups",
-	    NULL };
+	    "mail", "reports", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -928,6 +977,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
 	config_groups_load(cfg, root, ld->file, ld->errs);
+	config_reports_load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1001,5 +1051,6 @@ config_free(struct config *cfg)
 	free(cfg->modbus_tcp.routes);
 	free(cfg->ftp.listen);
 	config_groups_free(cfg);
+	config_reports_free(cfg);
 	free(cfg);
 }

@@ -107,6 +107,54 @@ struct config_route {
 	int			 line;
 };
 
+/* How mail reaches the server: STARTTLS, implicit TLS (smtps), or none. */
+enum config_mail_security {
+	CONFIG_MAIL_STARTTLS,
+	CONFIG_MAIL_TLS,
+	CONFIG_MAIL_NONE
+};
+
+/* The SMTP server reports go through (config_reports.c). */
+struct config_mail {
+	char			*server;	/* "": no mail */
+	int			 port;
+	enum config_mail_security security;
+	char			*user;		/* "": no AUTH */
+	char			*password;
+	char			*from;
+	char			*ca_file;	/* "": the system's CAs */
+	int			 verify;	/* 0: no certificate check */
+	int			 retry_s;	/* a failed delivery's first wait */
+	int			 line;
+};
+
+/* Where a report's files are uploaded instead of mailed. */
+struct config_push {
+	char			*url;		/* ftp, ftps, sftp, https; a folder */
+	char			*user;
+	char			*password;
+	char			*ca_file;
+	int			 verify;
+	char			*host_key;	/* sftp: base64 SHA256 of the key */
+	char			*key_file;	/* sftp: a private key */
+};
+
+enum config_every { CONFIG_EVERY_DAY, CONFIG_EVERY_WEEK, CONFIG_EVERY_MONTH };
+
+struct config_report {
+	char			 name[CONFIG_ID_MAX + 1];
+	enum config_every	 every;
+	int			 at_min;	/* local time, minutes after 0:00 */
+	int			 weekday;	/* weeks: 0 Monday .. 6 Sunday */
+	int			 day;		/* months: 1..28 */
+	size_t			 ndevices;	/* 0: every device */
+	char			 (*devices)[CONFIG_ID_MAX + 1];
+	size_t			 nto;		/* e-mail recipients, or */
+	char			**to;
+	struct config_push	*push;		/* an upload instead */
+	int			 line;
+};
+
 struct config_listen {
 	char			*listen;	/* an address literal */
 	int			 port;
@@ -147,6 +195,11 @@ struct config {
 		int		 enabled;
 		char		*listen;
 		int		 port;
+		int		 require_tls;	/* AUTH TLS and PROT P */
+		int		 passive_first;	/* passive_ports = [ first, */
+		int		 passive_last;	/* last ] */
+		int		 max_sessions;
+		int		 idle_timeout_s;
 	} ftp;
 	struct {
 		char		 separator;	/* ';' or ',' */
@@ -158,6 +211,10 @@ struct config {
 		int		 max_mb;	/* the archives' budget */
 		char		*rrdcached;	/* "unix:/path", or "" */
 	} history;
+
+	struct config_mail	 mail;
+	size_t			 nreports;
+	struct config_report	*reports;
 
 	size_t			 nbuses;
 	struct config_bus	*buses;
@@ -189,6 +246,23 @@ void config_virtual_free(struct config_virtual *);
 void config_groups_load(struct config *, const config_setting_t *root,
     const char *file, struct conf_errors *);
 void config_groups_free(struct config *);
+/* A host name or address literal, checked for form only (RFC 1123). */
+int config_host_ok(const char *);
+
+/* mail and reports (config_reports.c), after devices: reports name them. */
+void config_reports_defaults(struct config *);
+void config_reports_load(struct config *, const config_setting_t *root,
+    const char *file, struct conf_errors *);
+/*
+ * The mail group alone, over *m's current values (for a test with the
+ * settings being edited): 0, or -1 with the mistakes in errs.
+ */
+int config_mail_load(struct config_mail *, const config_setting_t *group,
+    const char *file, struct conf_errors *);
+void config_mail_defaults(struct config_mail *);
+void config_mail_clear(struct config_mail *);
+void config_reports_free(struct config *);
+const char *config_every_name(enum config_every);
 const char *config_parity_name(enum config_parity);
 
 #endif

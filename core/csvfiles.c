@@ -29,13 +29,6 @@
 #define CSVFILES_ROWS_MAX	1500	/* the minutes of a 25-hour day */
 #define CSVFILES_RETRIED	"tried again in a minute, the previous file kept"
 
-enum csvfiles_kind {
-	CSVFILES_DAY,
-	CSVFILES_MONTH,
-	CSVFILES_YEAR,
-	CSVFILES_NKINDS
-};
-
 struct csvfiles_kind_info {
 	const char		*dir;
 	size_t			 name_len;	/* of YYYY-MM-DD kept */
@@ -643,4 +636,27 @@ csvfiles_free(struct csvfiles *h)
 	free(h->retry);
 	free(h->dir);
 	free(h);
+}
+
+int
+csvfiles_file(const struct csvfiles *h, const char *device,
+    enum csvfiles_kind kind, time_t period, char *out, size_t size)
+{
+	if (h->dir == NULL || h->poller == NULL)
+		return -1;
+	return csvfiles_path(h, device, kind, period, out, size);
+}
+
+int
+csvfiles_make(struct csvfiles *h, const char *device,
+    enum csvfiles_kind kind, time_t period)
+{
+	struct csvfiles_job j;
+
+	if (h->dir == NULL || h->poller == NULL || h->history == NULL)
+		return -1;
+	snprintf(j.device, sizeof(j.device), "%s", device);
+	j.kind = kind;
+	j.period = period;
+	return csvfiles_run(h, &j);
 }

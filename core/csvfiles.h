@@ -48,11 +48,21 @@
 #ifndef MEWS_CSVFILES_H
 #define MEWS_CSVFILES_H
 
+#include <stddef.h>
+#include <time.h>
+
 struct event_base;
 struct config;
 struct poller;
 struct history;
 struct csvfiles;
+
+enum csvfiles_kind {
+	CSVFILES_DAY,
+	CSVFILES_MONTH,
+	CSVFILES_YEAR,
+	CSVFILES_NKINDS
+};
 
 #define CSVFILES_REFRESH_S	300
 #define CSVFILES_DAYS_BACK	7
@@ -66,5 +76,16 @@ struct csvfiles *csvfiles_new(struct event_base *);
 void csvfiles_configure(struct csvfiles *, const struct config *,
     const struct poller *, const struct history *);
 void csvfiles_free(struct csvfiles *);
+
+/*
+ * For the reports (report.c): a device's file of a period, its path, and
+ * making it now, in this turn, when it is missing (one file: tens of
+ * milliseconds).  0, or -1: not configured, a name too long, or (make) a
+ * failed write, logged.  A period with no history still gets no file.
+ */
+int csvfiles_file(const struct csvfiles *, const char *device,
+    enum csvfiles_kind, time_t period, char *out, size_t size);
+int csvfiles_make(struct csvfiles *, const char *device,
+    enum csvfiles_kind, time_t period);
 
 #endif

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "csvfiles.h"
 #include "daemon.h"
+#include "ftp.h"
 #include "history.h"
 #include "http.h"
 #include "image.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "mbtcp.h"
 #include "poller.h"
+#include "report.h"
 #include "tls.h"
 #include "upstream.h"
 
@@ -209,6 +211,25 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 	evtimer_add(d->ev_web, &soon);
 }
 
+/*
+ * The FTP server reads its other settings as it goes: only a new address
+ * or port restarts it.
+ */
+static void
+daemon_apply_ftp(struct daemon *d, const struct config *old)
+{
+	const struct config *cfg = d->cfg;
+
+	if (d->ftp != NULL && cfg->ftp.enabled && old != NULL &&
+	    strcmp(old->ftp.listen, cfg->ftp.listen) == 0 &&
+	    old->ftp.port == cfg->ftp.port)
+		return;
+	ftp_free(d->ftp);
+	d->ftp = NULL;
+	if (cfg->ftp.enabled && (d->ftp = ftp_new(d)) == NULL)
+		log_warnx("ftp: the server is not running");
+}
+
 static int
 daemon_same_bus(const struct config_bus *a, const struct config_bus *b)
 {
@@ -358,7 +379,13 @@ daemon_apply(struct daemon *d, struct config *cfg)
 		log_warnx("csv files: out of memory: not writing");
 	if (d->csvfiles != NULL)
 		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
+	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
+		log_warnx("reports: out of memory: not sending");
+	if (d->reports != NULL)
+		reports_configure(d->reports, cfg, poller, d->history,
+		    d->csvfiles);
 	daemon_apply_web(d, old_cfg);
+	daemon_apply_ftp(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
@@ -371,6 +398,9 @@ daemon_stop(struct daemon *d)
 
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
+	/* Before the profiles and the certificate it uses. */
+	ftp_free(d->ftp);
+	d->ftp = NULL;
 	if (d->api != NULL)
 		api_orphan_all(d->api);
 	http_free(d->http);
@@ -380,6 +410,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* They read the devices, history and files; tests answer the API. */
+	reports_free(d->reports);
+	d->reports = NULL;
 	/* It reads the devices and history: it goes first. */
 	csvfiles_free(d->csvfiles);
 	d->csvfiles = NULL;

@@ -23,6 +23,8 @@ struct http;
 struct api;
 struct history;
 struct csvfiles;
+struct ftp;
+struct reports;
 
 struct daemon {
 	struct event_base	*base;
@@ -37,9 +39,11 @@ struct daemon {
 	struct api		*api;		/* profiles, sessions, handlers */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
+	struct reports		*reports;	/* mailed and pushed */
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */
+	struct ftp		*ftp;		/* the FTP server, if enabled */
 	int			 force_debug;	/* -d outranks log_level */
 };
 

@@ -22,7 +22,6 @@
 
 /* A request still queued this long has lost its client's interest. */
 #define MBTCP_DEADLINE_MS	5000
-#define MBTCP_ACCEPT_PAUSE_MS	1000
 #define MBTCP_HOUSEKEEP_MS	1000
 
 struct mbtcp_req {
@@ -380,32 +379,12 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	    srv->nclients);
 }
 
-/*
- * Out of descriptors: accepting again at once would spin, failing the same
- * way.  Pause, and let the idle timeout or the clients free some.
- */
 static void
 mbtcp_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct mbtcp *srv = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval pause = { MBTCP_ACCEPT_PAUSE_MS / 1000,
-	    (MBTCP_ACCEPT_PAUSE_MS % 1000) * 1000 };
 
-	log_warnx("modbus tcp: accept: %s; pausing %d ms",
-	    evutil_socket_error_to_string(err), MBTCP_ACCEPT_PAUSE_MS);
-	evconnlistener_disable(l);
-	evtimer_add(srv->ev_resume, &pause);
-}
-
-static void
-mbtcp_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct mbtcp *srv = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(srv->listener);
+	net_accept_pause(l, srv->ev_resume, "modbus tcp");
 }
 
 static void
@@ -496,7 +475,7 @@ mbtcp_new(struct event_base *base, const struct config *cfg,
 	}
 	evconnlistener_set_error_cb(srv->listener, mbtcp_accept_error);
 	srv->port = net_port(srv->listener);
-	srv->ev_resume = evtimer_new(base, mbtcp_resume, srv);
+	srv->ev_resume = evtimer_new(base, net_accept_resume, srv->listener);
 	srv->ev_housekeep = event_new(base, -1, EV_PERSIST, mbtcp_housekeep,
 	    srv);
 	if (srv->ev_resume == NULL || srv->ev_housekeep == NULL ||

@@ -61,6 +61,28 @@ net_listen(struct event_base *base, evconnlistener_cb cb, void *arg,
 	return l;
 }
 
+void
+net_accept_pause(struct evconnlistener *l, struct event *resume,
+    const char *what)
+{
+	struct timeval pause = { NET_ACCEPT_PAUSE_MS / 1000,
+	    (NET_ACCEPT_PAUSE_MS % 1000) * 1000 };
+
+	log_warnx("%s: accept: %s; pausing %d ms", what,
+	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+	    NET_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	evtimer_add(resume, &pause);
+}
+
+void
+net_accept_resume(evutil_socket_t fd, short what, void *listener)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(listener);
+}
+
 int
 net_port(struct evconnlistener *l)
 {

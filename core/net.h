@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #define NET_PEER_MAX	(46 + 7)	/* INET6_ADDRSTRLEN + ":65535" */
@@ -19,6 +20,16 @@
  */
 struct evconnlistener *net_listen(struct event_base *, evconnlistener_cb,
     void *arg, const char *what, const char *addr, int port, int backlog);
+/*
+ * An accept error, out of descriptors mostly: accepting again at once
+ * would spin, failing the same way.  The listener pauses for
+ * NET_ACCEPT_PAUSE_MS (logged, naming the server) while idle timeouts free
+ * some; resume is a timer made with net_accept_resume and the listener.
+ */
+#define NET_ACCEPT_PAUSE_MS	1000
+void net_accept_pause(struct evconnlistener *, struct event *resume,
+    const char *what);
+void net_accept_resume(evutil_socket_t, short, void *listener);
 /* The port a listener got. */
 int net_port(struct evconnlistener *);
 /* "ADDR:PORT" into out; "ADDR" only when with_port is 0. */

@@ -78,15 +78,19 @@ def cmd_history(rrd_dir):
                   lambda t: power_after(t - 60)),
     }
     for name, (rras, value) in series.items():
-        path = "%s/%s.rrd" % (rrd_dir, name)
-        subprocess.run(["rrdtool", "create", path, "--step", "60",
-                        "--start", str(FAKE_FROM), "DS:v:GAUGE:180:U:U"] +
-                       rras, check=True)
-        updates = ["%d:%r" % (t, value(t)) for t in points]
-        for i in range(0, len(updates), 500):
-            subprocess.run(["rrdtool", "update", path] + updates[i:i + 500],
-                           check=True)
+        rrd_write("%s/%s.rrd" % (rrd_dir, name), FAKE_FROM, rras,
+                  ["%d:%r" % (t, value(t)) for t in points])
     return 0
+
+
+def rrd_write(path, start, rras, updates):
+    """An archive of one data source v, a minute's step, as history's."""
+    subprocess.run(["rrdtool", "create", path, "--step", "60",
+                    "--start", str(start), "DS:v:GAUGE:180:U:U"] + rras,
+                   check=True)
+    for i in range(0, len(updates), 500):
+        subprocess.run(["rrdtool", "update", path] + updates[i:i + 500],
+                       check=True)
 
 
 def read_csv(path, sep):

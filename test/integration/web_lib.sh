@@ -17,14 +17,17 @@ HOST=$(hostname)
 URL="https://$HOST:$HTTPS_PORT"
 
 # write_conf [EXTRA_HTTP_SETTINGS [EXTRA_SETTINGS]]: a bus with an SDM630
-# at 1, an SDM120 at 2, a breaker at 5; address 9 answers nothing.
+# at 1, an SDM120 at 2, a breaker at 5; address 9 answers nothing.  FTP is
+# off unless FTP_CONF holds an ftp group.
 write_conf() {
+	local ftp="${FTP_CONF:-}"
+	[ -n "$ftp" ] || ftp="ftp = { enabled = false; };"
 	cat >"$CONF" <<CONF
 state_dir = "$STATE";
 http = { listen = "127.0.0.1"; https_port = $HTTPS_PORT;
 	 http_port = $HTTP_PORT; ${1:-} };
 modbus_tcp = { listen = "127.0.0.1"; port = $GATEWAY_PORT; };
-ftp = { enabled = false; };
+$ftp
 buses = ( { name = "rs485"; port = "$TMP/rs485"; parity = "none";
 	    timeout_ms = 200; silence_us = 0; } );
 devices = (

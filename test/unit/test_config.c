@@ -139,6 +139,11 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->modbus_tcp.nroutes, 0);
 	assert_int_equal(cfg->ftp.port, 21);
 	assert_true(cfg->ftp.enabled);
+	assert_false(cfg->ftp.require_tls);
+	assert_int_equal(cfg->ftp.passive_first, 50000);
+	assert_int_equal(cfg->ftp.passive_last, 50099);
+	assert_int_equal(cfg->ftp.max_sessions, 16);
+	assert_int_equal(cfg->ftp.idle_timeout_s, 300);
 	assert_int_equal(cfg->ndevices, 1);
 	assert_ptr_equal(cfg->devices[0].bus, &cfg->buses[0]);
 	assert_int_equal(cfg->devices[0].poll_ms, 1000);
@@ -486,6 +491,118 @@ test_routes(void **state)
 	    "'max_pending' is 0, outside 1..256");
 }
 
+#define MAIL "mail = { server = \"smtp.example.com\"; " \
+	"from = \"mews@example.com\"; };\n"
+
+/* mail and reports: defaults, then each mistake at its line. */
+static void
+test_reports(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load(BUS DEVICE("") MAIL "reports = (\n"
+	    "{ name = \"daily\"; to = [ \"fm@example.com\" ]; },\n"
+	    "{ name = \"weekly\"; every = \"week\"; at = \"07:30\"; "
+	    "weekday = \"friday\"; devices = [ \"main\" ];\n"
+	    "  push = { url = \"sftp://h/d/\"; host_key = \"abc\"; "
+	    "key_file = \"id\"; }; } );\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->mail.port, 587);
+	assert_int_equal(cfg->mail.security, CONFIG_MAIL_STARTTLS);
+	assert_int_equal(cfg->mail.verify, 1);
+	assert_int_equal(cfg->mail.retry_s, 60);
+	assert_int_equal(cfg->nreports, 2);
+	assert_int_equal(cfg->reports[0].every, CONFIG_EVERY_DAY);
+	assert_int_equal(cfg->reports[0].at_min, 6 * 60);
+	assert_int_equal(cfg->reports[0].ndevices, 0);
+	assert_int_equal(cfg->reports[0].nto, 1);
+	assert_null(cfg->reports[0].push);
+	assert_int_equal(cfg->reports[1].at_min, 7 * 60 + 30);
+	assert_int_equal(cfg->reports[1].weekday, 4);
+	assert_string_equal(cfg->reports[1].devices[0], "main");
+	assert_non_null(cfg->reports[1].push);
+	/* Relative paths are the configuration file's folder's. */
+	assert_non_null(strstr(cfg->reports[1].push->key_file, tmpdir));
+	config_free(cfg);
+	cfg = load("mail = { server = \"h\"; from = \"a@b\"; "
+	    "security = \"tls\"; };\n", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->mail.port, 465);
+	config_free(cfg);
+	expect_error("mail = { server = \"bad host\"; from = \"a@b\"; };\n",
+	    3, "server \"bad host\" is neither");
+	expect_error("mail = { server = \"h\"; };\n", 3,
+	    "a server needs a from address");
+	expect_error("mail = { server = \"h\"; from = \"nobody\"; };\n", 3,
+	    "from \"nobody\" is not an e-mail address");
+	expect_error("mail = { security = \"ssl\"; };\n", 3, "security");
+	expect_error("reports = ( { name = \"r\"; to = [ \"a@b\" ]; } );\n",
+	    3, "the mail group needs a server");
+	expect_error(MAIL "reports = ( { name = \"r\"; } );\n", 4,
+	    "either to (e-mail recipients) or push");
+	expect_error(MAIL "reports = ( { name = \"r\"; to = [ \"x\" ]; } );\n",
+	    4, "to: \"x\" is not an e-mail address");
+	expect_error(MAIL "reports = ( { name = \"r\"; at = \"25:00\"; "
+	    "to = [ \"a@b\" ]; } );\n", 4, "at \"25:00\" must be");
+	expect_error(MAIL "reports = ( { name = \"r\"; day = 3; "
+	    "to = [ \"a@b\" ]; } );\n", 4, "day is for every = \"month\"");
+	expect_error(MAIL "reports = ( { name = \"r\"; every = \"month\"; "
+	    "day = 29; to = [ \"a@b\" ]; } );\n", 4, "day");
+	expect_error(MAIL "reports = ( { name = \"r\"; devices = [ \"x\" ]; "
+	    "to = [ \"a@b\" ]; } );\n", 4, "devices: no device \"x\"");
+	expect_error("reports = ( { name = \"r\"; push = { url = "
+	    "\"http://h/\"; }; } );\n", 3, "must be ftp://, ftps://");
+	expect_error("reports = ( { name = \"r\"; push = { url = "
+	    "\"ftp://h/dir\"; }; } );\n", 3, "must be a folder");
+	expect_error("reports = ( { name = \"r\"; push = { url = "
+	    "\"sftp://h/d/\"; }; } );\n", 3, "sftp needs the server's "
+	    "host_key");
+	expect_error(MAIL "reports = (\n{ name = \"r\"; to = [ \"a@b\" ]; },"
+	    "\n{ name = \"r\"; to = [ \"a@b\" ]; } );\n", 6,
+	    "report name \"r\" already used at line 5");
+}
+
+static void
+test_ftp(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load("ftp = { port = 2121; require_tls = true; "
+	    "passive_ports = [ 40000, 40000 ]; max_sessions = 2; "
+	    "idle_timeout_s = 30; };\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_true(cfg->ftp.require_tls);
+	assert_int_equal(cfg->ftp.passive_first, 40000);
+	assert_int_equal(cfg->ftp.passive_last, 40000);
+	assert_int_equal(cfg->ftp.max_sessions, 2);
+	assert_int_equal(cfg->ftp.idle_timeout_s, 30);
+	config_free(cfg);
+	expect_error("ftp = { require_tls = 1; };\n", 3,
+	    "'require_tls' must be true or false");
+	expect_error("ftp = {\npassive_ports = 50000; };\n", 4,
+	    "passive_ports must be [ first, last ]");
+	expect_error("ftp = {\npassive_ports = [ 50000 ]; };\n", 4,
+	    "passive_ports must be [ first, last ]");
+	expect_error("ftp = { passive_ports = [ 1000, 2000 ]; };\n", 3,
+	    "passive_ports: ports must be integers in 1024..65535");
+	expect_error("ftp = { passive_ports = [ 60000, 70000 ]; };\n", 3,
+	    "1024..65535");
+	expect_error("ftp = { passive_ports = [ \"a\", \"b\" ]; };\n", 3,
+	    "1024..65535");
+	expect_error("ftp = { passive_ports = [ 50010, 50000 ]; };\n", 3,
+	    "passive_ports: first 50010 is after last 50000");
+	expect_error("ftp = { max_sessions = 0; };\n", 3,
+	    "'max_sessions' is 0, outside 1..256");
+	expect_error("ftp = { idle_timeout_s = 0; };\n", 3,
+	    "'idle_timeout_s' is 0, outside 1..86400");
+}
+
 static void
 test_all_errors_reported(void **state)
 {
@@ -520,6 +637,8 @@ main(void)
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_replacements),
+		cmocka_unit_test(test_ftp),
+		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_all_errors_reported),
 	};
 

@@ -17,6 +17,7 @@ const NAV = [
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
 	{ href: '#/settings/profiles', label: 'Profiles', right: 'admin' },
 	{ href: '#/settings/system', label: 'System', right: 'admin' },
+	{ href: '#/settings/reports', label: 'Reports', right: 'admin' },
 	{ href: '#/logs', label: 'Logs', right: 'read' },
 ];
 

@@ -103,7 +103,10 @@ function systemForm(sys, reload) {
 		parts.push(group('FTP (history files)', 'Read-only access to the CSV history.',
 		    box('ftp.enabled', 'FTP enabled'),
 		    field('Listen address', text('ftp.listen')),
-		    field('Port', port('ftp.port'))));
+		    field('Port', port('ftp.port'), 'FTP is 21; passive ports are set in mews.conf'),
+		    box('ftp.require_tls', 'Require TLS (FTPS) for logins and transfers'),
+		    field('Most sessions', (controls['ftp.max_sessions'] = numberInput({ name: 'ftp.max_sessions', min: 1, max: 256 })), '1 to 256'),
+		    field('Idle timeout (s)', (controls['ftp.idle_timeout_s'] = numberInput({ name: 'ftp.idle_timeout_s', min: 1, max: 86400 })), 'Close a silent session')));
 	fill('http', sys.http);
 	fill('modbus_tcp', sys.modbus_tcp);
 	fill('ftp', sys.ftp);

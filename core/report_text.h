@@ -1,0 +1,38 @@
+/*
+ * What a report says about one device over a period, as plain text for
+ * the mail's body (people read it; the test reads its "key: value" lines):
+ *
+ *	Main incomer (main)
+ *	  energy_import: 180.000 kWh
+ *	  peak power: 1500.0 W at 2026-11-23 13:37
+ *	  offline: 60 min in 1 gap (history), longest 02:00 to 03:00 on
+ *	    2026-11-23; online now
+ *
+ * Consumption is each total's (energy, reactive energy, water, gas;
+ * usage.h, as /api/consumption says it); the peak is the highest minute
+ * (or hour, where minutes are no longer kept) of `power`, from history's
+ * MAX rows; offline time is the rows of the period history holds no value
+ * for, at the resolution history has, and the state now is the poller's.
+ * A period with no history at all says so.
+ */
+#ifndef MEWS_REPORT_TEXT_H
+#define MEWS_REPORT_TEXT_H
+
+#include <stdio.h>
+#include <time.h>
+
+struct config;
+struct history;
+struct device;
+
+/* Whether the device was offline at some time in [from, to). */
+struct report_text_facts {
+	long		 offline_s;	/* rows without data, in seconds */
+	int		 no_history;	/* nothing at all in the period */
+};
+
+void report_text_device(FILE *, const struct history *,
+    const struct config *, const struct device *, time_t from, time_t to,
+    struct report_text_facts *);
+
+#endif

@@ -1,0 +1,62 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "history.h"
+#include "usage.h"
+
+size_t
+usage_replacements(const struct config *cfg, const char *id,
+    const char *metric, struct consumption_replacement **out)
+{
+	const struct config_device *d = NULL;
+	size_t i, n = 0;
+
+	*out = NULL;
+	for (i = 0; i < cfg->ndevices && d == NULL; i++)
+		if (strcmp(cfg->devices[i].id, id) == 0)
+			d = &cfg->devices[i];
+	if (d == NULL || d->nreplacements == 0 ||
+	    (*out = calloc(d->nreplacements, sizeof(**out))) == NULL)
+		return 0;
+	for (i = 0; i < d->nreplacements; i++)
+		if (strcmp(d->replacements[i].metric, metric) == 0) {
+			(*out)[n].at = (time_t)d->replacements[i].at;
+			(*out)[n].old_final = d->replacements[i].old_final;
+			(*out)[n].new_initial = d->replacements[i].new_initial;
+			n++;
+		}
+	return n;
+}
+
+int
+usage_range(const struct history *h, const struct config *cfg,
+    const char *id, const char *metric, time_t from, time_t to,
+    unsigned long step, struct consumption_result *out, char *err,
+    size_t errlen)
+{
+	struct consumption_sample_series series;
+	struct consumption_replacement *rep;
+	unsigned long got;
+	double *values;
+	time_t start;
+	size_t n, nrep;
+
+	/*
+	 * From a day before, as /api/consumption: a gap at the start is
+	 * bridged from the last index before it.
+	 */
+	if (history_fetch(h, id, metric, "LAST", from - 2 * (time_t)step -
+	    86400,
+	    to, step, &start, &got, &n, &values, err, errlen) == -1)
+		return -1;
+	series.start = start;
+	series.step = (time_t)got;
+	series.n = n;
+	series.values = values;
+	nrep = usage_replacements(cfg, id, metric, &rep);
+	*out = consumption_range(&series, rep, nrep, from, to);
+	free(rep);
+	free(values);
+	return 0;
+}
