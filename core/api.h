@@ -19,8 +19,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <sys/types.h>
+
 #include <event2/event.h>
 #include <jansson.h>
+
+#include "consumption.h"
 
 struct daemon;
 struct evhttp_request;
@@ -176,6 +180,37 @@ void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
 void api_metrics(struct api_call *);
+/* What a consumption query asks, as /api/consumption takes it. */
+struct api_period_query {
+	int			 range;		/* one range [from, to) */
+	enum consumption_period	 period;	/* else periods of this kind */
+	const char		*name;		/* "day", ..., "range" */
+	time_t			 from, to;
+	unsigned long		 step;		/* the rows read */
+};
+
+#define API_MAX_PERIODS	2000
+
+/* ?period=&from=&to=: 0, or -1 with a 400 sent. */
+int api_period_parse(struct evhttp_request *, struct api_period_query *);
+/*
+ * A device's consumption of a total for q, as /api/consumption answers
+ * it: the periods written to out (at most max) and the rows' step, or -1
+ * with err (no archive yet).
+ */
+ssize_t api_device_consumption(struct api *, const char *id,
+    const char *metric, const struct api_period_query *,
+    struct consumption_result *out, size_t max, unsigned long *step,
+    char *err, size_t errlen);
+json_t *api_consumption_json(const struct consumption_result *);
+
+void api_groups(struct api_call *);
+void api_group(struct api_call *);
+void api_group_consumption(struct api_call *);
+void api_group_add(struct api_call *);
+void api_group_change(struct api_call *);
+void api_group_remove(struct api_call *);
+
 void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);

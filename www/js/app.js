@@ -22,6 +22,8 @@ import { reportsView } from './views/reports.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
+import { groupsView, groupSettingsView } from './views/groups.js';
+import { groupView } from './views/group.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -40,6 +42,9 @@ defineRoute('/settings/reports', reportsView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
+defineRoute('/groups', groupsView);
+defineRoute('/group/:id', groupView);
+defineRoute('/settings/groups', groupSettingsView);
 
 onSessionExpired(() => {
 	if (!session())
