@@ -21,6 +21,7 @@
 
 #include <sys/types.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "consumption.h"
@@ -96,6 +97,29 @@ struct api_wait *api_wait(struct api *, struct evhttp_request *);
 struct evhttp_request *api_wait_end(struct api_wait *w);
 /* The request, or NULL when it is gone; w stays (a long answer). */
 struct evhttp_request *api_wait_req(const struct api_wait *w);
+
+/*
+ * An answer written a piece at a time, a turn of the loop each, so that a
+ * long one never holds the loop up: the request is registered (api_wait)
+ * and the client's going is noticed (which also runs a turn).  Each turn
+ * starts with api_stream_req(), and ends the stream when that is NULL.
+ */
+struct api_stream {
+	struct api_wait		*wait;
+	int			 closed;	/* the client went */
+	struct event		*turn;
+	struct evbuffer		*chunk;		/* the next piece */
+};
+
+/* fn(arg) runs each turn: 0, or -1 (out of memory, nothing kept). */
+int api_stream_begin(struct api_stream *, struct api *,
+    struct evhttp_request *, event_callback_fn fn, void *arg);
+/* The request to write to, or NULL when the client or the server went. */
+struct evhttp_request *api_stream_req(const struct api_stream *);
+/* Another turn, as soon as the loop can. */
+void api_stream_next(struct api_stream *);
+/* All of it let go; finishing the answer is the caller's business. */
+void api_stream_end(struct api_stream *);
 
 /* For the handlers. */
 /* The caller's live session, from its cookie; NULL when none. */

@@ -137,10 +137,7 @@ api_history_json(struct api_call *c, const char *metric,
 
 /* A CSV download in progress: a few hundred rows a turn of the loop. */
 struct api_csv {
-	struct api_wait		*wait;		/* NULL req: the server went */
-	int			 closed;	/* the client went */
-	struct event		*turn;
-	struct evbuffer		*chunk;
+	struct api_stream	 stream;
 	struct csv_format	 fmt;
 	double			*values;
 	size_t			 n, next;
@@ -157,49 +154,32 @@ api_csv_sink(void *arg, const char *data, size_t len)
 static void
 api_csv_free(struct api_csv *s)
 {
-	struct evhttp_request *req = api_wait_end(s->wait);
-
-	if (req != NULL && !s->closed)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(req), NULL, NULL);
-	if (s->turn != NULL)
-		event_free(s->turn);
-	if (s->chunk != NULL)
-		evbuffer_free(s->chunk);
+	api_stream_end(&s->stream);
 	free(s->values);
 	free(s);
-}
-
-static void
-api_csv_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_csv *s = arg;
-
-	(void)evcon;
-	s->closed = 1;
 }
 
 static void
 api_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_csv *s = arg;
-	struct evhttp_request *req = api_wait_req(s->wait);
+	struct evhttp_request *req = api_stream_req(&s->stream);
 	size_t k;
 
 	(void)fd;
 	(void)what;
-	if (req == NULL || s->closed) {
+	if (req == NULL) {
 		api_csv_free(s);
 		return;
 	}
 	for (k = 0; k < API_CSV_ROWS_PER_TURN && s->next < s->n; k++) {
 		csv_row(&s->fmt, s->start + (time_t)(s->next * s->step),
-		    &s->values[s->next], 1, api_csv_sink, s->chunk);
+		    &s->values[s->next], 1, api_csv_sink, s->stream.chunk);
 		s->next++;
 	}
-	evhttp_send_reply_chunk(req, s->chunk);
+	evhttp_send_reply_chunk(req, s->stream.chunk);
 	if (s->next < s->n) {
-		event_active(s->turn, EV_TIMEOUT, 0);
+		api_stream_next(&s->stream);
 		return;
 	}
 	evhttp_send_reply_end(req);
@@ -230,12 +210,9 @@ api_history_csv(struct api_call *c, const char *metric,
 	s->fmt.separator = cfg->csv.separator;
 	s->fmt.decimal = cfg->csv.decimal;
 	s->fmt.bom = cfg->csv.bom;
-	if ((s->chunk = evbuffer_new()) == NULL ||
-	    (s->turn = event_new(c->api->d->base, -1, 0, api_csv_turn, s)) ==
-	    NULL || (s->wait = api_wait(c->api, c->req)) == NULL ||
-	    csv_header(&s->fmt, names, units, 1, api_csv_sink, s->chunk) ==
-	    -1) {
-		s->closed = 1;
+	if (api_stream_begin(&s->stream, c->api, c->req, api_csv_turn, s) ==
+	    -1 || csv_header(&s->fmt, names, units, 1, api_csv_sink,
+	    s->stream.chunk) == -1) {
 		api_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -246,10 +223,8 @@ api_history_csv(struct api_call *c, const char *metric,
 	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
 	evhttp_add_header(out, "Content-Disposition", disposition);
 	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
-	    api_csv_closed, s);
 	evhttp_send_reply_start(c->req, 200, "OK");
-	event_active(s->turn, EV_TIMEOUT, 0);
+	api_stream_next(&s->stream);
 }
 
 void
