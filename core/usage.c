@@ -32,6 +32,14 @@ usage_replacements(const struct config *cfg, const char *id,
 }
 
 int
+usage_signed(const struct config *cfg, const char *id)
+{
+	const struct config_device *d = config_find_device(cfg, id);
+
+	return d != NULL && d->virt != NULL;
+}
+
+int
 usage_fetch(const struct history *h, const struct config *cfg,
     const char *id, const char *metric, time_t from, time_t to,
     unsigned long step, struct consumption_sample_series *series,
@@ -50,6 +58,7 @@ usage_fetch(const struct history *h, const struct config *cfg,
 	series->step = (time_t)got;
 	series->n = n;
 	series->values = values;
+	series->signed_total = usage_signed(cfg, id);
 	*nrep = usage_replacements(cfg, id, metric, rep);
 	return 0;
 }

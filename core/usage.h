@@ -20,6 +20,8 @@ struct tariff_cost;
 /* The device's recorded swaps of that total, sorted, calloc'd: the count. */
 size_t usage_replacements(const struct config *, const char *id,
     const char *metric, struct consumption_replacement **out);
+/* A virtual meter's totals are signed (consumption.h): 1, else 0. */
+int usage_signed(const struct config *, const char *id);
 /*
  * The total's rows of step seconds for [from, to), from a day before
  * from, as /api/consumption: a gap at the start is bridged from the last

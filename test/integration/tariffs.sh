@@ -72,6 +72,7 @@ lt = time.localtime($Y_START - 1)
 print(int(time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))))")" \
     >"$STATE/reports.state"
 write_conf "" "$(tariffs conf)
+groups = ( { id = \"site\"; name = \"Site\"; devices = [ \"main\", \"sub\" ]; } );
 $REPORT_CONF"
 sed -i 's|profile = "sdm630";|& tariffs = [ "day-night" ];|' "$CONF"
 check "mewsd -t accepts the tariff and main's use of it" \
@@ -180,6 +181,12 @@ call GET "/api/consumption/sub/energy_import.json?period=day&from=$Y_START&to=$Y
 check "a device without a tariff: no cost, tariff null" sh -c "
 	printf '%s' '$BODY' | jq -e '.tariff == null and
 	    (.periods | all(has(\"cost\") | not))' >/dev/null"
+
+call GET "/api/groups/site/consumption?metric=energy_import&period=day&from=$Y_START&to=$Y_END"
+check "a group's cost is its priced members' (main's, not sub's): $(printf '%s' "$BODY" | jq -c '.periods[0].cost')" \
+    sh -c "printf '%s' '$BODY' | jq -e '.priced == [\"main\"] and
+	(.periods[0].amount == 375) and
+	((.periods[0].cost.EUR - $Y_TOTAL) | fabs < 1e-6)' >/dev/null"
 
 # Downloads: a cost column, each row's index delta priced.
 # From a row before: the first row's cost is blank, nothing before it.

@@ -23,6 +23,8 @@ import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
 import { tariffsView } from './views/tariffs.js';
+import { groupsView, groupSettingsView } from './views/groups.js';
+import { groupView } from './views/group.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -42,6 +44,9 @@ defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
 defineRoute('/tariffs', tariffsView);
+defineRoute('/groups', groupsView);
+defineRoute('/group/:id', groupView);
+defineRoute('/settings/groups', groupSettingsView);
 
 onSessionExpired(() => {
 	if (!session())

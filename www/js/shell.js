@@ -12,6 +12,7 @@ const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
 	{ href: '#/compare', label: 'Compare', right: 'read' },
 	{ href: '#/tariffs', label: 'Tariffs', right: 'read' },
+	{ href: '#/groups', label: 'Groups', right: 'read' },
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
@@ -54,7 +55,8 @@ function markCurrent() {
 	const path = location.hash.split('?')[0];
 	for (const a of $('nav-list').querySelectorAll('a')) {
 		const here = path === a.getAttribute('href') ||
-		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/'));
+		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/')) ||
+		    (a.getAttribute('href') === '#/groups' && (path.startsWith('#/group/') || path === '#/settings/groups'));
 		if (here)
 			a.setAttribute('aria-current', 'page');
 		else

@@ -5,10 +5,10 @@ import { clearAlert } from '../messages.js';
 import { confirmDialog } from '../dialog.js';
 import { field, numberInput, checker, showError } from '../forms.js';
 import { badge, onlineBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
-import { deviceKind, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
+import { deviceKind, deviceVia, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
 import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
 	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
-import { costTitle, formatCost, sumCosts } from './tariffs.js';
+import { costColumns, formatCost, sumCosts } from './tariffs.js';
 
 const REFRESH_MS = 2000;
 
@@ -78,8 +78,7 @@ export const deviceView = {
 			setText(title, name);
 			ctx.setTitle(name);
 			badgeSlot.replaceChildren(onlineBadge(dev.online));
-			const via = dev.gateway ? `gateway ${dev.gateway}` : `bus ${dev.bus}`;
-			setText(meta, `${dev.id} · ${via} · address ${dev.address} · profile ${dev.profile} · ` +
+			setText(meta, `${dev.id} · ${deviceVia(dev)} · ` +
 			    (dev.last_ok ? `last reading ${formatTime(dev.last_ok)}` : 'no answer yet'));
 			const kind = deviceKind(dev);
 			const readings = dev.values || {};
@@ -380,29 +379,28 @@ function historyPanel(ctx, id) {
 	return { el, setMetrics };
 }
 
-function consumptionTable(answer, p) {
+export function consumptionTable(answer, p) {
 	const periods = (answer.periods || []).slice().reverse();
 	const known = periods.filter((r) => typeof r.amount === 'number');
 	const total = known.reduce((sum, r) => sum + r.amount, 0);
 	const partial = periods.some((r) => periodNote(r) !== '');
-	const tariff = answer.tariff;
+	const costs = costColumns(answer);
 	const rows = periods.map((r) => h('tr', null,
 	    h('th', { scope: 'row' }, periodLabel(p.per, r.from, r.to)),
 	    h('td', { class: 'num' }, formatAmount(r.amount, answer.unit)),
-	    tariff ? h('td', { class: 'num', title: costTitle(r.cost, tariff.currency) },
-		formatCost(r.cost && r.cost.total, tariff.currency)) : null,
+	    costs.map((c) => h('td', { class: 'num', title: c.title(r) }, formatCost(c.value(r), c.currency))),
 	    h('td', { class: 'muted' }, periodNote(r))));
 	return h('div', { class: 'table-wrap' }, h('table', null,
 	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
 	    h('thead', null, h('tr', null,
-		h('th', { scope: 'col' }, p.per === 'hour' ? 'Hour' : p.per === 'day' ? 'Day' : 'Month'),
+		h('th', { scope: 'col' }, { hour: 'Hour', day: 'Day', week: 'Week' }[p.per] || 'Month'),
 		h('th', { scope: 'col', class: 'num' }, `Amount (${unitLabel(answer.unit) || 'count'})`),
-		tariff ? h('th', { scope: 'col', class: 'num' }, `Cost (${tariff.currency})`) : null,
+		costs.map((c) => h('th', { scope: 'col', class: 'num' }, `Cost (${c.currency})`)),
 		h('th', { scope: 'col' }, partial ? 'Note' : ''))),
 	    h('tbody', null, rows),
 	    h('tfoot', null, h('tr', null,
 		h('th', { scope: 'row' }, 'Total'),
 		h('td', { class: 'num' }, known.length ? formatAmount(total, answer.unit) : '—'),
-		tariff ? h('td', { class: 'num' }, formatCost(sumCosts(periods), tariff.currency)) : null,
+		costs.map((c) => h('td', { class: 'num' }, formatCost(sumCosts(periods, c.value), c.currency))),
 		h('td', { class: 'muted' }, known.length < periods.length ? 'periods without data are left out' : '')))));
 }

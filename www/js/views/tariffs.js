@@ -10,10 +10,9 @@ import { field, input, select, showError } from '../forms.js';
 import { formatNumber, metricLabel, unitLabel } from '../format.js';
 import { dataTable, loading, pageHead } from '../widgets.js';
 import { mountCrud } from './crud.js';
+import { TOTALS } from './history.js';
 import { NAME_PATTERN, NAME_RULE } from './devices.js';
 
-const TOTALS = ['energy_import', 'energy_export', 'energy_reactive_import', 'energy_reactive_export',
-    'water_volume', 'gas_volume'];
 const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
 const INTRO = 'A tariff prices a total per unit (kWh, m³) by band: the first band that matches the ' +
     'local weekday and time wins; a band with no days and no times is the default and comes last. ' +
@@ -26,18 +25,34 @@ export function formatCost(v, currency) {
 }
 
 // The sum of the periods' known costs, or null when none is known.
-export function sumCosts(periods) {
-	const known = periods.filter((r) => r.cost && typeof r.cost.total === 'number');
-	return known.length ? known.reduce((s, r) => s + r.cost.total, 0) : null;
+export function sumCosts(periods, value) {
+	const known = periods.map(value).filter((v) => typeof v === 'number');
+	return known.length ? known.reduce((s, v) => s + v, 0) : null;
 }
 
 // A cost cell's tooltip: what it is made of.
-export function costTitle(cost, currency) {
+function costTitle(cost, currency) {
 	if (!cost)
 		return null;
 	const energy = typeof cost.energy === 'number' ? formatCost(cost.energy, currency) : 'unknown';
 	return `Consumption ${energy}, standing charge ${formatCost(cost.standing, currency)} ` +
 	    `(${formatNumber(cost.days, 2)} day${cost.days === 1 ? '' : 's'})`;
+}
+
+// The cost columns of a consumption answer: a device's, under its tariff;
+// a group's, one per currency of its priced members.
+export function costColumns(answer) {
+	if (answer.tariff) {
+		const currency = answer.tariff.currency;
+		return [{ currency, value: (r) => (r.cost ? r.cost.total : null),
+		    title: (r) => costTitle(r.cost, currency) }];
+	}
+	const currencies = new Set();
+	for (const r of answer.periods || [])
+		Object.keys(r.cost || {}).forEach((c) => currencies.add(c));
+	return [...currencies].sort().map((currency) => ({ currency,
+	    value: (r) => (r.cost ? r.cost[currency] ?? null : null),
+	    title: () => `The costs of ${(answer.priced || []).join(', ')}, each under its tariff` }));
 }
 
 function bandText(b) {
@@ -126,7 +141,7 @@ async function tariffForm(row) {
 	const c = {
 		id: input({ name: 'id', maxlength: 32, spellcheck: 'false', value: t.id ?? '', readonly: Boolean(row) }),
 		name: input({ name: 'name', value: t.name ?? '' }),
-		metric: select({ name: 'metric' }, TOTALS.map((m) => [m, metricLabel(m)])),
+		metric: select({ name: 'metric' }, TOTALS.filter((m) => m !== 'trips').map((m) => [m, metricLabel(m)])),
 		currency: input({ name: 'currency', maxlength: 3, value: t.currency, spellcheck: 'false' }),
 		standing: input({ name: 'standing_per_day', value: t.standing_per_day, inputmode: 'decimal' }),
 		devices: input({ name: 'devices', value: t.devices.join(', '), spellcheck: 'false',
