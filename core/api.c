@@ -80,6 +80,11 @@ static const struct api_route api_routes[] = {
 	{ GET, "/api/history", API_READ, api_history },
 	{ GET, "/api/history/*/*", API_READ, api_history_series },
 	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
+	{ GET, "/api/tariffs", API_READ, api_tariffs },
+	{ POST, "/api/tariffs", API_ADMIN, api_tariff_add },
+	{ GET, "/api/tariffs/*", API_READ, api_tariff },
+	{ PUT, "/api/tariffs/*", API_ADMIN, api_tariff_change },
+	{ DELETE, "/api/tariffs/*", API_ADMIN, api_tariff_remove },
 	{ GET, "/api/graph", API_READ, api_graph_status },
 	{ GET, "/api/graph/*/*", API_READ, api_graph },
 

@@ -202,6 +202,20 @@ ssize_t api_device_consumption(struct api *, const char *id,
     const char *metric, const struct api_period_query *,
     struct consumption_result *out, size_t max, unsigned long *step,
     char *err, size_t errlen);
+/*
+ * Those periods (a JSON array of {from, to, ...}) priced under the
+ * device's tariff for the metric: each gets its "cost".  The tariff's
+ * reference for the answer, or JSON null when it has none.
+ */
+json_t *api_tariff_periods(struct api *, const char *id, const char *metric,
+    const struct api_period_query *, json_t *periods);
+/*
+ * For a group: what each period (from, to) of the array cost the device,
+ * added to the period's "cost" object under the tariff's currency.  1
+ * when the device has a tariff for the metric, else 0.
+ */
+int api_tariff_sum(struct api *, const char *id, const char *metric,
+    const struct api_period_query *, json_t *periods);
 json_t *api_consumption_json(const struct consumption_result *);
 
 void api_groups(struct api_call *);
@@ -214,6 +228,20 @@ void api_group_remove(struct api_call *);
 void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);
+
+struct tariff;
+struct tariff_cost;
+void api_tariffs(struct api_call *);
+void api_tariff(struct api_call *);
+void api_tariff_add(struct api_call *);
+void api_tariff_change(struct api_call *);
+void api_tariff_remove(struct api_call *);
+/* A tariff as the API shows it, its reference, and a cost under it. */
+json_t *api_tariff_json(const struct config *, const struct tariff *);
+json_t *api_tariff_ref_json(const struct tariff *);
+json_t *api_tariff_cost_json(const struct tariff *,
+    const struct tariff_cost *);
+
 
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);

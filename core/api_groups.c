@@ -132,6 +132,8 @@ struct api_group_job {
 	size_t			 nmembers, next;
 	char			 (*members)[CONFIG_ID_MAX + 1];
 	json_t			*counted, *without;	/* member ids */
+	json_t			*priced;	/* those with a tariff */
+	json_t			*costs;		/* [{from, to, cost: {EUR}}] */
 	struct consumption_result *res;
 	struct group_total	*totals;
 	size_t			 ntotals;
@@ -145,6 +147,8 @@ api_group_job_free(struct api_group_job *j)
 		event_free(j->turn);
 	json_decref(j->counted);
 	json_decref(j->without);
+	json_decref(j->priced);
+	json_decref(j->costs);
 	free(j->members);
 	free(j->res);
 	free(j->totals);
@@ -218,13 +222,16 @@ api_group_send_json(struct api_group_job *j, struct evhttp_request *req)
 		    (json_int_t)t->known));
 		json_object_set_new(o, "partial", json_boolean(
 		    t->known < t->members || t->coverage < 1));
+		/* Its priced members' costs, a sum per currency. */
+		json_object_set(o, "cost", json_object_get(json_array_get(
+		    j->costs, i), "cost"));
 		json_array_append_new(a, o);
 	}
 	http_send_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, "
-	    "s:O, s:o}", "group", j->group, "metric", j->metric, "unit",
+	    "s:O, s:O, s:o}", "group", j->group, "metric", j->metric, "unit",
 	    j->mi->unit, "period", j->pq.name, "step", (json_int_t)j->step,
-	    "members", j->counted, "without_data", j->without, "periods",
-	    a));
+	    "members", j->counted, "without_data", j->without, "priced",
+	    j->priced, "periods", a));
 }
 
 static void
@@ -262,6 +269,10 @@ api_group_turn(evutil_socket_t fd, short what, void *arg)
 				    json_string(id));
 			else
 				j->step = step;
+			if (n >= 0 && api_tariff_sum(j->api, id, j->metric,
+			    &j->pq, j->costs))
+				json_array_append_new(j->priced,
+				    json_string(id));
 			group_total_add(j->totals, j->ntotals, n < 0 ? NULL :
 			    j->res, n < 0 ? 0 : (size_t)n);
 		}
@@ -371,6 +382,13 @@ api_group_consumption(struct api_call *c)
 		goto oom;
 	j->ntotals = (size_t)n;
 	group_total_init(j->totals, j->res, j->ntotals);
+	if ((j->priced = json_array()) == NULL ||
+	    (j->costs = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < j->ntotals; i++)
+		json_array_append_new(j->costs, json_pack("{s:I, s:I, s:o}",
+		    "from", (json_int_t)j->totals[i].from, "to",
+		    (json_int_t)j->totals[i].to, "cost", json_object()));
 	/* Ids, not config pointers: a reload may come between two turns. */
 	j->nmembers = group_members(cfg, (size_t)g, idx);
 	for (i = 0; i < j->nmembers; i++)

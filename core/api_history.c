@@ -21,6 +21,7 @@
 #include "http.h"
 #include "metric.h"
 #include "poller.h"
+#include "tariff.h"
 #include "usage.h"
 
 #define API_HISTORY_DEFAULT_S	86400
@@ -143,6 +144,12 @@ struct api_csv {
 	size_t			 n, next;
 	time_t			 start;
 	unsigned long		 step;
+	/* A total with a tariff: a cost column (a copy: a reload frees). */
+	int			 priced;
+	struct tariff		 tariff;
+	struct consumption_replacement *rep;
+	size_t			 nrep;
+	int			 signed_total;	/* a virtual meter's */
 };
 
 static int
@@ -156,6 +163,7 @@ api_csv_free(struct api_csv *s)
 {
 	api_stream_end(&s->stream);
 	free(s->values);
+	free(s->rep);
 	free(s);
 }
 
@@ -164,6 +172,10 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_csv *s = arg;
 	struct evhttp_request *req = api_stream_req(&s->stream);
+	struct consumption_sample_series series = { s->start,
+	    (time_t)s->step, s->n, s->values, s->signed_total };
+	double row[2];
+	time_t t;
 	size_t k;
 
 	(void)fd;
@@ -173,8 +185,14 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (k = 0; k < API_CSV_ROWS_PER_TURN && s->next < s->n; k++) {
-		csv_row(&s->fmt, s->start + (time_t)(s->next * s->step),
-		    &s->values[s->next], 1, api_csv_sink, s->stream.chunk);
+		t = s->start + (time_t)(s->next * s->step);
+		row[0] = s->values[s->next];
+		/* A row's cost is the step it closes: since the row before. */
+		if (s->priced)
+			row[1] = tariff_row_cost(&s->tariff, &series, s->rep,
+			    s->nrep, t - (time_t)s->step, t);
+		csv_row(&s->fmt, t, row, s->priced ? 2 : 1, api_csv_sink,
+		    s->stream.chunk);
 		s->next++;
 	}
 	evhttp_send_reply_chunk(req, s->stream.chunk);
@@ -192,8 +210,10 @@ api_history_csv(struct api_call *c, const char *metric,
 {
 	const struct config *cfg = c->api->d->cfg;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
-	const char *names[1] = { metric }, *units[1] = { mi->unit };
-	char err[256], disposition[160];
+	const char *names[2] = { metric, NULL }, *units[2] = { mi->unit,
+	    NULL };
+	const struct tariff *t = config_tariff_of(cfg, c->arg, metric);
+	char err[256], disposition[160], cost[METRIC_NAME_MAX + 8];
 	struct api_csv *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -210,9 +230,19 @@ api_history_csv(struct api_call *c, const char *metric,
 	s->fmt.separator = cfg->csv.separator;
 	s->fmt.decimal = cfg->csv.decimal;
 	s->fmt.bom = cfg->csv.bom;
+	if (t != NULL && strcmp(r->cf, "LAST") == 0) {
+		s->priced = 1;
+		s->tariff = *t;
+		s->tariff.name = NULL;
+		s->nrep = usage_replacements(cfg, c->arg, metric, &s->rep);
+		s->signed_total = usage_signed(cfg, c->arg);
+		snprintf(cost, sizeof(cost), "%s cost", metric);
+		names[1] = cost;
+		units[1] = t->currency;
+	}
 	if (api_stream_begin(&s->stream, c->api, c->req, api_csv_turn, s) ==
-	    -1 || csv_header(&s->fmt, names, units, 1, api_csv_sink,
-	    s->stream.chunk) == -1) {
+	    -1 || csv_header(&s->fmt, names, units, s->priced ? 2 : 1,
+	    api_csv_sink, s->stream.chunk) == -1) {
 		api_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -395,6 +425,7 @@ api_consumption(struct api_call *c)
 	const struct metric_info *mi;
 	struct consumption_result *res;
 	struct api_period_query pq;
+	json_t *tariff;
 	unsigned long step;
 	ssize_t i, nres;
 	json_t *a;
@@ -433,7 +464,9 @@ api_consumption(struct api_call *c)
 	for (i = 0; i < nres; i++)
 		json_array_append_new(a, api_consumption_json(&res[i]));
 	free(res);
+	tariff = api_tariff_periods(c->api, c->arg, metric, &pq, a);
 	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, "
-	    "s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
-	    "period", pq.name, "step", (json_int_t)step, "periods", a));
+	    "s:o, s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
+	    "period", pq.name, "step", (json_int_t)step, "periods", a,
+	    "tariff", tariff));
 }

@@ -779,7 +779,8 @@ static void
 config_device_keys(const struct module *mod, const char **keys, size_t max)
 {
 	static const char *const base[] = { "id", "name", "bus", "gateway",
-	    "address", "profile", "poll_ms", "channel", "replacements", NULL };
+	    "address", "profile", "poll_ms", "channel", "replacements",
+	    "tariffs", NULL };
 	size_t n = 0, i;
 
 	for (i = 0; base[i] != NULL && n + 1 < max; i++)
@@ -1073,7 +1074,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
 	    "history", "csv", "buses", "gateways", "devices", "groups",
-	    "mail", "reports", "mqtt", NULL };
+	    "mail", "reports", "mqtt", "tariffs", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -1100,6 +1101,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_devices(ld, root);
 	config_groups_load(cfg, root, ld->file, ld->errs);
 	config_reports_load(cfg, root, ld->file, ld->errs);
+	config_tariffs_load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1139,6 +1141,8 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
+	/* Before the devices: it frees their lists of tariffs. */
+	config_tariffs_free(cfg);
 	for (i = 0; i < cfg->nbuses; i++)
 		free(cfg->buses[i].port);
 	for (i = 0; i < cfg->ngateways; i++)

@@ -13,6 +13,8 @@
 #include "metric.h"
 
 #define CONFIG_ID_MAX		32	/* [a-z0-9_-]{1,32} */
+
+struct tariff;
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mews/mews.conf"
 
 enum config_parity { CONFIG_PARITY_NONE, CONFIG_PARITY_EVEN, CONFIG_PARITY_ODD };
@@ -80,6 +82,8 @@ struct config_device {
 	int			 poll_ms;
 	size_t			 nreplacements;	/* sorted by time */
 	struct config_replacement *replacements;
+	size_t			 ntariffs;	/* one per metric at most */
+	const struct tariff	**tariffs;	/* into config's tariffs */
 	/* A virtual meter: no bus, gateway, address or profile (NULL). */
 	struct config_virtual	*virt;
 	int			 line;
@@ -237,6 +241,8 @@ struct config {
 	struct config_mail	 mail;
 	size_t			 nreports;
 	struct config_report	*reports;
+	size_t			 ntariffs;
+	struct tariff		*tariffs;	/* tariff.h */
 
 	size_t			 nbuses;
 	struct config_bus	*buses;
@@ -285,6 +291,14 @@ void config_mail_defaults(struct config_mail *);
 void config_mail_clear(struct config_mail *);
 void config_reports_free(struct config *);
 const char *config_every_name(enum config_every);
+
+/* tariffs (config_tariffs.c), after devices: devices name them. */
+void config_tariffs_load(struct config *, const config_setting_t *root,
+    const char *file, struct conf_errors *);
+void config_tariffs_free(struct config *);
+/* The device's tariff for that metric, or NULL. */
+const struct tariff *config_tariff_of(const struct config *,
+    const char *device, const char *metric);
 const char *config_parity_name(enum config_parity);
 
 #endif

@@ -20,6 +20,8 @@
 #include "log.h"
 #include "metric.h"
 #include "poller.h"
+#include "tariff.h"
+#include "usage.h"
 
 #define CSVFILES_FIRST_S	15	/* the first plan after a (re)load */
 #define CSVFILES_SETTLE_S	50	/* history writes a step within 40 s */
@@ -58,6 +60,7 @@ struct csvfiles {
 	struct csv_format	 fmt;
 	const struct poller	*poller;
 	const struct history	*history;
+	const struct config	*cfg;		/* the tariffs */
 	time_t			 current[CSVFILES_NKINDS];
 	size_t			 rows_queued[CSVFILES_NKINDS];
 	time_t			 quick_until;	/* refresh every minute till */
@@ -240,11 +243,16 @@ csvfiles_index(const time_t *starts, size_t nrows, time_t start,
 	}
 }
 
-/* Scratch of a file being made, and its values, row by row. */
+/*
+ * Scratch of a file being made, and its values, row by row: the device's
+ * metrics, then a cost column for each total with a tariff.
+ */
 struct csvfiles_grid {
-	double		*values;	/* nrows × ncols */
-	double		*sum;
-	unsigned	*seen, *known;
+	double			*values;	/* nrows × ncols */
+	double			*sum;
+	unsigned		*seen, *known;
+	size_t			 ncols;
+	const struct tariff	**tariffs;	/* per metric, or NULL */
 };
 
 /*
@@ -278,11 +286,37 @@ csvfiles_column(struct csvfiles *h, const struct device *d, size_t col,
 	}
 	if (total)
 		csvfiles_index(starts, nrows, start, (time_t)step, v, n,
-		    g->values + col, d->nvalues);
+		    g->values + col, g->ncols);
 	else
 		csvfiles_average(starts, nrows, start, (time_t)step, v, n,
-		    g->values + col, d->nvalues, g->sum, g->seen, g->known);
+		    g->values + col, g->ncols, g->sum, g->seen, g->known);
 	free(v);
+}
+
+/*
+ * A total's cost column: each row's consumption priced (tariff.h), blank
+ * where the row's consumption is not known.
+ */
+static void
+csvfiles_cost_column(struct csvfiles *h, const struct device *d,
+    size_t metric, size_t col, unsigned long fetch_s, const time_t *starts,
+    size_t nrows, struct csvfiles_grid *g)
+{
+	struct consumption_sample_series series;
+	struct consumption_replacement *rep;
+	char err[256];
+	size_t nrep, r;
+
+	if (usage_fetch(h->history, h->cfg, d->id, d->values[metric].metric,
+	    starts[0], starts[nrows], fetch_s, &series, &rep, &nrep, err,
+	    sizeof(err)) == -1)
+		return;
+	for (r = 0; r < nrows; r++)
+		g->values[r * g->ncols + col] = tariff_row_cost(
+		    g->tariffs[metric], &series, rep, nrep, starts[r],
+		    starts[r + 1]);
+	free(rep);
+	free((double *)series.values);
 }
 
 /* The device's values for the rows: how many are known, or -1. */
@@ -291,9 +325,20 @@ csvfiles_fill(struct csvfiles *h, const struct device *d,
     const struct csvfiles_kind_info *k, const time_t *starts, size_t nrows,
     struct csvfiles_grid *g)
 {
-	size_t i, cells = nrows * d->nvalues;
+	size_t i, cells, col;
 	long known = 0;
 
+	if ((g->tariffs = calloc(d->nvalues, sizeof(*g->tariffs))) == NULL) {
+		log_warnx("csv files: device %s: out of memory", d->id);
+		return -1;
+	}
+	g->ncols = d->nvalues;
+	for (i = 0; i < d->nvalues; i++)
+		if (d->values[i].info->class == METRIC_CLASS_ENERGY &&
+		    (g->tariffs[i] = config_tariff_of(h->cfg, d->id,
+		    d->values[i].metric)) != NULL)
+			g->ncols++;
+	cells = nrows * g->ncols;
 	g->values = malloc(cells * sizeof(*g->values));
 	g->sum = malloc(nrows * sizeof(*g->sum));
 	g->seen = malloc(nrows * sizeof(*g->seen));
@@ -307,6 +352,10 @@ csvfiles_fill(struct csvfiles *h, const struct device *d,
 		g->values[i] = NAN;
 	for (i = 0; i < d->nvalues; i++)
 		csvfiles_column(h, d, i, k->fetch_s, starts, nrows, g);
+	for (i = 0, col = d->nvalues; i < d->nvalues; i++)
+		if (g->tariffs[i] != NULL)
+			csvfiles_cost_column(h, d, i, col++, k->fetch_s, starts,
+			    nrows, g);
 	for (i = 0; i < cells; i++)
 		known += isfinite(g->values[i]);
 	return known;
@@ -319,6 +368,7 @@ csvfiles_grid_free(struct csvfiles_grid *g)
 	free(g->sum);
 	free(g->seen);
 	free(g->known);
+	free(g->tariffs);
 }
 
 static int
@@ -330,33 +380,41 @@ csvfiles_sink(void *arg, const char *data, size_t len)
 /* The text of the file, put in place whole: 0, or -1 (logged). */
 static int
 csvfiles_save(struct csvfiles *h, const char *path, const struct device *d,
-    const time_t *starts, size_t nrows, const double *values)
+    const time_t *starts, size_t nrows, const struct csvfiles_grid *g)
 {
 	const char **names, **units;
+	char (*costs)[METRIC_NAME_MAX + 8];
 	struct atomic_file af;
-	size_t i;
+	size_t i, col;
 	int rc = -1, saved;
 
-	names = calloc(d->nvalues, sizeof(*names));
-	units = calloc(d->nvalues, sizeof(*units));
-	if (names == NULL || units == NULL) {
+	names = calloc(g->ncols, sizeof(*names));
+	units = calloc(g->ncols, sizeof(*units));
+	costs = calloc(g->ncols, sizeof(*costs));
+	if (names == NULL || units == NULL || costs == NULL) {
 		csvfiles_failed(h, path, "out of memory", CSVFILES_RETRIED);
 		goto out;
 	}
-	for (i = 0; i < d->nvalues; i++) {
+	for (i = 0, col = d->nvalues; i < d->nvalues; i++) {
 		names[i] = d->values[i].metric;
 		units[i] = d->values[i].info->unit;
+		if (g->tariffs[i] == NULL)
+			continue;
+		snprintf(costs[col], sizeof(costs[col]), "%s cost",
+		    d->values[i].metric);
+		names[col] = costs[col];
+		units[col++] = g->tariffs[i]->currency;
 	}
 	if (atomic_begin(&af, path, CSVFILES_FILE_MODE) == -1) {
 		csvfiles_failed(h, path, strerror(errno), CSVFILES_RETRIED);
 		goto out;
 	}
 	errno = 0;
-	rc = csv_header(&h->fmt, names, units, d->nvalues, csvfiles_sink,
+	rc = csv_header(&h->fmt, names, units, g->ncols, csvfiles_sink,
 	    af.fp);
 	for (i = 0; rc == 0 && i < nrows; i++)
-		rc = csv_row(&h->fmt, starts[i], values + i * d->nvalues,
-		    d->nvalues, csvfiles_sink, af.fp);
+		rc = csv_row(&h->fmt, starts[i], g->values + i * g->ncols,
+		    g->ncols, csvfiles_sink, af.fp);
 	if (rc != 0) {
 		saved = errno;
 		atomic_abort(&af);
@@ -369,6 +427,7 @@ csvfiles_save(struct csvfiles *h, const char *path, const struct device *d,
 out:
 	free(names);
 	free(units);
+	free(costs);
 	return rc;
 }
 
@@ -381,7 +440,7 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 {
 	const struct csvfiles_kind_info *k = &csvfiles_kinds[j->kind];
 	time_t starts[CSVFILES_ROWS_MAX + 1], end;
-	struct csvfiles_grid g = { NULL, NULL, NULL, NULL };
+	struct csvfiles_grid g = { NULL, NULL, NULL, NULL, 0, NULL };
 	const struct device *d = poller_find(h->poller, j->device);
 	char path[PATH_MAX];
 	struct timespec t0;
@@ -405,11 +464,11 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 	if (known == 0)
 		log_debug("csv files: %s: nothing in history for it", path);
 	else if (known < 0 || csvfiles_mkdirs(h, d->id, j->kind) == -1 ||
-	    csvfiles_save(h, path, d, starts, nrows, g.values) == -1)
+	    csvfiles_save(h, path, d, starts, nrows, &g) == -1)
 		rc = -1;
 	else
-		log_debug("csv files: %s: %zu rows of %zu metrics, read in "
-		    "%.1f ms, written in %.1f ms", path, nrows, d->nvalues,
+		log_debug("csv files: %s: %zu rows of %zu columns, read in "
+		    "%.1f ms, written in %.1f ms", path, nrows, g.ncols,
 		    read_ms, csvfiles_ms(&t0) - read_ms);
 	csvfiles_grid_free(&g);
 	return rc;
@@ -598,6 +657,7 @@ csvfiles_configure(struct csvfiles *h, const struct config *cfg,
 	h->nqueue = h->done = h->nretry = 0;
 	h->poller = p;
 	h->history = hist;
+	h->cfg = cfg;
 	h->fmt.separator = cfg->csv.separator;
 	h->fmt.decimal = cfg->csv.decimal;
 	h->fmt.bom = cfg->csv.bom;

@@ -68,6 +68,7 @@ struct report_delivery {
 	char			*body_text;
 	size_t			 body_len;
 	char			*offline;	/* "main (60 min), sub (...)" */
+	struct report_text_costs costs;		/* of all its devices */
 	struct report_file	*files;
 	size_t			 nfiles, pushed;
 	struct curlev_xfer	*xfer;
@@ -458,7 +459,7 @@ report_prepare_text(struct report_delivery *dl, const struct device *d,
     size_t first_file)
 {
 	struct reports *rs = dl->rs;
-	struct report_text_facts facts = { 0, 0 };
+	struct report_text_facts facts = { 0, 0, &dl->costs };
 	size_t i;
 
 	if (rs->history == NULL)
@@ -496,6 +497,7 @@ report_turn(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (dl->dev == dl->nids) {
+		report_text_total(dl->body, &dl->costs);
 		fflush(dl->body);
 		report_send(dl);
 		return;

@@ -12,6 +12,7 @@
 #include "history.h"
 #include "metric.h"
 #include "report_text.h"
+#include "tariff.h"
 #include "usage.h"
 
 #define REPORT_TEXT_GAPS	3	/* the longest gaps named */
@@ -65,6 +66,77 @@ report_text_usage(FILE *f, const struct history *h, const struct config *cfg,
 		fprintf(f, " (the meter's counter was reset)");
 	if (r.flags & CONSUMPTION_REPLACED)
 		fprintf(f, " (the meter was replaced)");
+	fputc('\n', f);
+}
+
+static void
+report_text_add_cost(struct report_text_costs *costs, const char *currency,
+    double amount)
+{
+	size_t i;
+
+	if (costs == NULL)
+		return;
+	for (i = 0; i < costs->n; i++)
+		if (strcmp(costs->currency[i], currency) == 0)
+			break;
+	if (i == costs->n) {
+		if (i == REPORT_TEXT_CURRENCIES)
+			return;
+		snprintf(costs->currency[i], sizeof(costs->currency[i]), "%s",
+		    currency);
+		costs->amount[i] = 0;
+		costs->n++;
+	}
+	costs->amount[i] += amount;
+}
+
+/* The total's cost under the device's tariff for it, if it has one. */
+static void
+report_text_cost(FILE *f, const struct history *h, const struct config *cfg,
+    const struct device *d, const struct device_value *v, time_t from,
+    time_t to, struct report_text_costs *costs)
+{
+	const struct tariff *t = config_tariff_of(cfg, d->id, v->metric);
+	struct tariff_cost c;
+	char err[256];
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (usage_cost(h, cfg, t, d->id, from, to, time(NULL),
+	    REPORT_TEXT_USAGE_STEP, &c, err, sizeof(err)) == -1) {
+		fprintf(f, "  %s cost: no data (%s)\n", v->metric, err);
+		return;
+	}
+	if (isnan(c.energy)) {
+		fprintf(f, "  %s cost: no data (standing %.2f %s for %.2f "
+		    "day%s)\n", v->metric, c.standing, t->currency, c.days,
+		    c.days == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "  %s cost: %.2f %s (%s: %.2f %s for %.3f %s", v->metric,
+	    c.energy + c.standing, t->currency, t->name, c.energy,
+	    t->currency, c.usage.amount, v->info->unit);
+	for (i = 0; t->nbands > 1 && i < t->nbands; i++)
+		fprintf(f, ", %.3f at %g", c.band_amount[i],
+		    t->bands[i].price);
+	fprintf(f, "; standing %.2f %s for %.2f day%s)\n", c.standing,
+	    t->currency, c.days, c.days == 1 ? "" : "s");
+	report_text_add_cost(costs, t->currency, c.energy + c.standing);
+}
+
+void
+report_text_total(FILE *f, const struct report_text_costs *costs)
+{
+	size_t i;
+
+	if (costs->n == 0)
+		return;
+	fprintf(f, "Total cost:");
+	for (i = 0; i < costs->n; i++)
+		fprintf(f, "%s %.2f %s", i ? "," : "", costs->amount[i],
+		    costs->currency[i]);
 	fputc('\n', f);
 }
 
@@ -213,9 +285,12 @@ report_text_device(FILE *f, const struct history *h,
 	    d->profile, d->kind, d->where, d->address);
 	for (i = 0; i < d->nvalues; i++)
 		if (d->values[i].info->class == METRIC_CLASS_ENERGY &&
-		    strcmp(d->values[i].metric, "trips") != 0)
+		    strcmp(d->values[i].metric, "trips") != 0) {
 			report_text_usage(f, h, cfg, d, &d->values[i], from,
 			    to);
+			report_text_cost(f, h, cfg, d, &d->values[i], from,
+			    to, facts->costs);
+		}
 	report_text_peak(f, h, d, from, to);
 	report_text_offline(f, h, d, from, to, facts);
 }

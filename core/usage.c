@@ -1,8 +1,10 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "history.h"
+#include "tariff.h"
 #include "usage.h"
 
 size_t
@@ -30,6 +32,38 @@ usage_replacements(const struct config *cfg, const char *id,
 }
 
 int
+usage_signed(const struct config *cfg, const char *id)
+{
+	const struct config_device *d = config_find_device(cfg, id);
+
+	return d != NULL && d->virt != NULL;
+}
+
+int
+usage_fetch(const struct history *h, const struct config *cfg,
+    const char *id, const char *metric, time_t from, time_t to,
+    unsigned long step, struct consumption_sample_series *series,
+    struct consumption_replacement **rep, size_t *nrep, char *err,
+    size_t errlen)
+{
+	unsigned long got;
+	double *values;
+	time_t start;
+	size_t n;
+
+	if (history_fetch(h, id, metric, "LAST", from - 2 * (time_t)step -
+	    86400, to, step, &start, &got, &n, &values, err, errlen) == -1)
+		return -1;
+	series->start = start;
+	series->step = (time_t)got;
+	series->n = n;
+	series->values = values;
+	series->signed_total = usage_signed(cfg, id);
+	*nrep = usage_replacements(cfg, id, metric, rep);
+	return 0;
+}
+
+int
 usage_range(const struct history *h, const struct config *cfg,
     const char *id, const char *metric, time_t from, time_t to,
     unsigned long step, struct consumption_result *out, char *err,
@@ -37,26 +71,36 @@ usage_range(const struct history *h, const struct config *cfg,
 {
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
-	unsigned long got;
-	double *values;
-	time_t start;
-	size_t n, nrep;
+	size_t nrep;
 
-	/*
-	 * From a day before, as /api/consumption: a gap at the start is
-	 * bridged from the last index before it.
-	 */
-	if (history_fetch(h, id, metric, "LAST", from - 2 * (time_t)step -
-	    86400,
-	    to, step, &start, &got, &n, &values, err, errlen) == -1)
+	if (usage_fetch(h, cfg, id, metric, from, to, step, &series, &rep,
+	    &nrep, err, errlen) == -1)
 		return -1;
-	series.start = start;
-	series.step = (time_t)got;
-	series.n = n;
-	series.values = values;
-	nrep = usage_replacements(cfg, id, metric, &rep);
 	*out = consumption_range(&series, rep, nrep, from, to);
 	free(rep);
-	free(values);
+	free((double *)series.values);
 	return 0;
+}
+
+int
+usage_cost(const struct history *h, const struct config *cfg,
+    const struct tariff *t, const char *id, time_t from, time_t to,
+    time_t standing_to, unsigned long step, struct tariff_cost *out,
+    char *err, size_t errlen)
+{
+	struct consumption_sample_series series;
+	struct consumption_replacement *rep;
+	size_t nrep;
+	int rc;
+
+	if (usage_fetch(h, cfg, id, t->metric, from, to, step, &series,
+	    &rep, &nrep, err, errlen) == -1)
+		return -1;
+	if ((rc = tariff_cost(t, &series, rep, nrep, from, to, standing_to,
+	    out)) == -1)
+		snprintf(err, errlen, "%s: %s: cannot price with tariff %s", id,
+		    t->metric, t->id);
+	free(rep);
+	free((double *)series.values);
+	return rc;
 }

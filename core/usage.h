@@ -14,10 +14,25 @@
 
 struct config;
 struct history;
+struct tariff;
+struct tariff_cost;
 
 /* The device's recorded swaps of that total, sorted, calloc'd: the count. */
 size_t usage_replacements(const struct config *, const char *id,
     const char *metric, struct consumption_replacement **out);
+/* A virtual meter's totals are signed (consumption.h): 1, else 0. */
+int usage_signed(const struct config *, const char *id);
+/*
+ * The total's rows of step seconds for [from, to), from a day before
+ * from, as /api/consumption: a gap at the start is bridged from the last
+ * index before it; and its swaps.  The values and the swaps are the
+ * caller's to free().  0, or -1 with a reason in err.
+ */
+int usage_fetch(const struct history *, const struct config *,
+    const char *id, const char *metric, time_t from, time_t to,
+    unsigned long step, struct consumption_sample_series *,
+    struct consumption_replacement **rep, size_t *nrep, char *err,
+    size_t errlen);
 /*
  * Consumption over [from, to) from rows of step seconds (3600 is exact
  * for local days, weeks and months).  0, or -1 with a reason in err.
@@ -26,5 +41,13 @@ int usage_range(const struct history *, const struct config *,
     const char *id, const char *metric, time_t from, time_t to,
     unsigned long step, struct consumption_result *out, char *err,
     size_t errlen);
+/*
+ * What that consumption cost under tariff t (its metric), the standing
+ * charge counted up to standing_to (the present).  0, or -1 with err.
+ */
+int usage_cost(const struct history *, const struct config *,
+    const struct tariff *, const char *id, time_t from, time_t to,
+    time_t standing_to, unsigned long step, struct tariff_cost *out,
+    char *err, size_t errlen);
 
 #endif

@@ -256,14 +256,15 @@ def letters(j):
     return s
 
 
-def cmd_xlsx(xlsx, csv, sep, dec):
-    """Under "energy_import (kWh)", every value is a number, the CSV's."""
+def cmd_xlsx(xlsx, csv, sep, dec, name=ENERGY, need="1"):
+    """Under "energy_import (kWh)" (or the column named), every value is a
+    number, the CSV's; at least `need` of them."""
     header, rows, _ = read_csv(csv, sep)
     cells = xlsx_cells(xlsx)
-    j = header.index(ENERGY)
+    j = header.index(name)
     col = letters(j)
     problems = []
-    if cells.get((col, 1)) != ("s", ENERGY):
+    if cells.get((col, 1)) != ("s", name):
         problems.append("%s1 is %r, not the header" % (col, cells.get(
             (col, 1))))
     checked = 0
@@ -280,8 +281,8 @@ def cmd_xlsx(xlsx, csv, sep, dec):
         if unix != ("n", r[1]):
             problems.append("B%d is %r, not the number %s" % (i + 2, unix,
                                                              r[1]))
-    if checked == 0:
-        problems.append("no value to compare")
+    if checked < int(need):
+        problems.append("%d values to compare, not %s" % (checked, need))
     for p in problems[:10]:
         say(p)
     say("%d values compared" % checked)

@@ -11,25 +11,17 @@
 # Daemon B starts with no history at all, in ',' and '.', and one device's
 # folder blocked by a file: its day file appears once history has a row (a
 # minute or two), and the blocked folder is a logged error, nothing more.
+# Both price main's energy_import with tariffs.py's tariff: a cost column
+# (tariffs.sh checks its values) that Calc reads as numbers too.
 # Both run at once: about two minutes in all.
 . "$(dirname "$0")/web_lib.sh"
 command -v rrdtool >/dev/null || skip_all "no rrdtool"
 helper() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
+tariffs() { /usr/bin/python3 "$(dirname "$0")/tariffs.py" "$@"; }
+COST="energy_import cost (EUR)"
 
-# A zone made up for the run, spelled out so no tzdata is needed: whole
-# hours east of UTC (never 0) such that it is about noon, so midnight is
-# far away; and summer time ended yesterday at 03:00, so yesterday had 25
-# hours, 02:00 to 03:00 twice, and the files must still follow local days.
-# Its dates are UTC's (noon is within 12 hours of UTC's time).
-utc_hour=$(date -u +%H)
-east=$((12 - ${utc_hour#0}))
-[ "$east" = 0 ] && east=1
-# Zero-based days of the year, February 29 counted, as TZ's rules take.
-ended=$(($(date -u -d yesterday +%j | sed 's/^0*//') - 1))
-began=$(((ended + 180) % 365))
-TZ="MWT$((-east))MWS,$began/2,$ended/3"
-export TZ
-diag "TZ=$TZ: $(date +%Y-%m-%dT%H:%M%z)"
+# Yesterday had 25 hours: the files must still follow local days.
+. "$(dirname "$0")/dst_zone.sh"
 
 # poll SECONDS COMMAND...: every 2 s, silently, until the command succeeds
 # (wait_for's pace is for cheaper commands).
@@ -44,6 +36,10 @@ poll() {
 csv_conf() {
 	printf 'csv = { separator = "%s"; decimal = "%s"; bom = true; };\n' \
 	    "$1" "$2" >>"$CONF"
+}
+priced() {
+	tariffs conf >>"$CONF"
+	sed -i 's|profile = "sdm630";|& tariffs = [ "day-night" ];|' "$CONF"
 }
 
 # soffice_xlsx CSV SEPARATOR_CODE LANGUAGE OUTDIR: the CSV as Calc imports
@@ -69,6 +65,7 @@ chmod 700 "$STATE"
 write_conf
 sed -i "s|$TMP/rs485|$TMP/rs485b|" "$CONF"
 csv_conf "," "."
+priced
 spawn "$MEWS_SIM" --pty "$TMP/rs485b" --profile-dir "$PROFILES" \
     --device 1:sdm630 --device 2:sdm120 --device 5:breaker \
     >>"$TMP/sim-b.log" 2>&1
@@ -91,6 +88,7 @@ chmod 700 "$STATE"
 check "history made up for yesterday" helper history "$STATE/rrd/main"
 write_conf
 csv_conf ";" ","
+priced
 CONF_A=$CONF
 start_sim || { not_ok "simulator A starts"; done_testing; }
 start_mewsd || { not_ok "mewsd A starts"; sed 's/^/# /' "$LOG"; done_testing; }
@@ -145,6 +143,10 @@ check "A: year: format, a row a local day" \
     helper format "$YEAR" ";" "," year "$YEAR_START"
 check "A: year: yesterday's index at midnight and the day's average" \
     helper values "$YEAR" ";" "," year
+check "A: yesterday: each minute's cost, after the metrics" \
+    tariffs file "$DAY_Y" ";" "," day
+check "A: month: each of yesterday's hours' cost" \
+    tariffs file "$MONTH" ";" "," month
 
 # LibreOffice: skipped, not the whole test, where it is not installed.
 if command -v soffice >/dev/null; then
@@ -161,6 +163,9 @@ if [ "$HAVE_SOFFICE" = 1 ]; then
 	check "A: Calc reads energy_import as numbers, the CSV's (de-DE)" \
 	    helper xlsx "$TMP/xlsx-a/semicolon.xlsx" "$TMP/semicolon.csv" \
 	    ";" ","
+	check "A: and its cost as numbers" \
+	    helper xlsx "$TMP/xlsx-a/semicolon.xlsx" "$TMP/semicolon.csv" \
+	    ";" "," "$COST" 1000
 fi
 
 # A reload to ',' and '.': the current files follow, closed ones do not.
@@ -199,6 +204,10 @@ if [ "$HAVE_SOFFICE" = 1 ]; then
 	    test -s "$TMP/xlsx-b/comma.xlsx"
 	check "B: Calc reads energy_import as numbers, the CSV's (en-US)" \
 	    helper xlsx "$TMP/xlsx-b/comma.xlsx" "$TMP/comma.csv" "," "."
+	# A row's cost needs the next row's index: there may be none yet.
+	check "B: and the costs there are, as numbers" \
+	    helper xlsx "$TMP/xlsx-b/comma.xlsx" "$TMP/comma.csv" "," "." \
+	    "$COST" 0
 fi
 check "B: the blocked folder is logged once, with its path and reason" \
     sh -c "[ \$(grep -c 'csv files: $STATE_B/csv/sub/.*: Not a directory' \

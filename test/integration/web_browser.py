@@ -483,6 +483,17 @@ def run(b):
     check(bool(home), "Enter in the PIN field submits the login form (new PIN, no banner)",
           "hash %s, alert %r" % (b.eval("location.hash"), b.eval(text_of("#alert"))))
 
+    # 9. The tariffs, read-only for the installer: no add button.
+    b.eval("(document.querySelector('#nav-list a[href=\"#/tariffs\"]') || {click() { location.hash = '#/tariffs'; }}).click(), true")
+    shown = b.wait("""(() => {
+        const t = document.querySelector('#main table');
+        return location.hash === '#/tariffs' && t && /day-night/.test(t.textContent) ? t.textContent : null;
+    })()""")
+    buttons = b.eval("[...document.querySelectorAll('#main button')].map(e => e.textContent)")
+    check(bool(shown) and "0.28" in shown and "main" in shown and not buttons,
+          "the tariffs page lists day-night, its prices and devices, read-only for the installer",
+          "table %r, buttons %r" % (shown, buttons))
+
     # And through all of it: nothing logged an error.
     b.pump(0.3)
     # /api/status answers 401 without a session (after the logout): the

@@ -27,7 +27,11 @@ browser_cleanup() {
 }
 trap browser_cleanup EXIT
 
-web_up
+# A tariff on main, for the tariffs page.
+write_conf "" "$(/usr/bin/python3 "$top_srcdir/test/integration/tariffs.py" conf)"
+sed -i 's|profile = "sdm630";|& tariffs = [ "day-night" ];|' "$CONF"
+start_sim || { not_ok "the simulator starts"; done_testing; }
+start_mewsd || { not_ok "mewsd serves HTTPS"; sed 's/^/# /' "$LOG"; done_testing; }
 
 # The driver gives up by itself after 45 s; timeout is the last resort.
 timeout -k 2 50 /usr/bin/python3 "$top_srcdir/test/integration/web_browser.py" \

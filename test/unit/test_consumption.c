@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "consumption.h"
+#include "zones.h"
 
 #define HOUR	3600
 #define DAY	86400
@@ -25,58 +26,10 @@
 static double v[2 * 8784 + 64];
 static struct consumption_result res[800];
 
-static void
-zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-/* A local time that exists once. */
-static time_t
-local(int y, int mon, int d, int h, int min)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = min;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
 static time_t
 utc(int y, int mon, int d, int h)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	return timegm(&tm);
-}
-
-/* Without its zone data the system silently runs a zone as UTC. */
-static void
-need_zone(const char *tz, time_t t, long gmtoff)
-{
-	struct tm tm;
-
-	zone(tz);
-	localtime_r(&t, &tm);
-	if (tm.tm_gmtoff != gmtoff)
-		skip();
-}
-
-static void
-paris(void)
-{
-	need_zone("Europe/Paris", utc(2024, 7, 1, 12), 7200);
+	return utc_min(y, mon, d, h, 0);
 }
 
 static struct consumption_sample_series

@@ -22,6 +22,7 @@ import { reportsView } from './views/reports.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
+import { tariffsView } from './views/tariffs.js';
 import { groupsView, groupSettingsView } from './views/groups.js';
 import { groupView } from './views/group.js';
 
@@ -42,6 +43,7 @@ defineRoute('/settings/reports', reportsView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
+defineRoute('/tariffs', tariffsView);
 defineRoute('/groups', groupsView);
 defineRoute('/group/:id', groupView);
 defineRoute('/settings/groups', groupSettingsView);

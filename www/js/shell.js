@@ -11,6 +11,7 @@ import { formatDuration } from './format.js';
 const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
 	{ href: '#/compare', label: 'Compare', right: 'read' },
+	{ href: '#/tariffs', label: 'Tariffs', right: 'read' },
 	{ href: '#/groups', label: 'Groups', right: 'read' },
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
