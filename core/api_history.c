@@ -34,7 +34,7 @@ struct api_range {
 	char		 cf[8];
 };
 
-static int
+int
 api_query_time(struct evhttp_request *req, struct evkeyvalq *q,
     const char *key, long long *out)
 {

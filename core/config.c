@@ -1045,6 +1045,7 @@ config_defaults(struct config *cfg)
 	cfg->csv.decimal = ',';
 	cfg->csv.bom = 1;
 	config_reports_defaults(cfg);
+	config_alarms_defaults(cfg);
 }
 
 static void
@@ -1053,7 +1054,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
 	    "history", "csv", "buses", "gateways", "devices", "mail",
-	    "reports", "mqtt", NULL };
+	    "reports", "mqtt", "alarms", "events", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -1079,6 +1080,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
 	config_reports_load(cfg, root, ld->file, ld->errs);
+	config_alarms_load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1159,5 +1161,6 @@ config_free(struct config *cfg)
 	free(cfg->mqtt.topic_prefix);
 	free(cfg->mqtt.discovery_prefix);
 	config_reports_free(cfg);
+	config_alarms_free(cfg);
 	free(cfg);
 }

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,15 @@ usage_replacements(const struct config *cfg, const char *id,
 	return n;
 }
 
-int
-usage_range(const struct history *h, const struct config *cfg,
+/*
+ * The consumption over [from, to) and the last known index at or before
+ * to (*last_t 0 when none).
+ */
+static int
+usage_fetch(const struct history *h, const struct config *cfg,
     const char *id, const char *metric, time_t from, time_t to,
-    unsigned long step, struct consumption_result *out, char *err,
-    size_t errlen)
+    unsigned long step, struct consumption_result *out, time_t *last_t,
+    double *last_v, char *err, size_t errlen)
 {
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
@@ -56,7 +61,48 @@ usage_range(const struct history *h, const struct config *cfg,
 	series.values = values;
 	nrep = usage_replacements(cfg, id, metric, &rep);
 	*out = consumption_range(&series, rep, nrep, from, to);
+	*last_t = 0;
+	while (n > 0 && !isfinite(values[n - 1]))
+		n--;
+	if (n > 0) {
+		*last_t = start + (time_t)(n - 1) * (time_t)got;
+		*last_v = values[n - 1];
+	}
 	free(rep);
 	free(values);
 	return 0;
+}
+
+int
+usage_range(const struct history *h, const struct config *cfg,
+    const char *id, const char *metric, time_t from, time_t to,
+    unsigned long step, struct consumption_result *out, char *err,
+    size_t errlen)
+{
+	time_t last_t;
+	double last_v;
+
+	return usage_fetch(h, cfg, id, metric, from, to, step, out, &last_t,
+	    &last_v, err, errlen);
+}
+
+double
+usage_to_date(const struct history *h, const struct config *cfg,
+    const char *id, const char *metric, time_t from, time_t now,
+    unsigned long step, double live, time_t live_ts)
+{
+	struct consumption_result r;
+	time_t last_t;
+	double last_v, used;
+	char err[256];
+
+	if (usage_fetch(h, cfg, id, metric, from, now, step, &r, &last_t,
+	    &last_v, err, sizeof(err)) == -1 || last_t == 0 ||
+	    last_t < from)
+		return NAN;
+	/* Nothing counted yet: the period's first index is its start. */
+	used = isnan(r.amount) ? 0 : r.amount;
+	if (isfinite(live) && live_ts > last_t)
+		used += live >= last_v ? live - last_v : live;
+	return used;
 }
