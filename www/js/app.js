@@ -22,6 +22,9 @@ import { reportsView } from './views/reports.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
+import { alarmsView } from './views/alarms.js';
+import { alarmRulesView } from './views/alarm-rules.js';
+import { eventsView } from './views/events.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -40,6 +43,9 @@ defineRoute('/settings/reports', reportsView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
+defineRoute('/alarms', alarmsView);
+defineRoute('/settings/alarms', alarmRulesView);
+defineRoute('/events', eventsView);
 
 onSessionExpired(() => {
 	if (!session())
