@@ -113,7 +113,7 @@ alarms_save(struct alarms *as)
 		fprintf(af.fp, "%s\n\t{ id = \"%s\"; device = \"%s\"; kind = "
 		    "\"%s\"; raised = %s; acked = %s; shown = %s; raised_at = "
 		    "%lldL; cleared_at = %lldL; acked_at = %lldL; acked_by = "
-		    "\"%s\"; value = %.17g; period = %lldL; }", i ? "," : "",
+		    "\"%s\"; value = %#.17g; period = %lldL; }", i ? "," : "",
 		    as->cfg->alarms[i].id, as->cfg->alarms[i].device,
 		    config_alarm_kind_name(as->cfg->alarms[i].kind),
 		    st->raised ? "true" : "false", st->acked ? "true" :
@@ -458,6 +458,7 @@ alarms_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct alarms *as = arg;
 	const struct config_alarm *a;
+	enum alarm_input in;
 	time_t now = time(NULL);
 	size_t i, budgets = 0;
 	double v;
@@ -468,8 +469,7 @@ alarms_tick(evutil_socket_t fd, short what, void *arg)
 		a = &as->cfg->alarms[i];
 		if (a->kind == CONFIG_ALARM_BUDGET)
 			continue;
-		enum alarm_input in = alarms_read(as, a, &v);
-
+		in = alarms_read(as, a, &v);
 		as->slots[i].now = v;
 		alarms_changed(as, i, alarm_step(&as->slots[i].st, a, in, v,
 		    now), now);

@@ -226,7 +226,7 @@ check "and cleared when it is back" wait_for 30 is main-offline cleared
 # --- rotation -----------------------------------------------------------------
 write_conf "" "$(settings 1 50)"
 kill -HUP "$MEWSD_PID"
-check "the reload is an event" wait_for 10 grep -q ";reload;;;;SIGHUP: " "$EVENTS"
+check "the reload is an event" wait_for 20 sh -c "cat '$EVENTS'* | grep -q ';reload;;;;SIGHUP: .* reloaded'"
 # logins N: N logins and logouts of the administrator.
 logins() {
 	local i=0

@@ -27,7 +27,9 @@ browser_cleanup() {
 }
 trap browser_cleanup EXIT
 
-web_up
+# An alarm the simulated voltage (near 230 V) raises, for the header's badge.
+web_up "" 'alarms = ( { id = "overvoltage"; device = "main";
+	metric = "voltage_l1"; above = 200.0; } );'
 
 # The driver gives up by itself after 45 s; timeout is the last resort.
 timeout -k 2 50 /usr/bin/python3 "$top_srcdir/test/integration/web_browser.py" \
