@@ -72,6 +72,12 @@ static const struct api_route api_routes[] = {
 	{ DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel },
 	{ POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test },
 
+	{ GET, "/api/groups", API_READ, api_groups },
+	{ POST, "/api/groups", API_CONFIGURE, api_group_add },
+	{ GET, "/api/groups/*", API_READ, api_group },
+	{ PUT, "/api/groups/*", API_CONFIGURE, api_group_change },
+	{ DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove },
+	{ GET, "/api/groups/*/consumption", API_READ, api_group_consumption },
 	{ GET, "/api/alarms", API_READ, api_alarms },
 	{ POST, "/api/alarms", API_CONFIGURE, api_alarm_add },
 	{ GET, "/api/alarms/*", API_READ, api_alarm },

@@ -19,7 +19,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <sys/types.h>
+
+#include <event2/event.h>
 #include <jansson.h>
+
+#include "consumption.h"
 
 struct daemon;
 struct evhttp_request;
@@ -93,6 +98,29 @@ struct evhttp_request *api_wait_end(struct api_wait *w);
 /* The request, or NULL when it is gone; w stays (a long answer). */
 struct evhttp_request *api_wait_req(const struct api_wait *w);
 
+/*
+ * An answer written a piece at a time, a turn of the loop each, so that a
+ * long one never holds the loop up: the request is registered (api_wait)
+ * and the client's going is noticed (which also runs a turn).  Each turn
+ * starts with api_stream_req(), and ends the stream when that is NULL.
+ */
+struct api_stream {
+	struct api_wait		*wait;
+	int			 closed;	/* the client went */
+	struct event		*turn;
+	struct evbuffer		*chunk;		/* the next piece */
+};
+
+/* fn(arg) runs each turn: 0, or -1 (out of memory, nothing kept). */
+int api_stream_begin(struct api_stream *, struct api *,
+    struct evhttp_request *, event_callback_fn fn, void *arg);
+/* The request to write to, or NULL when the client or the server went. */
+struct evhttp_request *api_stream_req(const struct api_stream *);
+/* Another turn, as soon as the loop can. */
+void api_stream_next(struct api_stream *);
+/* All of it let go; finishing the answer is the caller's business. */
+void api_stream_end(struct api_stream *);
+
 /* For the handlers. */
 /* The caller's live session, from its cookie; NULL when none. */
 const struct session *api_find_session(struct api *,
@@ -159,6 +187,37 @@ void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
 void api_metrics(struct api_call *);
+/* What a consumption query asks, as /api/consumption takes it. */
+struct api_period_query {
+	int			 range;		/* one range [from, to) */
+	enum consumption_period	 period;	/* else periods of this kind */
+	const char		*name;		/* "day", ..., "range" */
+	time_t			 from, to;
+	unsigned long		 step;		/* the rows read */
+};
+
+#define API_MAX_PERIODS	2000
+
+/* ?period=&from=&to=: 0, or -1 with a 400 sent. */
+int api_period_parse(struct evhttp_request *, struct api_period_query *);
+/*
+ * A device's consumption of a total for q, as /api/consumption answers
+ * it: the periods written to out (at most max) and the rows' step, or -1
+ * with err (no archive yet).
+ */
+ssize_t api_device_consumption(struct api *, const char *id,
+    const char *metric, const struct api_period_query *,
+    struct consumption_result *out, size_t max, unsigned long *step,
+    char *err, size_t errlen);
+json_t *api_consumption_json(const struct consumption_result *);
+
+void api_groups(struct api_call *);
+void api_group(struct api_call *);
+void api_group_consumption(struct api_call *);
+void api_group_add(struct api_call *);
+void api_group_change(struct api_call *);
+void api_group_remove(struct api_call *);
+
 void api_reports_get(struct api_call *);
 void api_reports_put(struct api_call *);
 void api_reports_test(struct api_call *);

@@ -228,10 +228,7 @@ api_events(struct api_call *c)
 
 /* A download under way: the files oldest first, a chunk a turn. */
 struct api_events_csv {
-	struct api_wait		*wait;		/* NULL req: the server went */
-	int			 closed;	/* the client went */
-	struct event		*turn;
-	struct evbuffer		*chunk;
+	struct api_stream	 stream;
 	int			 fds[API_EVENTS_FILES_MAX];
 	off_t			 left[API_EVENTS_FILES_MAX];
 	int			 nfiles, at;
@@ -241,28 +238,12 @@ struct api_events_csv {
 static void
 api_events_csv_free(struct api_events_csv *s)
 {
-	struct evhttp_request *req = api_wait_end(s->wait);
 	int i;
 
-	if (req != NULL && !s->closed)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(req), NULL, NULL);
+	api_stream_end(&s->stream);
 	for (i = s->at; i < s->nfiles; i++)
 		close(s->fds[i]);
-	if (s->turn != NULL)
-		event_free(s->turn);
-	if (s->chunk != NULL)
-		evbuffer_free(s->chunk);
 	free(s);
-}
-
-static void
-api_events_csv_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_events_csv *s = arg;
-
-	(void)evcon;
-	s->closed = 1;
 }
 
 /* The next piece of the present file: 0, or -1 when it cannot be read. */
@@ -285,18 +266,18 @@ api_events_csv_read(struct api_events_csv *s)
 		n -= nl + 1 - buf;
 		p = nl + 1;
 	}
-	return evbuffer_add(s->chunk, p, (size_t)n);
+	return evbuffer_add(s->stream.chunk, p, (size_t)n);
 }
 
 static void
 api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_events_csv *s = arg;
-	struct evhttp_request *req = api_wait_req(s->wait);
+	struct evhttp_request *req = api_stream_req(&s->stream);
 
 	(void)fd;
 	(void)what;
-	if (req == NULL || s->closed) {
+	if (req == NULL) {
 		api_events_csv_free(s);
 		return;
 	}
@@ -313,8 +294,8 @@ api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 		/* Shorter than it was: what there is has gone. */
 		s->left[s->at] = 0;
 	}
-	evhttp_send_reply_chunk(req, s->chunk);
-	event_active(s->turn, EV_TIMEOUT, 0);
+	evhttp_send_reply_chunk(req, s->stream.chunk);
+	api_stream_next(&s->stream);
 }
 
 void
@@ -348,10 +329,8 @@ api_events_csv(struct api_call *c)
 		s->fds[s->nfiles] = fd;
 		s->left[s->nfiles++] = st.st_size;
 	}
-	if ((s->chunk = evbuffer_new()) == NULL ||
-	    (s->turn = event_new(c->api->d->base, -1, 0, api_events_csv_turn,
-	    s)) == NULL || (s->wait = api_wait(c->api, c->req)) == NULL) {
-		s->closed = 1;
+	if (api_stream_begin(&s->stream, c->api, c->req, api_events_csv_turn,
+	    s) == -1) {
 		api_events_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -360,8 +339,6 @@ api_events_csv(struct api_call *c)
 	evhttp_add_header(out, "Content-Disposition",
 	    "attachment; filename=\"events.csv\"");
 	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
-	    api_events_csv_closed, s);
 	evhttp_send_reply_start(c->req, 200, "OK");
-	event_active(s->turn, EV_TIMEOUT, 0);
+	api_stream_next(&s->stream);
 }

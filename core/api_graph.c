@@ -155,6 +155,7 @@ api_graph(struct api_call *c)
 	const char *dot = strrchr(c->arg2, '.');
 	const struct metric_info *mi;
 	struct api_graph_wait *w;
+	const struct config_device *dc;
 	struct graph_spec s;
 	struct stat st;
 	size_t i;
@@ -189,6 +190,8 @@ api_graph(struct api_call *c)
 		return;
 	snprintf(s.device, sizeof(s.device), "%s", c->arg);
 	snprintf(s.name, sizeof(s.name), "%s", c->arg);
+	s.signed_total = (dc = config_find_device(cfg, c->arg)) != NULL &&
+	    dc->virt != NULL;
 	for (i = 0; i < cfg->ndevices; i++)
 		if (strcmp(cfg->devices[i].id, c->arg) == 0 &&
 		    cfg->devices[i].name != NULL &&

@@ -137,10 +137,7 @@ api_history_json(struct api_call *c, const char *metric,
 
 /* A CSV download in progress: a few hundred rows a turn of the loop. */
 struct api_csv {
-	struct api_wait		*wait;		/* NULL req: the server went */
-	int			 closed;	/* the client went */
-	struct event		*turn;
-	struct evbuffer		*chunk;
+	struct api_stream	 stream;
 	struct csv_format	 fmt;
 	double			*values;
 	size_t			 n, next;
@@ -157,49 +154,32 @@ api_csv_sink(void *arg, const char *data, size_t len)
 static void
 api_csv_free(struct api_csv *s)
 {
-	struct evhttp_request *req = api_wait_end(s->wait);
-
-	if (req != NULL && !s->closed)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(req), NULL, NULL);
-	if (s->turn != NULL)
-		event_free(s->turn);
-	if (s->chunk != NULL)
-		evbuffer_free(s->chunk);
+	api_stream_end(&s->stream);
 	free(s->values);
 	free(s);
-}
-
-static void
-api_csv_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_csv *s = arg;
-
-	(void)evcon;
-	s->closed = 1;
 }
 
 static void
 api_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_csv *s = arg;
-	struct evhttp_request *req = api_wait_req(s->wait);
+	struct evhttp_request *req = api_stream_req(&s->stream);
 	size_t k;
 
 	(void)fd;
 	(void)what;
-	if (req == NULL || s->closed) {
+	if (req == NULL) {
 		api_csv_free(s);
 		return;
 	}
 	for (k = 0; k < API_CSV_ROWS_PER_TURN && s->next < s->n; k++) {
 		csv_row(&s->fmt, s->start + (time_t)(s->next * s->step),
-		    &s->values[s->next], 1, api_csv_sink, s->chunk);
+		    &s->values[s->next], 1, api_csv_sink, s->stream.chunk);
 		s->next++;
 	}
-	evhttp_send_reply_chunk(req, s->chunk);
+	evhttp_send_reply_chunk(req, s->stream.chunk);
 	if (s->next < s->n) {
-		event_active(s->turn, EV_TIMEOUT, 0);
+		api_stream_next(&s->stream);
 		return;
 	}
 	evhttp_send_reply_end(req);
@@ -230,12 +210,9 @@ api_history_csv(struct api_call *c, const char *metric,
 	s->fmt.separator = cfg->csv.separator;
 	s->fmt.decimal = cfg->csv.decimal;
 	s->fmt.bom = cfg->csv.bom;
-	if ((s->chunk = evbuffer_new()) == NULL ||
-	    (s->turn = event_new(c->api->d->base, -1, 0, api_csv_turn, s)) ==
-	    NULL || (s->wait = api_wait(c->api, c->req)) == NULL ||
-	    csv_header(&s->fmt, names, units, 1, api_csv_sink, s->chunk) ==
-	    -1) {
-		s->closed = 1;
+	if (api_stream_begin(&s->stream, c->api, c->req, api_csv_turn, s) ==
+	    -1 || csv_header(&s->fmt, names, units, 1, api_csv_sink,
+	    s->stream.chunk) == -1) {
 		api_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -246,10 +223,8 @@ api_history_csv(struct api_call *c, const char *metric,
 	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
 	evhttp_add_header(out, "Content-Disposition", disposition);
 	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
-	    api_csv_closed, s);
 	evhttp_send_reply_start(c->req, 200, "OK");
-	event_active(s->turn, EV_TIMEOUT, 0);
+	api_stream_next(&s->stream);
 }
 
 void
@@ -296,9 +271,7 @@ static const struct {
 	{ "year", CONSUMPTION_YEAR, 5 * 366 * 86400 },
 };
 
-#define API_MAX_PERIODS	2000
-
-static json_t *
+json_t *
 api_consumption_json(const struct consumption_result *r)
 {
 	json_t *o, *flags = json_array();
@@ -316,6 +289,98 @@ api_consumption_json(const struct consumption_result *r)
 	return o;
 }
 
+int
+api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
+{
+	const char *query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq q;
+	long long from = -1, to = time(NULL);
+	const char *pname;
+	size_t k = 0;
+	int rc = -1;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		http_send_error(req, 400, NULL, "bad query string");
+		return -1;
+	}
+	pname = evhttp_find_header(&q, "period");
+	if (pname == NULL)
+		pname = "day";
+	pq->range = strcmp(pname, "range") == 0;
+	for (k = 0; !pq->range && k < sizeof(api_periods) /
+	    sizeof(api_periods[0]); k++)
+		if (strcmp(api_periods[k].name, pname) == 0)
+			break;
+	if (!pq->range && k == sizeof(api_periods) / sizeof(api_periods[0])) {
+		http_send_error(req, 400, "period", "period: hour, day, "
+		    "week, month, year or range");
+		goto out;
+	}
+	if (api_query_time(req, &q, "from", &from) == -1 ||
+	    api_query_time(req, &q, "to", &to) == -1)
+		goto out;
+	if (from < 0)
+		from = to - (pq->range ? 86400 : api_periods[k].span);
+	if (from >= to) {
+		http_send_error(req, 400, "from", "from must be before to");
+		goto out;
+	}
+	pq->name = pq->range ? "range" : api_periods[k].name;
+	pq->period = pq->range ? CONSUMPTION_HOUR : api_periods[k].period;
+	pq->from = (time_t)from;
+	pq->to = (time_t)to;
+	/*
+	 * Minutes while they are kept (8 days), for hours and short ranges;
+	 * else hourly rows (400 days), exact for local days and months;
+	 * daily rows beyond.
+	 */
+	pq->step = (pq->range || pq->period == CONSUMPTION_HOUR) &&
+	    to - from <= 7 * 86400 ? 60 : to - from > 390 * 86400 ? 86400 :
+	    3600;
+	rc = 0;
+out:
+	evhttp_clear_headers(&q);
+	return rc;
+}
+
+ssize_t
+api_device_consumption(struct api *api, const char *id, const char *metric,
+    const struct api_period_query *pq, struct consumption_result *out,
+    size_t max, unsigned long *step, char *err, size_t errlen)
+{
+	const struct config_device *dc;
+	struct consumption_sample_series series;
+	struct consumption_replacement *rep = NULL;
+	double *values = NULL;
+	size_t n, nrep;
+	ssize_t nres = 1;
+	time_t start;
+
+	if (history_fetch(api->d->history, id, metric, "LAST",
+	    pq->from - 2 * (time_t)pq->step - 86400, pq->to, pq->step, &start,
+	    step, &n, &values, err, errlen) == -1)
+		return -1;
+	memset(&series, 0, sizeof(series));
+	series.start = start;
+	series.step = (time_t)*step;
+	series.n = n;
+	series.values = values;
+	series.signed_total = (dc = config_find_device(api->d->cfg, id)) !=
+	    NULL && dc->virt != NULL;
+	nrep = usage_replacements(api->d->cfg, id, metric, &rep);
+	if (pq->range && max > 0)
+		out[0] = consumption_range(&series, rep, nrep, pq->from,
+		    pq->to);
+	else if ((nres = consumption_periods(&series, rep, nrep, pq->period,
+	    pq->from, pq->to, out, max)) < 0)
+		snprintf(err, errlen, "consumption: %s", strerror(errno));
+	free(rep);
+	free(values);
+	return nres;
+}
+
 /*
  * GET /api/consumption/ID/METRIC.json?period=day&from=&to=: the total's
  * consumption per local calendar period (or, with period=range, over
@@ -325,24 +390,14 @@ api_consumption_json(const struct consumption_result *r)
 void
 api_consumption(struct api_call *c)
 {
-	const char *query = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(c->req));
-	const char *dot = strrchr(c->arg2, '.'), *pname;
+	const char *dot = strrchr(c->arg2, '.');
 	char metric[METRIC_NAME_MAX + 1], err[256];
 	const struct metric_info *mi;
-	struct consumption_sample_series series;
-	struct consumption_result *res = NULL, one;
-	struct consumption_replacement *rep = NULL;
-	size_t nrep;
-	struct evkeyvalq q;
-	long long from = -1, to = time(NULL);
+	struct consumption_result *res;
+	struct api_period_query pq;
 	unsigned long step;
-	double *values = NULL;
-	size_t i, k = 0, n;
-	ssize_t nres;
-	time_t start;
+	ssize_t i, nres;
 	json_t *a;
-	int range = 0;
 
 	if (dot == NULL || strcmp(dot, ".json") != 0 ||
 	    (size_t)(dot - c->arg2) > METRIC_NAME_MAX) {
@@ -362,70 +417,23 @@ api_consumption(struct api_call *c)
 		http_send_error(c->req, 503, NULL, "history is not running");
 		return;
 	}
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
-		http_send_error(c->req, 400, NULL, "bad query string");
+	if (api_period_parse(c->req, &pq) == -1)
+		return;
+	if ((res = calloc(API_MAX_PERIODS, sizeof(*res))) == NULL) {
+		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
 	}
-	pname = evhttp_find_header(&q, "period");
-	if (pname == NULL)
-		pname = "day";
-	range = strcmp(pname, "range") == 0;
-	for (k = 0; !range && k < sizeof(api_periods) /
-	    sizeof(api_periods[0]); k++)
-		if (strcmp(api_periods[k].name, pname) == 0)
-			break;
-	if (!range && k == sizeof(api_periods) / sizeof(api_periods[0])) {
-		http_send_error(c->req, 400, "period", "period: hour, day, "
-		    "week, month, year or range");
-		goto out;
-	}
-	if (api_query_time(c->req, &q, "from", &from) == -1 ||
-	    api_query_time(c->req, &q, "to", &to) == -1)
-		goto out;
-	if (from < 0)
-		from = to - (range ? 86400 : api_periods[k].span);
-	if (from >= to) {
-		http_send_error(c->req, 400, "from", "from must be before to");
-		goto out;
-	}
-	/*
-	 * Minutes while they are kept (8 days), for hours and short ranges;
-	 * else hourly rows (400 days), exact for local days and months;
-	 * daily rows beyond.
-	 */
-	step = (range || api_periods[k].period == CONSUMPTION_HOUR) &&
-	    to - from <= 7 * 86400 ? 60 : to - from > 390 * 86400 ? 86400 :
-	    3600;
-	if (history_fetch(c->api->d->history, c->arg, metric, "LAST",
-	    (time_t)from - 2 * (time_t)step - 86400, (time_t)to,
-	    step, &start, &step, &n, &values, err, sizeof(err)) == -1) {
+	if ((nres = api_device_consumption(c->api, c->arg, metric, &pq, res,
+	    API_MAX_PERIODS, &step, err, sizeof(err))) == -1) {
+		free(res);
 		http_send_error(c->req, 404, NULL, "%s", err);
-		goto out;
+		return;
 	}
-	series.start = start;
-	series.step = (time_t)step;
-	series.n = n;
-	series.values = values;
-	nrep = usage_replacements(c->api->d->cfg, c->arg, metric, &rep);
 	a = json_array();
-	if (range) {
-		one = consumption_range(&series, rep, nrep, (time_t)from,
-		    (time_t)to);
-		json_array_append_new(a, api_consumption_json(&one));
-	} else if ((res = calloc(API_MAX_PERIODS, sizeof(*res))) != NULL &&
-	    (nres = consumption_periods(&series, rep, nrep,
-	    api_periods[k].period, (time_t)from, (time_t)to, res,
-	    API_MAX_PERIODS)) > 0) {
-		for (i = 0; i < (size_t)nres; i++)
-			json_array_append_new(a, api_consumption_json(&res[i]));
-	}
+	for (i = 0; i < nres; i++)
+		json_array_append_new(a, api_consumption_json(&res[i]));
+	free(res);
 	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, "
 	    "s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
-	    "period", pname, "step", (json_int_t)step, "periods", a));
-out:
-	free(rep);
-	free(res);
-	free(values);
-	evhttp_clear_headers(&q);
+	    "period", pq.name, "step", (json_int_t)step, "periods", a));
 }

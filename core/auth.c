@@ -40,6 +40,7 @@ struct auth_state {
 struct auth {
 	char		*path;
 	struct stat	 seen;		/* the file as we last read or wrote it */
+	unsigned long	 version;	/* auth_version() */
 	struct auth_state p[AUTH_NPROFILES];
 };
 
@@ -194,6 +195,8 @@ auth_save(struct auth *a)
 	struct atomic_file af;
 	int i;
 
+	/* Whatever happens to the file, the state in memory changed. */
+	a->version++;
 	if (atomic_begin(&af, a->path, 0600) == -1) {
 		log_warn("auth: cannot write %s", a->path);
 		return -1;
@@ -290,6 +293,7 @@ auth_refresh(struct auth *a)
 		return;
 	memcpy(a->p, st, sizeof(st));
 	a->seen = now;
+	a->version++;
 	log_info("auth: %s changed on disk: profiles reloaded", a->path);
 }
 
@@ -472,6 +476,13 @@ auth_set_pin(struct auth *a, enum auth_profile p, const char *new_pin)
 	if (!auth_new_pin_ok(p, new_pin))
 		return AUTH_BAD_PIN;
 	return auth_replace_pin(a, p, new_pin, 0);
+}
+
+unsigned long
+auth_version(struct auth *a)
+{
+	auth_refresh(a);
+	return a->version;
 }
 
 int

@@ -63,6 +63,11 @@ enum auth_result auth_change_pin(struct auth *, enum auth_profile,
 enum auth_result auth_set_pin(struct auth *, enum auth_profile,
     const char *new_pin);
 int auth_must_change(struct auth *, enum auth_profile);
+/*
+ * Changes whenever a PIN, a lock or a failure counter does, here or on
+ * disk: what a cache of recently verified PINs is checked against.
+ */
+unsigned long auth_version(struct auth *);
 /* [{"profile", "must_change_pin", "locked", "blocked", ...}] */
 json_t *auth_json(struct auth *);
 

@@ -253,3 +253,40 @@ conf_get_choice(struct conf_errors *errs, const char *file,
 	    list);
 	return -1;
 }
+
+int
+conf_get_strings(struct conf_errors *errs, const char *file,
+    const config_setting_t *group, const char *key, int required,
+    const char ***out)
+{
+	const config_setting_t *s = config_setting_get_member(group, key), *e;
+	const char **v;
+	int i, n;
+
+	*out = NULL;
+	if (s == NULL) {
+		if (required)
+			conf_error(errs, group, file, "missing key '%s'", key);
+		return required ? -1 : 0;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		conf_error(errs, s, file, "'%s' must be a list of strings "
+		    "[ \"a\", \"b\" ]", key);
+		return -1;
+	}
+	if ((n = config_setting_length(s)) == 0)
+		return 0;
+	if ((v = calloc((size_t)n, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if ((v[i] = config_setting_get_string(e)) == NULL) {
+			conf_error(errs, s, file, "each entry of '%s' must be "
+			    "a string", key);
+			free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	return n;
+}

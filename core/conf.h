@@ -55,6 +55,14 @@ int conf_get_bool(struct conf_errors *, const char *file,
 int conf_get_number(struct conf_errors *, const char *file,
     const config_setting_t *group, const char *key, int required,
     double *out);
+/*
+ * An array of strings, [ "a", "b" ] (or a list of them): their count, with
+ * *out (the caller frees the array, not the strings, which live as long as
+ * the configuration) NULL when there are none; -1 when it is not one.
+ */
+int conf_get_strings(struct conf_errors *, const char *file,
+    const config_setting_t *group, const char *key, int required,
+    const char ***out);
 /* A string that must be one of choices (NULL-terminated); *out its index. */
 int conf_get_choice(struct conf_errors *, const char *file,
     const config_setting_t *group, const char *key,

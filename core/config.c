@@ -893,6 +893,14 @@ config_load_device(struct config_load *ld, const config_setting_t *s,
 	d->line = conf_line(s);
 	d->poll_ms = 1000;
 	config_get_id(ld, s, "id", d->id);
+	if (config_member(s, "virtual") != NULL) {
+		d->name = strdup(d->id);
+		config_get_text(ld, s, "name", &d->name);
+		config_get_ranged(ld, s, "poll_ms", 0, 100, 3600000,
+		    &d->poll_ms);
+		config_virtual_load(s, d, ld->file, ld->errs);
+		return;
+	}
 	if (conf_get_string(ld->errs, ld->file, s, "profile", 1, &profile)
 	    == 0 && (d->profile = config_profile(ld, s, profile)) != NULL)
 		mod = module_for_profile(d->profile);
@@ -974,6 +982,18 @@ config_load_devices(struct config_load *ld, const config_setting_t *root)
 				    o->line, d->bus ? "bus" : "gateway");
 		}
 	}
+	config_virtual_check(cfg, ld->file, ld->errs);
+}
+
+const struct config_device *
+config_find_device(const struct config *cfg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ndevices; i++)
+		if (strcmp(cfg->devices[i].id, id) == 0)
+			return &cfg->devices[i];
+	return NULL;
 }
 
 static void
@@ -1053,8 +1073,8 @@ config_parse(struct config_load *ld, config_t *lc)
 {
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
-	    "history", "csv", "buses", "gateways", "devices", "mail",
-	    "reports", "mqtt", "alarms", "events", NULL };
+	    "history", "csv", "buses", "gateways", "devices", "groups",
+	    "mail", "reports", "mqtt", "alarms", "events", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -1079,6 +1099,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_gateways(ld, root);
 	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
+	config_groups_load(cfg, root, ld->file, ld->errs);
 	config_reports_load(cfg, root, ld->file, ld->errs);
 	config_alarms_load(cfg, root, ld->file, ld->errs);
 }
@@ -1129,6 +1150,7 @@ config_free(struct config *cfg)
 
 		free(d->name);
 		free(d->replacements);
+		config_virtual_free(d->virt);
 		if (d->module_data != NULL)
 			module_for_profile(d->profile)->free_device(
 			    d->module_data);
@@ -1160,6 +1182,7 @@ config_free(struct config *cfg)
 	free(cfg->mqtt.client_id);
 	free(cfg->mqtt.topic_prefix);
 	free(cfg->mqtt.discovery_prefix);
+	config_groups_free(cfg);
 	config_reports_free(cfg);
 	config_alarms_free(cfg);
 	free(cfg);

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "metric.h"
 
 #define CONFIG_ID_MAX		32	/* [a-z0-9_-]{1,32} */
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mews/mews.conf"
@@ -45,6 +46,28 @@ struct config_replacement {
 	int			 line;
 };
 
+/*
+ * A virtual meter (config_virtual.c): a device computed from others, with
+ * no bus.  op is applied metric by metric to the sources' live values.
+ */
+enum config_virtual_op {
+	CONFIG_VIRTUAL_SUM,		/* the sources added */
+	CONFIG_VIRTUAL_DIFFERENCE,	/* the first minus the rest */
+	CONFIG_VIRTUAL_SCALE		/* the one source times factor */
+};
+
+struct config_virtual {
+	enum config_virtual_op	 op;
+	double			 factor;	/* scale; 1 otherwise */
+	size_t			 nof;
+	char			 (*of)[CONFIG_ID_MAX + 1];	/* sources */
+	int			 chosen;	/* metrics listed in the file */
+	size_t			 nmetrics;	/* what it computes, resolved */
+	char			 (*metrics)[METRIC_NAME_MAX + 1];
+	int			 line;
+	int			 of_line;	/* where the sources are named */
+};
+
 struct config_device {
 	char			 id[CONFIG_ID_MAX + 1];
 	char			*name;
@@ -57,6 +80,21 @@ struct config_device {
 	int			 poll_ms;
 	size_t			 nreplacements;	/* sorted by time */
 	struct config_replacement *replacements;
+	/* A virtual meter: no bus, gateway, address or profile (NULL). */
+	struct config_virtual	*virt;
+	int			 line;
+};
+
+/*
+ * A group of devices (config_groups.c): a panel, a feeder, a use.  Groups
+ * form trees through parent; a device may be in several groups.
+ */
+struct config_group {
+	char			 id[CONFIG_ID_MAX + 1];
+	char			*name;
+	int			 parent;	/* index in groups; -1: a root */
+	size_t			 ndevices;
+	char			 (*devices)[CONFIG_ID_MAX + 1];
 	int			 line;
 };
 
@@ -245,6 +283,8 @@ struct config {
 	struct config_device	*devices;
 	size_t			 nprofiles;
 	struct profile		**profiles;
+	size_t			 ngroups;
+	struct config_group	*groups;
 };
 
 /* NULL on any mistake, each one added to errs as "FILE:LINE: message". */
@@ -252,6 +292,19 @@ struct config *config_load(const char *path, struct conf_errors *errs);
 void config_free(struct config *);
 
 int config_id_ok(const char *);
+const struct config_device *config_find_device(const struct config *,
+    const char *id);
+
+/* config_virtual.c: a device's virtual block, then the checks across them. */
+void config_virtual_load(const config_setting_t *device,
+    struct config_device *, const char *file, struct conf_errors *);
+void config_virtual_check(struct config *, const char *file,
+    struct conf_errors *);
+void config_virtual_free(struct config_virtual *);
+/* config_groups.c: the groups list, after the devices it names. */
+void config_groups_load(struct config *, const config_setting_t *root,
+    const char *file, struct conf_errors *);
+void config_groups_free(struct config *);
 /* A host name or address literal, checked for form only (RFC 1123). */
 int config_host_ok(const char *);
 

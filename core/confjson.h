@@ -24,11 +24,13 @@ int confjson_find(const config_setting_t *list, const char *key,
     const char *value);
 /*
  * Set group's members from a JSON object's: strings, integers, reals and
- * booleans; null removes the member.  0, or -1 with err (400, the field).
+ * booleans; arrays of one of those ([ "main", "sub1" ]); objects as groups
+ * (a virtual meter's block), a few levels deep; null removes the member.
+ * 0, or -1 with err (400, the field).
  */
 int confjson_set(config_setting_t *group, json_t *obj,
     struct confjson_error *err);
-/* A group's scalar members as a JSON object. */
+/* A group's scalars, arrays and groups as a JSON object (not lists). */
 json_t *confjson_object(const config_setting_t *group);
 
 #endif

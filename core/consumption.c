@@ -72,11 +72,12 @@ first_step(const struct consumption_sample_series *s, long long t)
 
 /* What the index rose from a to b on one meter. */
 static double
-rise(double a, double b, unsigned *flags)
+rise(const struct consumption_sample_series *s, double a, double b,
+    unsigned *flags)
 {
 	double drop = a - b;
 
-	if (drop <= 0)
+	if (drop <= 0 || s->signed_total)
 		return b - a;
 	if (drop <= DROP_ABSOLUTE || drop <= DROP_RELATIVE * fmax(fabs(a),
 	    fabs(b)))
@@ -103,11 +104,11 @@ increment(const struct walk *w, long long i, long long j, unsigned *flags)
 			hi = mid;
 	}
 	for (; lo < w->nrep && (long long)w->rep[lo].at <= tj; lo++) {
-		sum += rise(from, w->rep[lo].old_final, flags);
+		sum += rise(s, from, w->rep[lo].old_final, flags);
 		from = w->rep[lo].new_initial;
 		*flags |= CONSUMPTION_REPLACED;
 	}
-	return sum + rise(from, s->values[j], flags);
+	return sum + rise(s, from, s->values[j], flags);
 }
 
 static void

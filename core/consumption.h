@@ -10,6 +10,7 @@
  * two consecutive known samples i < j the increment is what the index
  * rose, with these rules:
  *  - a drop is a counter reset (the register rolled over or was cleared):
+ *    (except in a signed_total series, where it is a real decrease)
  *    the increment is the new value itself, counted from 0, never
  *    negative.  A drop within float noise (at most 1e-9 absolute, or 1e-9
  *    of the value) is no reset: the increment is 0.
@@ -65,6 +66,11 @@ struct consumption_sample_series {
 	time_t		 step;		/* seconds, > 0 */
 	size_t		 n;
 	const double	*values;	/* NaN: unknown */
+	/*
+	 * Not a meter's index but a virtual meter's formula of indexes
+	 * (vmeter.h): a drop is negative consumption, never a reset.
+	 */
+	int		 signed_total;
 };
 
 /* A meter replaced at `at`: the old one's last index, the new one's first. */

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "csvfiles.h"
 #include "daemon.h"
+#include "dav.h"
 #include "events.h"
 #include "ftp.h"
 #include "history.h"
@@ -177,6 +178,8 @@ daemon_start_web(struct daemon *d)
 		return;
 	}
 	d->http = http;
+	if (d->dav != NULL)
+		http_set_dav(http, dav_serve, d->dav);
 }
 
 static void
@@ -202,6 +205,8 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 		return;
 	}
 	api_configure(d->api);
+	if (d->dav == NULL && (d->dav = dav_new(d)) == NULL)
+		log_warnx("https: the WebDAV share is not running");
 	if (old == NULL) {
 		daemon_start_web(d);
 		return;
@@ -466,6 +471,8 @@ daemon_stop(struct daemon *d)
 	d->history = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
+	dav_free(d->dav);
+	d->dav = NULL;
 	/* The handlers' scans and tests go before the buses they use. */
 	api_free(d->api);
 	d->api = NULL;

@@ -23,6 +23,7 @@ struct http;
 struct api;
 struct history;
 struct csvfiles;
+struct dav;
 struct mqtt;
 struct ftp;
 struct reports;
@@ -40,6 +41,7 @@ struct daemon {
 	struct poller		*poller;
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
 	struct api		*api;		/* profiles, sessions, handlers */
+	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
 	struct mqtt		*mqtt;		/* the MQTT client, if enabled */

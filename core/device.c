@@ -5,6 +5,7 @@
 #include "device.h"
 #include "module.h"
 #include "profile.h"
+#include "vmeter.h"
 
 static const char *const quality_names[] = { "none", "ok", "stale", "na" };
 
@@ -17,7 +18,8 @@ device_quality_name(enum value_quality q)
 struct device *
 device_new(const struct config_device *cd)
 {
-	const struct module_device md = { cd->channel, cd->module_data };
+	const struct module_device md = { cd->channel, cd->virt != NULL ?
+	    (const void *)cd->virt : cd->module_data };
 	const struct module_metric *metrics;
 	struct device *d;
 	size_t i;
@@ -26,11 +28,20 @@ device_new(const struct config_device *cd)
 		return NULL;
 	memcpy(d->id, cd->id, sizeof(d->id));
 	d->name = strdup(cd->name);
-	d->kind = cd->bus ? "bus" : "gateway";
-	d->where = strdup(cd->bus ? cd->bus->name : cd->gateway->name);
-	d->profile = strdup(cd->profile->name);
 	d->address = cd->address;
-	d->module = module_for_profile(cd->profile);
+	if (cd->virt != NULL) {
+		d->kind = "virtual";
+		d->where = strdup("");
+		d->profile = strdup("virtual");
+		d->module = &module_virtual;
+		d->virt = cd->virt;
+	} else {
+		d->kind = cd->bus ? "bus" : "gateway";
+		d->where = strdup(cd->bus ? cd->bus->name :
+		    cd->gateway->name);
+		d->profile = strdup(cd->profile->name);
+		d->module = module_for_profile(cd->profile);
+	}
 	if (d->name == NULL || d->where == NULL || d->profile == NULL ||
 	    d->module == NULL ||
 	    d->module->init(cd->profile, &md, &d->module_state) == -1) {
@@ -127,10 +138,17 @@ device_json(const struct device *d, int with_values)
 	json_t *o, *values, *jv, *cmds;
 	size_t i;
 
-	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:I}", "id", d->id,
-	    "name", d->name, d->kind, d->where, "address", d->address,
-	    "profile", d->profile, "online", d->online,
-	    "last_ok", (json_int_t)d->last_ok);
+	if (d->virt != NULL)
+		/* Its kind and formula even in the list: no bus to show. */
+		o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:b, s:I}", "id",
+		    d->id, "name", d->name, "kind", d->kind, "virtual",
+		    vmeter_json(d->virt), "profile", d->profile, "online",
+		    d->online, "last_ok", (json_int_t)d->last_ok);
+	else
+		o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:I}", "id",
+		    d->id, "name", d->name, d->kind, d->where, "address",
+		    d->address, "profile", d->profile, "online", d->online,
+		    "last_ok", (json_int_t)d->last_ok);
 	if (o == NULL || !with_values)
 		return o;
 	values = json_object();

@@ -15,6 +15,7 @@
 #include "metric.h"
 
 struct config_device;
+struct config_virtual;
 struct module;
 struct module_value;
 
@@ -47,7 +48,7 @@ struct device_stats {
 struct device {
 	char			 id[33];
 	char			*name;
-	const char		*kind;		/* "bus" or "gateway" */
+	const char		*kind;	/* "bus", "gateway" or "virtual" */
 	char			*where;		/* its name */
 	int			 address;
 	char			*profile;
@@ -59,6 +60,8 @@ struct device {
 	time_t			 last_ok;	/* last complete cycle */
 	time_t			 offline_since;	/* declared offline; 0: not */
 	struct device_stats	 stats;
+	/* A virtual meter's formula (vmeter.h); NULL for a real device. */
+	const struct config_virtual *virt;
 };
 
 /*

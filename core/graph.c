@@ -316,6 +316,7 @@ graph_bars(struct graph_draw *d, time_t now, char *err, size_t errlen)
 	series.step = (time_t)step;
 	series.n = ds == 1 ? (size_t)((to - from) / (time_t)step) : 0;
 	series.values = data;
+	series.signed_total = d->spec->signed_total;
 	n = consumption_periods(&series, NULL, 0, d->kind, d->start, d->end,
 	    d->res, GRAPH_MAX_BARS);
 	free(data);

@@ -67,6 +67,7 @@ struct graph_spec {
 	char			 path[PATH_MAX];	/* its archive */
 	char			 rrdcached[256];	/* "" or what to flush */
 	time_t			 end;		/* 0: now */
+	int			 signed_total;	/* a virtual meter's */
 };
 
 /* "day", "week", "month", "year": 0, or -1. */

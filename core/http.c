@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "http_method.h"
 #include "http_static.h"
 #include "log.h"
 #include "net.h"
@@ -29,6 +30,9 @@ struct http_conn {
 	struct bufferevent	*bev;
 	struct event		*deadline;
 	int			 in_request;
+	struct evbuffer_cb_entry *input_cb;
+	int			 at_start;	/* input begins a request */
+	enum http_method	 method;	/* the request's true one */
 };
 
 TAILQ_HEAD(http_conns, http_conn);
@@ -47,6 +51,8 @@ struct http {
 	struct timeval		 refilled;
 	http_api_cb		 api;
 	void			*api_arg;
+	http_api_cb		 dav;
+	void			*dav_arg;
 	struct http_stats	 stats;
 };
 
@@ -76,6 +82,10 @@ http_conn_release(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	}
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	/* The bufferevent is being freed: its input outlives c briefly. */
+	if (c->input_cb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
+		    c->input_cb);
 	free(c);
 }
 
@@ -167,6 +177,32 @@ http_idlest(struct http *h)
 	return NULL;
 }
 
+/* At a request's start: a method evhttp does not know is rewritten. */
+static void
+http_conn_scan(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	/* Cleared first: the rewrite itself calls http_conn_input. */
+	c->at_start = 0;
+	if (evbuffer_get_length(in) > 0 &&
+	    http_method_rewrite(in, &c->method) == HTTP_METHOD_DONE)
+		return;
+	c->at_start = 1;
+}
+
+/* Runs as bytes arrive, before evhttp reads them. */
+static void
+http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)buf;
+	if (c->at_start && info->n_added > 0)
+		http_conn_scan(c);
+}
+
 static struct bufferevent *
 http_new_conn(struct event_base *base, void *arg)
 {
@@ -189,6 +225,12 @@ http_new_conn(struct event_base *base, void *arg)
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		SSL_free(ssl);	/* and c with it */
+		return NULL;
+	}
+	c->at_start = 1;
+	if ((c->input_cb = evbuffer_add_cb(bufferevent_get_input(c->bev),
+	    http_conn_input, c)) == NULL) {
+		bufferevent_free(c->bev);	/* and c with its SSL */
 		return NULL;
 	}
 	/* Browsers often close without a close_notify: not an error. */
@@ -216,7 +258,15 @@ http_request_done(struct evhttp_request *req, void *arg)
 	struct http_conn *c = http_conn_of(req);
 
 	(void)arg;
-	if (c == NULL || c->http == NULL)
+	if (c == NULL)
+		return;
+	/*
+	 * evhttp reads the next request only after this: the input begins
+	 * it now.
+	 */
+	c->method = HTTP_METHOD_NATIVE;
+	http_conn_scan(c);
+	if (c->http == NULL)
 		return;
 	c->in_request = 0;
 	TAILQ_REMOVE(&c->http->conns, c, entry);
@@ -237,6 +287,20 @@ http_security_headers(struct evhttp_request *req)
 	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 }
 
+/*
+ * The share's own paths, and the probes WebDAV clients make on the site's
+ * root before they open /dav/ (a GET of / is the web pages').
+ */
+static int
+http_dav_path(struct evhttp_request *req, const char *path)
+{
+	if (strcmp(path, "/dav") == 0 || strncmp(path, "/dav/", 5) == 0)
+		return 1;
+	return strcmp(path, "/") == 0 && (http_request_method(req) !=
+	    HTTP_METHOD_NATIVE || evhttp_request_get_command(req) ==
+	    EVHTTP_REQ_OPTIONS);
+}
+
 static void
 http_serve(struct evhttp_request *req, void *arg)
 {
@@ -248,10 +312,12 @@ http_serve(struct evhttp_request *req, void *arg)
 	size_t len;
 
 	h->stats.requests++;
-	if (c != NULL && c->http != NULL) {
-		c->in_request = 1;
-		http_conn_arm(c, HTTP_REQUEST_MAX_S);
+	if (c != NULL) {
 		evhttp_request_set_on_complete_cb(req, http_request_done, h);
+		if (c->http != NULL) {
+			c->in_request = 1;
+			http_conn_arm(c, HTTP_REQUEST_MAX_S);
+		}
 	}
 	http_security_headers(req);
 	if (raw == NULL || raw[0] == '\0')
@@ -263,13 +329,19 @@ http_serve(struct evhttp_request *req, void *arg)
 		http_send_error(req, 400, NULL, "bad path");
 		return;
 	}
-	/* Prometheus' usual path: the API checks who may read it. */
-	if (strcmp(path, "/metrics") == 0) {
-		h->api(h->api_arg, req, path);
-		free(path);
-		return;
-	}
-	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+	if (http_dav_path(req, path)) {
+		if (h->dav != NULL)
+			h->dav(h->dav_arg, req, path);
+		else
+			http_static_text(req, 503, "the WebDAV share is not "
+			    "running");
+	} else if (http_request_method(req) != HTTP_METHOD_NATIVE) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		http_static_text(req, 405, "WebDAV methods are for /dav/");
+	} else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+	    strcmp(path, "/metrics") == 0)
+		/* /metrics is Prometheus' usual path: the API checks who may. */
 		h->api(h->api_arg, req, path);
 	else
 		http_static_serve(req, h->www, path);
@@ -382,7 +454,7 @@ http_new(struct event_base *base, const struct config *cfg, struct tls *tls,
 	evhttp_set_bevcb(h->https, http_new_conn, h);
 	evhttp_set_allowed_methods(h->https, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE);
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(h->https, http_serve, h);
 	evhttp_set_allowed_methods(h->plain, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
@@ -413,6 +485,21 @@ http_free(struct http *h)
 		evhttp_free(h->plain);
 	free(h->www);
 	free(h);
+}
+
+void
+http_set_dav(struct http *h, http_api_cb dav, void *arg)
+{
+	h->dav = dav;
+	h->dav_arg = arg;
+}
+
+enum http_method
+http_request_method(struct evhttp_request *req)
+{
+	struct http_conn *c = http_conn_of(req);
+
+	return c != NULL ? c->method : HTTP_METHOD_NATIVE;
 }
 
 const struct http_stats *
@@ -455,7 +542,7 @@ http_send_text(struct evhttp_request *req, int code, const char *json)
 		code = 500;
 	} else
 		evbuffer_add(buf, json, strlen(json));
-	evhttp_send_reply(req, code, NULL, NULL);
+	http_static_send(req, code);
 }
 
 void

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "http_method.h"
+
 struct event_base;
 struct evhttp_request;
 struct config;
@@ -45,7 +47,10 @@ struct http_stats {
 	unsigned	open;
 };
 
-/* Everything under /api/, and /metrics: path is the decoded path. */
+/*
+ * Everything under /api/ and /metrics (or, for the WebDAV share, its
+ * paths): path is the decoded path.
+ */
 typedef void (*http_api_cb)(void *arg, struct evhttp_request *,
     const char *path);
 
@@ -53,6 +58,13 @@ typedef void (*http_api_cb)(void *arg, struct evhttp_request *,
 struct http *http_new(struct event_base *, const struct config *,
     struct tls *, http_api_cb, void *arg);
 void http_free(struct http *);
+/*
+ * /dav, /dav/..., and OPTIONS or a WebDAV method on / go to dav (until
+ * set: 503).
+ */
+void http_set_dav(struct http *, http_api_cb dav, void *arg);
+/* The true method when evhttp's command is a stand-in (http_method.h). */
+enum http_method http_request_method(struct evhttp_request *);
 const struct http_stats *http_stats(const struct http *);
 int http_https_port(const struct http *);
 int http_http_port(const struct http *);

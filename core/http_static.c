@@ -70,15 +70,38 @@ http_static_path(const char *root, const char *path, char *out, size_t size)
 	return 0;
 }
 
-static void
+void
+http_static_send(struct evhttp_request *req, int code)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
+	char len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+		evhttp_remove_header(out, "Content-Length");
+		evhttp_add_header(out, "Content-Length", len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
+	evhttp_send_reply(req, code, NULL, NULL);
+}
+
+void
 http_static_text(struct evhttp_request *req, int code, const char *msg)
 {
-	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
-
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
-	evbuffer_add_printf(buf, "%s\n", msg);
-	evhttp_send_reply(req, code, NULL, NULL);
+	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n",
+	    msg);
+	http_static_send(req, code);
+}
+
+void
+http_static_etag(const struct stat *st, char *out, size_t size)
+{
+	snprintf(out, size, "\"%llx-%llx\"", (unsigned long long)st->st_size,
+	    (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
+	    (unsigned long long)st->st_mtim.tv_nsec);
 }
 
 void
@@ -112,10 +135,7 @@ http_static_serve(struct evhttp_request *req, const char *root,
 		http_static_text(req, 404, "not found");
 		return;
 	}
-	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
-	    (unsigned long long)st.st_size,
-	    (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
-	    (unsigned long long)st.st_mtim.tv_nsec);
+	http_static_etag(&st, etag, sizeof(etag));
 	evhttp_add_header(out, "ETag", etag);
 	evhttp_add_header(out, "Cache-Control", "no-cache");
 	evhttp_add_header(out, "Content-Type", http_static_type(file));

@@ -148,6 +148,12 @@ mewsd_log_config(const struct config *cfg)
 	for (i = 0; i < cfg->ndevices; i++) {
 		const struct config_device *d = &cfg->devices[i];
 
+		if (d->virt != NULL) {
+			log_debug("device %s (%s): virtual, from %zu devices, "
+			    "%zu metrics", d->id, d->name, d->virt->nof,
+			    d->virt->nmetrics);
+			continue;
+		}
 		log_debug("device %s (%s): %s %s address %d, profile %s, "
 		    "every %d ms", d->id, d->name, d->bus ? "bus" : "gateway",
 		    d->bus ? d->bus->name : d->gateway->name, d->address,

@@ -81,3 +81,13 @@ metric_find(const char *name)
 		return &harmonic;
 	return NULL;
 }
+
+int
+metric_additive(const char *name)
+{
+	const struct metric_info *mi = metric_find(name);
+
+	return mi != NULL && (mi->kind == METRIC_TOTAL ||
+	    strcmp(mi->unit, "W") == 0 || strcmp(mi->unit, "var") == 0 ||
+	    strcmp(mi->unit, "VA") == 0 || strcmp(mi->unit, "A") == 0);
+}

@@ -28,5 +28,10 @@ struct metric_info {
 
 /* The metric's description, or NULL when the name is not canonical. */
 const struct metric_info *metric_find(const char *name);
+/*
+ * Does it add up across devices: totals, active, reactive and apparent
+ * power, currents (not voltages, frequencies, factors, states)?
+ */
+int metric_additive(const char *name);
 
 #endif

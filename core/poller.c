@@ -12,6 +12,7 @@
 #include "log.h"
 #include "module.h"
 #include "poller.h"
+#include "vmeter.h"
 
 #define POLLER_MAX_READS	64
 
@@ -31,12 +32,16 @@ struct poll_dev {
 	int			 repoll;	/* read again when this cycle ends */
 	int			 failures;	/* consecutive failed cycles */
 	uint64_t		 cycle_start_us;
+	struct vmeter		*vm;		/* a virtual meter's formula */
+	int			 feeds;		/* a virtual meter's source */
 };
 
 struct poller {
 	struct event_base	*base;
 	size_t			 ndevs;
 	struct poll_dev		*devs;
+	size_t			 nvirt;
+	struct poll_dev		**virt;		/* sources before users */
 };
 
 static void poller_submit(struct poll_dev *);
@@ -82,6 +87,25 @@ poller_interval_ms(const struct poll_dev *pd)
 }
 
 /*
+ * A source's values changed: every virtual meter is computed again, in
+ * the order that puts a virtual source before the meters using it (a few
+ * additions per value: cheaper than tracking which depend on what).
+ */
+static void
+poller_sources_changed(const struct poll_dev *pd)
+{
+	struct poller *p = pd->p;
+	time_t now;
+	size_t i;
+
+	if (!pd->feeds)
+		return;
+	now = time(NULL);
+	for (i = 0; i < p->nvirt; i++)
+		vmeter_update(p->virt[i]->vm, now);
+}
+
+/*
  * The next cycle starts one interval after this one started, or at once
  * after a command so its effect shows.
  */
@@ -120,6 +144,7 @@ poller_cycle_failed(struct poll_dev *pd, const char *why)
 
 	pd->failures++;
 	device_mark_stale(d);
+	poller_sources_changed(pd);
 	if (pd->failures == POLLER_OFFLINE_AFTER) {
 		d->online = 0;
 		d->offline_since = time(NULL);
@@ -159,6 +184,7 @@ poller_decode(struct poll_dev *pd, const uint8_t *pdu, size_t len)
 		words[i] = (uint16_t)(pdu[2 + 2 * i] << 8 | pdu[3 + 2 * i]);
 	pd->dev->module->take(pd->dev->module_state, pd->next, words,
 	    rd->count, poller_take, pd);
+	poller_sources_changed(pd);
 	return 0;
 }
 
@@ -257,6 +283,15 @@ poller_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (pd->vm != NULL) {
+		/* A source gone quiet shows, though nothing else happens. */
+		vmeter_update(pd->vm, time(NULL));
+		pd->dev->stats.cycles++;
+		poller_sources_changed(pd);
+		pd->cycle_start_us = bus_now_us();
+		poller_schedule(pd);
+		return;
+	}
 	pd->repoll = 0;
 	pd->cycle_start_us = bus_now_us();
 	pd->next = 0;
@@ -316,6 +351,11 @@ poller_command(struct poller *p, const char *id, const char *command,
 		return -1;
 	}
 	mod = pd->dev->module;
+	if (pd->vm != NULL) {
+		snprintf(err, errlen, "device %s is a virtual meter: it takes "
+		    "no commands", id);
+		return -1;
+	}
 	if (mod->commands == NULL) {
 		snprintf(err, errlen, "device %s (%s) takes no commands", id,
 		    pd->dev->profile);
@@ -373,6 +413,92 @@ poller_command(struct poller *p, const char *id, const char *command,
 	return 0;
 }
 
+static struct poll_dev *
+poller_find_pd(struct poller *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++)
+		if (strcmp(p->devs[i].dev->id, id) == 0)
+			return &p->devs[i];
+	return NULL;
+}
+
+/* Is every virtual source of the meter already wired (done[])? */
+static int
+poller_virtual_ready(struct poller *p, const struct config_virtual *cv,
+    const unsigned char *done)
+{
+	struct poll_dev *src;
+	size_t k;
+
+	for (k = 0; k < cv->nof; k++)
+		if ((src = poller_find_pd(p, cv->of[k])) != NULL &&
+		    src->dev->virt != NULL && !done[src - p->devs])
+			return 0;
+	return 1;
+}
+
+/* One virtual meter's sources, found among the devices. */
+static void
+poller_wire_one(struct poller *p, struct poll_dev *pd)
+{
+	const struct config_virtual *cv = pd->dev->virt;
+	struct device **src;
+	struct poll_dev *spd;
+	int *poll_ms;
+	size_t k;
+
+	src = calloc(cv->nof, sizeof(*src));
+	poll_ms = calloc(cv->nof, sizeof(*poll_ms));
+	for (k = 0; src != NULL && poll_ms != NULL && k < cv->nof; k++)
+		if ((spd = poller_find_pd(p, cv->of[k])) != NULL) {
+			src[k] = spd->dev;
+			poll_ms[k] = spd->poll_ms;
+			spd->feeds = 1;
+		}
+	if (src == NULL || poll_ms == NULL ||
+	    (pd->vm = vmeter_new(pd->dev, cv, src, poll_ms)) == NULL)
+		log_warnx("device %s: out of memory: its values are not "
+		    "computed", pd->dev->id);
+	free(src);
+	free(poll_ms);
+}
+
+/*
+ * Virtual meters in the order they are computed: a meter after the
+ * virtual meters it is computed from (the configuration has no cycle).
+ */
+static void
+poller_wire_virtual(struct poller *p)
+{
+	unsigned char *done;
+	size_t i, n = 0;
+	int progress = 1;
+
+	for (i = 0; i < p->ndevs; i++)
+		n += p->devs[i].dev->virt != NULL;
+	if (n == 0 || (p->virt = calloc(n, sizeof(*p->virt))) == NULL ||
+	    (done = calloc(p->ndevs, 1)) == NULL)
+		return;
+	while (progress) {
+		progress = 0;
+		for (i = 0; i < p->ndevs; i++) {
+			struct poll_dev *pd = &p->devs[i];
+
+			if (pd->dev->virt == NULL || done[i] ||
+			    !poller_virtual_ready(p, pd->dev->virt, done))
+				continue;
+			poller_wire_one(p, pd);
+			if (pd->vm != NULL)
+				p->virt[p->nvirt++] = pd;
+			done[i] = 1;
+			progress = 1;
+		}
+	}
+	free(done);
+}
+
 struct poller *
 poller_new(struct event_base *base, const struct config *cfg,
     const struct poller *old)
@@ -397,7 +523,7 @@ poller_new(struct event_base *base, const struct config *cfg,
 		pd->poll_ms = cd->poll_ms;
 		if ((pd->dev = device_new(cd)) == NULL) {
 			log_warnx("device %s: cannot set up its module %s",
-			    cd->id, cd->profile->name);
+			    cd->id, cd->virt ? "virtual" : cd->profile->name);
 			continue;
 		}
 		pd->ev_timer = evtimer_new(base, poller_tick, pd);
@@ -412,6 +538,7 @@ poller_new(struct event_base *base, const struct config *cfg,
 			device_inherit(pd->dev, od);
 		p->ndevs++;
 	}
+	poller_wire_virtual(p);
 	return p;
 }
 
@@ -424,6 +551,11 @@ poller_start(struct poller *p, poller_link_cb find_link, void *arg)
 	for (i = 0; i < p->ndevs; i++) {
 		struct poll_dev *pd = &p->devs[i];
 
+		if (pd->dev->virt != NULL) {
+			/* No link: computed from its sources. */
+			evtimer_add(pd->ev_timer, &now);
+			continue;
+		}
 		if (find_link(arg, pd->dev->where, &pd->link) == -1) {
 			log_warnx("device %s: no link %s", pd->dev->id,
 			    pd->dev->where);
@@ -452,8 +584,10 @@ poller_free(struct poller *p)
 			    0);
 		}
 		event_free(pd->ev_timer);
+		vmeter_free(pd->vm);
 		device_free(pd->dev);
 	}
+	free(p->virt);
 	free(p->devs);
 	free(p);
 }

@@ -114,6 +114,8 @@ extern const struct module module_meter;
 extern const struct module module_pulse_counter;
 extern const struct module module_breaker;
 extern const struct module module_output;
+/* Virtual meters' (config.h's config_virtual as its device data). */
+extern const struct module module_virtual;
 
 /*
  * For modules that read like a meter over registers they describe in their

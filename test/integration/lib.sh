@@ -59,7 +59,15 @@ wait_for() {
 	return 1
 }
 
-# A free TCP port on 127.0.0.1, as the kernel picks it.
+# A free TCP port on 127.0.0.1, as the kernel picks it, and never one this
+# test was given before: the kernel may pick a port again once the socket
+# that found it is closed, and two servers of one test would then clash.
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	local p
+	while :; do
+		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		grep -qx "$p" "$TMP/ports.given" 2>/dev/null || break
+	done
+	echo "$p" >>"$TMP/ports.given"
+	echo "$p"
 }

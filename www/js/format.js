@@ -61,6 +61,15 @@ export function deviceKind(dev) {
 	return dev.kind === 'breaker' || dev.kind === 'output' ? dev.kind : null;
 }
 
+// Where a device's values come from: its line and address, or a virtual
+// meter's formula of other devices.
+export function deviceVia(dev) {
+	if (dev.virtual)
+		return `virtual meter: ${dev.virtual.formula}`;
+	const via = dev.gateway ? `gateway ${dev.gateway}` : `bus ${dev.bus}`;
+	return `${via} · address ${dev.address} · profile ${dev.profile}`;
+}
+
 // reading: {value, unit, quality}; the text the dashboard and tables show.
 export function formatReading(metric, reading, kind) {
 	if (!reading || reading.quality === 'none' || reading.value === null ||

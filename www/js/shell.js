@@ -14,8 +14,12 @@ const ALARM_BADGE_MS = 10000;
 const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
 	{ href: '#/compare', label: 'Compare', right: 'read' },
+<<<<<<< HEAD
 	{ href: '#/alarms', label: 'Alarms', right: 'read' },
 	{ href: '#/settings/alarms', label: 'Alarm rules', right: 'configure' },
+=======
+	{ href: '#/groups', label: 'Groups', right: 'read' },
+>>>>>>> main
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
@@ -59,7 +63,8 @@ function markCurrent() {
 	const path = location.hash.split('?')[0];
 	for (const a of $('nav-list').querySelectorAll('a')) {
 		const here = path === a.getAttribute('href') ||
-		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/'));
+		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/')) ||
+		    (a.getAttribute('href') === '#/groups' && (path.startsWith('#/group/') || path === '#/settings/groups'));
 		if (here)
 			a.setAttribute('aria-current', 'page');
 		else

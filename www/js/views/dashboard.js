@@ -4,7 +4,7 @@ import { can } from '../session.js';
 import { clearAlert } from '../messages.js';
 import { showError } from '../forms.js';
 import { onlineBadge, pageHead } from '../widgets.js';
-import { deviceKind, formatReading, formatTime, metricLabel, unitLabel } from '../format.js';
+import { deviceKind, deviceVia, formatReading, formatTime, metricLabel, unitLabel } from '../format.js';
 
 const REFRESH_MS = 2000;
 const PHASES = ['l1', 'l2', 'l3'];
@@ -80,8 +80,7 @@ function renderEmpty(slot, isEmpty) {
 }
 
 function connectionText(dev) {
-	const via = dev.gateway ? `gateway ${dev.gateway}` : `bus ${dev.bus}`;
-	return `${via} · address ${dev.address} · ${dev.profile}`;
+	return deviceVia(dev);
 }
 
 function makeCard(dev) {

@@ -5,7 +5,7 @@ import { clearAlert } from '../messages.js';
 import { confirmDialog } from '../dialog.js';
 import { field, numberInput, checker, showError } from '../forms.js';
 import { badge, onlineBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
-import { deviceKind, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
+import { deviceKind, deviceVia, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
 import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
 	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
 
@@ -77,8 +77,7 @@ export const deviceView = {
 			setText(title, name);
 			ctx.setTitle(name);
 			badgeSlot.replaceChildren(onlineBadge(dev.online));
-			const via = dev.gateway ? `gateway ${dev.gateway}` : `bus ${dev.bus}`;
-			setText(meta, `${dev.id} · ${via} · address ${dev.address} · profile ${dev.profile} · ` +
+			setText(meta, `${dev.id} · ${deviceVia(dev)} · ` +
 			    (dev.last_ok ? `last reading ${formatTime(dev.last_ok)}` : 'no answer yet'));
 			const kind = deviceKind(dev);
 			const readings = dev.values || {};
@@ -379,7 +378,7 @@ function historyPanel(ctx, id) {
 	return { el, setMetrics };
 }
 
-function consumptionTable(answer, p) {
+export function consumptionTable(answer, p) {
 	const periods = (answer.periods || []).slice().reverse();
 	const known = periods.filter((r) => typeof r.amount === 'number');
 	const total = known.reduce((sum, r) => sum + r.amount, 0);
@@ -391,7 +390,7 @@ function consumptionTable(answer, p) {
 	return h('div', { class: 'table-wrap' }, h('table', null,
 	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
 	    h('thead', null, h('tr', null,
-		h('th', { scope: 'col' }, p.per === 'hour' ? 'Hour' : p.per === 'day' ? 'Day' : 'Month'),
+		h('th', { scope: 'col' }, { hour: 'Hour', day: 'Day', week: 'Week' }[p.per] || 'Month'),
 		h('th', { scope: 'col', class: 'num' }, `Amount (${unitLabel(answer.unit) || 'count'})`),
 		h('th', { scope: 'col' }, partial ? 'Note' : ''))),
 	    h('tbody', null, rows),

@@ -23,8 +23,9 @@ export const devicesView = {
 			columns: [
 				{ label: 'ID', cell: (d) => d.id },
 				{ label: 'Name', cell: (d) => h('a', { href: '#/device/' + enc(d.id) }, d.name || d.id) },
-				{ label: 'Connection', cell: (d) => (d.gateway ? `gateway ${d.gateway}` : `bus ${d.bus}`) },
-				{ label: 'Address', num: true, cell: (d) => String(d.address) },
+				{ label: 'Connection', cell: (d) => (d.virtual ? `virtual: ${d.virtual.formula}` :
+				    d.gateway ? `gateway ${d.gateway}` : `bus ${d.bus}`) },
+				{ label: 'Address', num: true, cell: (d) => (d.virtual ? '—' : String(d.address)) },
 				{ label: 'Profile', cell: (d) => d.profile },
 				{ label: 'State', cell: (d) => onlineBadge(d.online) },
 			],
@@ -67,7 +68,11 @@ async function deviceForm(row, prefill) {
 	const link = radios('Connected through', 'link', [
 		{ value: 'bus', label: 'A bus of this box' },
 		{ value: 'gateway', label: 'A Modbus TCP gateway' },
-	], overGateway ? 'gateway' : 'bus');
+		{ value: 'virtual', label: 'Nothing: a virtual meter computed from other devices' },
+	], cfg.virtual ? 'virtual' : overGateway ? 'gateway' : 'bus');
+	if (row)
+		for (const r of link.querySelectorAll('input'))
+			r.disabled = r.disabled || (r.value === 'virtual') !== Boolean(cfg.virtual);
 	link.querySelector('input[value=gateway]').disabled = !gateways.length && !cfg.gateway;
 	const bus = select({ name: 'bus' }, buses.map((b) => b.name));
 	bus.value = cfg.bus ?? prefill.bus ?? '';
@@ -76,12 +81,17 @@ async function deviceForm(row, prefill) {
 	const busField = field('Bus', bus);
 	const gatewayField = field('Gateway', gateway);
 	const usesGateway = () => link.querySelector('input:checked').value === 'gateway';
+	const isVirtual = () => link.querySelector('input:checked').value === 'virtual';
+	const virt = virtualFields(cfg.virtual || {});
 	const sync = () => {
-		busField.hidden = usesGateway();
+		busField.hidden = usesGateway() || isVirtual();
 		gatewayField.hidden = !usesGateway();
+		for (const f of realFields)
+			f.hidden = isVirtual();
+		moduleBox.hidden = isVirtual();
+		virt.box.hidden = !isVirtual();
 	};
 	link.addEventListener('change', sync);
-	sync();
 
 	const address = numberInput({ name: 'address', min: 1, max: 247, value: cfg.address ?? prefill.address ?? '' });
 	const profileValue = cfg.profile ?? prefill.profile ?? '';
@@ -105,20 +115,28 @@ async function deviceForm(row, prefill) {
 		field('Medium', medium, 'What a pulse counter counts'),
 		field('Pulses per unit', weight, 'Pulses per kWh or per m³'),
 		field('Index at zero pulses', offset, 'The meter reading when the counter was 0')));
+	const realFields = [field('Modbus address', address, '1 to 247, as set on the device'),
+	    field('Profile', profile, 'The register map of the model'),
+	    field('Poll interval (ms)', poll, '100 ms to 1 hour')];
+	sync();
 
 	return {
 		nodes: [h('div', { class: 'form-grid' },
 		    field('ID', id, row ? 'The ID cannot change: it names the history files' : 'a–z, 0–9, _ and -; used in addresses and files'),
 		    field('Name', name, 'Shown in the pages, e.g. “Kitchen sub-meter”'),
-		    link, busField, gatewayField,
-		    field('Modbus address', address, '1 to 247, as set on the device'),
-		    field('Profile', profile, 'The register map of the model'),
-		    field('Poll interval (ms)', poll, '100 ms to 1 hour')),
-		    moduleBox],
+		    link, busField, gatewayField, ...realFields),
+		    virt.box, moduleBox],
 		read(c) {
 			const body = { ...cfg };
 			body.id = c.text(id, { pattern: NAME_PATTERN, message: NAME_RULE });
 			body.name = c.text(name);
+			if (isVirtual()) {
+				for (const k of ['bus', 'gateway', 'address', 'profile', 'poll_ms', ...MODULE_KEYS])
+					delete body[k];
+				body.virtual = virt.read(c);
+				return body;
+			}
+			delete body.virtual;
 			delete body.bus;
 			delete body.gateway;
 			if (usesGateway()) {
@@ -146,6 +164,44 @@ async function deviceForm(row, prefill) {
 			optional('weight', c.number(weight, { optional: true, positive: true }));
 			optional('offset', c.number(offset, { optional: true }));
 			return body;
+		},
+	};
+}
+
+const OPS = [['difference', 'Difference: the first minus the others (e.g. unmetered = incomer − sub-meters)'],
+	['sum', 'Sum of the devices'], ['scale', 'Scale: one device times a factor']];
+const ID_LIST = /^[a-z0-9_-]{1,32}(\s*,\s*[a-z0-9_-]{1,32})*$/;
+
+// A virtual meter's formula: the operation, its devices in order, the
+// factor of a scale, and optionally the metrics it computes.
+function virtualFields(v) {
+	const op = select({ name: 'op' }, OPS);
+	op.value = v.op ?? 'difference';
+	const of = input({ name: 'of', spellcheck: 'false', autocomplete: 'off', value: (v.of || []).join(', ') });
+	const factor = input({ name: 'factor', inputmode: 'decimal', value: v.factor ?? '' });
+	const metrics = input({ name: 'metrics', spellcheck: 'false', autocomplete: 'off',
+	    value: (v.metrics || []).join(', ') });
+	const factorField = field('Factor', factor, 'e.g. 0.001 for kW from W');
+	const syncOp = () => { factorField.hidden = op.value !== 'scale'; };
+	op.addEventListener('change', syncOp);
+	syncOp();
+	const box = h('div', { class: 'form-grid' },
+	    field('Operation', op),
+	    field('Devices', of, 'Their IDs, separated by commas, in order: the first is the one the others are taken from'),
+	    factorField,
+	    field('Metrics (optional)', metrics, 'Empty: every metric all of them have that adds up (power, energy, current)'));
+	return {
+		box,
+		read(c) {
+			const list = (control) => control.value.split(',').map((s) => s.trim()).filter(Boolean);
+			const out = { op: op.value };
+			c.text(of, { pattern: ID_LIST, message: 'Give device IDs separated by commas.' });
+			out.of = list(of);
+			if (op.value === 'scale')
+				out.factor = c.number(factor);
+			if (list(metrics).length)
+				out.metrics = list(metrics);
+			return out;
 		},
 	};
 }

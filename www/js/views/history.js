@@ -105,6 +105,7 @@ export function formatAmount(amount, unit) {
 const LABEL_FORMATS = {
 	hour: { weekday: 'short', hour: '2-digit', minute: '2-digit' },
 	day: { weekday: 'short', day: 'numeric', month: 'short' },
+	week: { day: 'numeric', month: 'short', year: 'numeric' },
 	month: { month: 'long', year: 'numeric' },
 };
 const labelFormats = new Map();
