@@ -142,6 +142,13 @@ int api_entry_apply(struct api_call *, const char *list, const char *key,
 struct evkeyvalq;
 int api_query_time(struct evhttp_request *, struct evkeyvalq *,
     const char *key, long long *out);
+/*
+ * The request's JSON object handed to apply(c, name, body, 0), for the
+ * add (name NULL) and change handlers of a list; 400 sent when it is not
+ * one.
+ */
+void api_entry_body(struct api_call *, const char *name,
+    void (*apply)(struct api_call *, const char *, json_t *, int));
 /* A string member of body: NULL (and 400 sent) when absent or not one. */
 const char *api_string(struct evhttp_request *, json_t *body,
     const char *key);

@@ -91,23 +91,13 @@ api_alarm_apply(struct api_call *c, const char *id, json_t *body,
 void
 api_alarm_add(struct api_call *c)
 {
-	json_t *body;
-
-	if ((body = http_body_object(c->req)) == NULL)
-		return;
-	api_alarm_apply(c, NULL, body, 0);
-	json_decref(body);
+	api_entry_body(c, NULL, api_alarm_apply);
 }
 
 void
 api_alarm_change(struct api_call *c)
 {
-	json_t *body;
-
-	if ((body = http_body_object(c->req)) == NULL)
-		return;
-	api_alarm_apply(c, c->arg, body, 0);
-	json_decref(body);
+	api_entry_body(c, c->arg, api_alarm_apply);
 }
 
 void

@@ -22,14 +22,11 @@ import { reportsView } from './views/reports.js';
 import { logsView } from './views/logs.js';
 import { compareView } from './views/compare.js';
 import { historyView } from './views/history.js';
-<<<<<<< HEAD
+import { groupsView, groupSettingsView } from './views/groups.js';
+import { groupView } from './views/group.js';
 import { alarmsView } from './views/alarms.js';
 import { alarmRulesView } from './views/alarm-rules.js';
 import { eventsView } from './views/events.js';
-=======
-import { groupsView, groupSettingsView } from './views/groups.js';
-import { groupView } from './views/group.js';
->>>>>>> main
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -48,15 +45,12 @@ defineRoute('/settings/reports', reportsView);
 defineRoute('/logs', logsView);
 defineRoute('/compare', compareView);
 defineRoute('/history', historyView);
-<<<<<<< HEAD
-defineRoute('/alarms', alarmsView);
-defineRoute('/settings/alarms', alarmRulesView);
-defineRoute('/events', eventsView);
-=======
 defineRoute('/groups', groupsView);
 defineRoute('/group/:id', groupView);
 defineRoute('/settings/groups', groupSettingsView);
->>>>>>> main
+defineRoute('/alarms', alarmsView);
+defineRoute('/settings/alarms', alarmRulesView);
+defineRoute('/events', eventsView);
 
 onSessionExpired(() => {
 	if (!session())

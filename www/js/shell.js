@@ -14,12 +14,9 @@ const ALARM_BADGE_MS = 10000;
 const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
 	{ href: '#/compare', label: 'Compare', right: 'read' },
-<<<<<<< HEAD
+	{ href: '#/groups', label: 'Groups', right: 'read' },
 	{ href: '#/alarms', label: 'Alarms', right: 'read' },
 	{ href: '#/settings/alarms', label: 'Alarm rules', right: 'configure' },
-=======
-	{ href: '#/groups', label: 'Groups', right: 'read' },
->>>>>>> main
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
