@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "auth.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -76,6 +78,15 @@ static const struct api_route api_routes[] = {
 	{ PUT, "/api/groups/*", API_CONFIGURE, api_group_change },
 	{ DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove },
 	{ GET, "/api/groups/*/consumption", API_READ, api_group_consumption },
+	{ GET, "/api/alarms", API_READ, api_alarms },
+	{ POST, "/api/alarms", API_CONFIGURE, api_alarm_add },
+	{ GET, "/api/alarms/*", API_READ, api_alarm },
+	{ PUT, "/api/alarms/*", API_CONFIGURE, api_alarm_change },
+	{ DELETE, "/api/alarms/*", API_CONFIGURE, api_alarm_remove },
+	/* Any profile acknowledges; the event log says who. */
+	{ POST, "/api/alarms/*/ack", API_READ, api_alarm_ack },
+	{ GET, "/api/events", API_ADMIN, api_events },
+	{ GET, "/api/events.csv", API_ADMIN, api_events_csv },
 
 	{ GET, "/api/history", API_READ, api_history },
 	{ GET, "/api/history/*/*", API_READ, api_history_series },
@@ -215,7 +226,7 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	struct api *api = arg;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const struct api_route *r = NULL;
-	char seg[2][API_SEGMENT_MAX + 1] = { "", "" };
+	char seg[2][API_SEGMENT_MAX + 1] = { "", "" }, what[128];
 	struct api_call call;
 	int path_known = 0;
 	size_t i;
@@ -272,7 +283,16 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 			return;
 		}
 	}
+	/* Who did it, for the event log (confedit.c, commands). */
+	snprintf(what, sizeof(what), "%s %s", r->method == POST ? "POST" :
+	    r->method == PUT ? "PUT" : r->method == DELETE ? "DELETE" : "GET",
+	    path);
+	if (call.session != NULL)
+		events_actor(api->d->events,
+		    auth_profile_name(call.session->profile), http_peer(req),
+		    what);
 	r->handler(&call);
+	events_actor(api->d->events, NULL, NULL, NULL);
 }
 
 void

@@ -135,6 +135,20 @@ json_t *api_rights(int profile);
  */
 int api_entry_apply(struct api_call *, const char *list, const char *key,
     const char *name, json_t *body, int remove);
+/*
+ * The query's key as a UNIX time into *out, left as is when absent: 0, or
+ * -1 with a 400 sent.
+ */
+struct evkeyvalq;
+int api_query_time(struct evhttp_request *, struct evkeyvalq *,
+    const char *key, long long *out);
+/*
+ * The request's JSON object handed to apply(c, name, body, 0), for the
+ * add (name NULL) and change handlers of a list; 400 sent when it is not
+ * one.
+ */
+void api_entry_body(struct api_call *, const char *name,
+    void (*apply)(struct api_call *, const char *, json_t *, int));
 /* A string member of body: NULL (and 400 sent) when absent or not one. */
 const char *api_string(struct evhttp_request *, json_t *body,
     const char *key);
@@ -242,6 +256,14 @@ json_t *api_tariff_ref_json(const struct tariff *);
 json_t *api_tariff_cost_json(const struct tariff *,
     const struct tariff_cost *);
 
+void api_alarms(struct api_call *);
+void api_alarm(struct api_call *);
+void api_alarm_add(struct api_call *);
+void api_alarm_change(struct api_call *);
+void api_alarm_remove(struct api_call *);
+void api_alarm_ack(struct api_call *);
+void api_events(struct api_call *);
+void api_events_csv(struct api_call *);
 
 void api_history(struct api_call *);
 void api_history_series(struct api_call *);

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "http.h"
+#include "events.h"
 #include "log.h"
 #include "module.h"
 #include "net.h"
@@ -371,6 +372,8 @@ api_device_command(struct api_call *c)
 	http_peer_name(c->req, peer, sizeof(peer));
 	log_info("https: %s: command %s (%g) sent to device %s", peer,
 	    ac->command, arg, ac->id);
+	events_note(c->api->d->events, EVENT_COMMAND, ac->id, "%s (%g)",
+	    ac->command, arg);
 out:
 	json_decref(body);
 }

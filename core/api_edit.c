@@ -83,3 +83,15 @@ api_entry_apply(struct api_call *c, const char *list, const char *key,
 	    "removed" : name ? "changed" : "added");
 	return 0;
 }
+
+void
+api_entry_body(struct api_call *c, const char *name,
+    void (*apply)(struct api_call *, const char *, json_t *, int))
+{
+	json_t *body;
+
+	if ((body = http_body_object(c->req)) == NULL)
+		return;
+	apply(c, name, body, 0);
+	json_decref(body);
+}

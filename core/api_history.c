@@ -35,7 +35,7 @@ struct api_range {
 	char		 cf[8];
 };
 
-static int
+int
 api_query_time(struct evhttp_request *req, struct evkeyvalq *q,
     const char *key, long long *out)
 {

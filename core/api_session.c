@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -35,11 +36,15 @@ static int
 api_backed_off(struct api *api, struct evhttp_request *req)
 {
 	int wait = guard_check(api->guard, http_peer(req), time(NULL));
-	char secs[16];
+	char secs[16], peer[NET_PEER_MAX];
 	json_t *o;
 
 	if (wait == 0)
 		return 0;
+	http_peer_name(req, peer, sizeof(peer));
+	events_add(api->d->events, EVENT_LOGIN_FAILED, NULL, peer, NULL,
+	    "https: refused for %d s: too many failures from this address",
+	    wait);
 	snprintf(secs, sizeof(secs), "%d", wait);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Retry-After", secs);
@@ -142,6 +147,8 @@ api_login(struct api_call *c)
 	if ((profile = api_profile_of(c->req, body)) != -1 &&
 	    (pin = api_string(c->req, body, "pin")) != NULL) {
 		r = auth_login(c->api->auth, profile, pin, &left);
+		events_login(c->api->d->events, r, profile, http_peer(c->req),
+		    "https", "PIN", left);
 		if (r == AUTH_OK) {
 			http_peer_name(c->req, peer, sizeof(peer));
 			log_info("https: %s: profile %s logged in", peer,
@@ -169,10 +176,15 @@ api_unlock(struct api_call *c)
 	    (puk = api_string(c->req, body, "puk")) != NULL &&
 	    (new_pin = api_string(c->req, body, "new_pin")) != NULL) {
 		r = auth_unlock(c->api->auth, profile, puk, new_pin, &left);
+		events_login(c->api->d->events, r == AUTH_OK ? -1 : (int)r,
+		    profile, http_peer(c->req), "https", "PUK", left);
 		if (r == AUTH_OK) {
 			http_peer_name(c->req, peer, sizeof(peer));
 			log_info("https: %s: profile %s unlocked with its PUK, "
 			    "new PIN set", peer, auth_profile_name(profile));
+			events_add(c->api->d->events, EVENT_UNLOCKED,
+			    auth_profile_name(profile), peer, NULL, "https: "
+			    "PUK and a new PIN");
 			session_drop_profile(c->api->sessions, profile, NULL);
 			api_logged_in(c->api, c->req, profile, 200);
 		} else
@@ -185,6 +197,7 @@ void
 api_logout(struct api_call *c)
 {
 	session_drop(c->api->sessions, c->session->token);
+	events_note(c->api->d->events, EVENT_LOGOUT, NULL, "https");
 	api_session_cookie(c->req, NULL);
 	http_send_json(c->req, 200, json_object());
 }

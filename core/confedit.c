@@ -11,6 +11,7 @@
 #include "config.h"
 #include "confedit.h"
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
 
 json_t *
@@ -207,6 +208,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	}
 	log_info("configuration changed from the web pages: %s saved "
 	    "(previous in %s.bak)", real, real);
+	events_note(d->events, EVENT_CONFIG_CHANGED, NULL, "%s saved", real);
 	if (daemon_apply(d, cfg) == -1) {
 		confjson_fail(err, 500, NULL, "saved, but could not be "
 		    "applied (see the log); a restart will apply it");

@@ -1066,6 +1066,7 @@ config_defaults(struct config *cfg)
 	cfg->csv.decimal = ',';
 	cfg->csv.bom = 1;
 	config_reports_defaults(cfg);
+	config_alarms_defaults(cfg);
 }
 
 static void
@@ -1074,7 +1075,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	static const char *const keys[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
 	    "history", "csv", "buses", "gateways", "devices", "groups",
-	    "mail", "reports", "mqtt", "tariffs", NULL };
+	    "mail", "reports", "mqtt", "tariffs", "alarms", "events", NULL };
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
@@ -1102,6 +1103,7 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_groups_load(cfg, root, ld->file, ld->errs);
 	config_reports_load(cfg, root, ld->file, ld->errs);
 	config_tariffs_load(cfg, root, ld->file, ld->errs);
+	config_alarms_load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1186,5 +1188,6 @@ config_free(struct config *cfg)
 	free(cfg->mqtt.discovery_prefix);
 	config_groups_free(cfg);
 	config_reports_free(cfg);
+	config_alarms_free(cfg);
 	free(cfg);
 }

@@ -179,6 +179,35 @@ struct config_report {
 	int			 line;
 };
 
+/* What an alarm rule watches (config_alarms.c). */
+enum config_alarm_kind {
+	CONFIG_ALARM_ABOVE,		/* a live value above a threshold */
+	CONFIG_ALARM_BELOW,
+	CONFIG_ALARM_OFFLINE,		/* the device stopped answering */
+	CONFIG_ALARM_TRIPPED,		/* a breaker's state is 2 */
+	CONFIG_ALARM_BUDGET		/* consumption in the period over it */
+};
+
+enum config_severity {
+	CONFIG_SEVERITY_INFO,
+	CONFIG_SEVERITY_WARNING,
+	CONFIG_SEVERITY_CRITICAL
+};
+
+struct config_alarm {
+	char			 id[CONFIG_ID_MAX + 1];
+	char			 device[CONFIG_ID_MAX + 1];
+	char			 metric[48];	/* "": offline, tripped */
+	enum config_alarm_kind	 kind;
+	double			 threshold;	/* above, below, budget */
+	double			 hysteresis;	/* >= 0 */
+	int			 delay_s;
+	enum config_severity	 severity;
+	int			 notify;	/* mailed to alarm_to */
+	enum config_every	 period;	/* budget: day, week, month */
+	int			 line;
+};
+
 struct config_listen {
 	char			*listen;	/* an address literal */
 	int			 port;
@@ -239,6 +268,14 @@ struct config {
 	} history;
 
 	struct config_mail	 mail;
+	size_t			 nalarm_to;	/* mail.alarm_to */
+	char			**alarm_to;
+	size_t			 nalarms;
+	struct config_alarm	*alarms;
+	struct {
+		int		 max_kb;	/* rotate past it */
+		int		 max_files;	/* rotated files kept */
+	} events;
 	size_t			 nreports;
 	struct config_report	*reports;
 	size_t			 ntariffs;
@@ -299,6 +336,16 @@ void config_tariffs_free(struct config *);
 /* The device's tariff for that metric, or NULL. */
 const struct tariff *config_tariff_of(const struct config *,
     const char *device, const char *metric);
+/* local@domain, plainly: what a mail header and RCPT TO can carry. */
+int config_address_ok(const char *);
+
+/* alarms, mail.alarm_to and events (config_alarms.c), after reports. */
+void config_alarms_defaults(struct config *);
+void config_alarms_load(struct config *, const config_setting_t *root,
+    const char *file, struct conf_errors *);
+void config_alarms_free(struct config *);
+const char *config_alarm_kind_name(enum config_alarm_kind);
+const char *config_severity_name(enum config_severity);
 const char *config_parity_name(enum config_parity);
 
 #endif

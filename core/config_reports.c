@@ -98,8 +98,7 @@ config_rl_token(const char *s)
 	return 1;
 }
 
-/* local@domain, plainly: what a mail header and RCPT TO can carry. */
-static int
+int
 config_address_ok(const char *a)
 {
 	const char *at = strchr(a, '@');
@@ -115,7 +114,7 @@ config_rl_mail(struct config_rl *rl, const config_setting_t *g,
 {
 	static const char *const keys[] = { "server", "port", "security",
 	    "user", "password", "from", "ca_file", "verify", "retry_s",
-	    NULL };
+	    "alarm_to", NULL };
 	long long port = 0, retry = m->retry_s;
 	int security = (int)m->security;
 

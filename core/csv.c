@@ -279,6 +279,23 @@ iso_time(time_t t, char *out, size_t size)
 	return 0;
 }
 
+/* A record's first two fields, t local and UNIX: 0, or -1 (nothing written). */
+static int
+out_begin_record(struct out *o, const struct csv_format *fmt, time_t t,
+    csv_sink sink, void *arg)
+{
+	char field[64];
+
+	if (!csv_format_valid(fmt) || iso_time(t, field, sizeof(field)) != 0)
+		return -1;
+	out_init(o, fmt, sink, arg);
+	out_str(o, field);
+	out_put(o, &fmt->separator, 1);
+	snprintf(field, sizeof(field), "%lld", (long long)t);
+	out_str(o, field);
+	return 0;
+}
+
 int
 csv_row(const struct csv_format *fmt, time_t t, const double *values,
     size_t n, csv_sink sink, void *arg)
@@ -287,13 +304,8 @@ csv_row(const struct csv_format *fmt, time_t t, const double *values,
 	char field[64];
 	size_t i, len;
 
-	if (!csv_format_valid(fmt) || iso_time(t, field, sizeof(field)) != 0)
+	if (out_begin_record(&o, fmt, t, sink, arg) == -1)
 		return -1;
-	out_init(&o, fmt, sink, arg);
-	out_str(&o, field);
-	out_put(&o, &fmt->separator, 1);
-	snprintf(field, sizeof(field), "%lld", (long long)t);
-	out_str(&o, field);
 	for (i = 0; i < n; i++) {
 		out_put(&o, &fmt->separator, 1);
 		len = csv_number(values[i], fmt->decimal, field);
@@ -301,4 +313,60 @@ csv_row(const struct csv_format *fmt, time_t t, const double *values,
 	}
 	out_str(&o, CRLF);
 	return out_end(&o);
+}
+
+int
+csv_record(const struct csv_format *fmt, time_t t, const char *const *fields,
+    size_t n, csv_sink sink, void *arg)
+{
+	struct out o;
+	size_t i;
+
+	if (out_begin_record(&o, fmt, t, sink, arg) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out_put(&o, &fmt->separator, 1);
+		put_field(&o, &fields[i], 1);
+	}
+	out_str(&o, CRLF);
+	return out_end(&o);
+}
+
+int
+csv_split(char *line, char separator, char **fields, int max)
+{
+	char *r = line, *w = line;
+	size_t len = strlen(line);
+	int n = 0;
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	for (;;) {
+		if (n == max)
+			return -1;
+		fields[n++] = w;
+		if (*r == '"') {
+			for (r++;; r++) {
+				if (*r == '\0')
+					return -1;
+				if (*r == '"' && r[1] == '"')
+					*w++ = *r++;
+				else if (*r == '"')
+					break;
+				else
+					*w++ = *r;
+			}
+			r++;
+			if (*r != separator && *r != '\0')
+				return -1;
+		} else
+			while (*r != separator && *r != '\0')
+				*w++ = *r++;
+		if (*r == '\0') {
+			*w = '\0';
+			return n;
+		}
+		*w++ = '\0';
+		r++;
+	}
 }

@@ -56,6 +56,22 @@ int csv_row(const struct csv_format *, time_t t, const double *values,
 int csv_field(const struct csv_format *, const char *text, csv_sink,
     void *arg);
 
+/*
+ * One record: t as csv_row writes it, then n fields of text as csv_field
+ * writes them (a log's kind, names, a message).
+ */
+int csv_record(const struct csv_format *, time_t t, const char *const *fields,
+    size_t n, csv_sink, void *arg);
+/*
+ * One record of one line (no CR or LF inside its fields, as a log writes
+ * them), split at separator into at most max fields, in place: quotes
+ * are removed and doubled ones made single, and fields point into line.
+ * The count of fields, or -1 for a quote left open, text after a closing
+ * quote, or more than max fields.  A trailing CR is not part of the last
+ * field.
+ */
+int csv_split(char *line, char separator, char **fields, int max);
+
 #define CSV_NUMBER_MAX	32
 
 /*

@@ -4,12 +4,14 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "alarms.h"
 #include "api.h"
 #include "bus.h"
 #include "config.h"
 #include "csvfiles.h"
 #include "daemon.h"
 #include "dav.h"
+#include "events.h"
 #include "ftp.h"
 #include "history.h"
 #include "http.h"
@@ -402,6 +404,9 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	old_cfg = d->cfg;
 	d->cfg = cfg;
 	log_set_level(d->force_debug ? LOG_LEVEL_DEBUG : cfg->log_level);
+	if (d->events == NULL && (d->events = events_new(d->base)) == NULL)
+		log_warnx("events: out of memory: not recording events");
+	events_configure(d->events, cfg);
 	daemon_apply_gateway(d, old_cfg, cfg);
 	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
 		log_warnx("history: out of memory: not recording");
@@ -417,6 +422,11 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	if (d->reports != NULL)
 		reports_configure(d->reports, cfg, poller, d->history,
 		    d->csvfiles);
+	if (d->alarms == NULL &&
+	    (d->alarms = alarms_new(d->base, d->events)) == NULL)
+		log_warnx("alarms: out of memory: no alarms");
+	if (d->alarms != NULL)
+		alarms_configure(d->alarms, cfg, poller, d->history);
 	daemon_apply_web(d, old_cfg);
 	daemon_apply_mqtt(d);
 	daemon_apply_ftp(d, old_cfg);
@@ -447,6 +457,9 @@ daemon_stop(struct daemon *d)
 	if (d->ev_web != NULL)
 		event_free(d->ev_web);
 	d->ev_web = NULL;
+	/* They read the devices and history; the state is saved. */
+	alarms_free(d->alarms);
+	d->alarms = NULL;
 	/* They read the devices, history and files; tests answer the API. */
 	reports_free(d->reports);
 	d->reports = NULL;
@@ -478,6 +491,8 @@ daemon_stop(struct daemon *d)
 		evdns_base_free(d->dns, 0);
 		d->dns = NULL;
 	}
+	events_free(d->events);
+	d->events = NULL;
 	config_free(d->cfg);
 	d->cfg = NULL;
 }

@@ -27,6 +27,8 @@ struct dav;
 struct mqtt;
 struct ftp;
 struct reports;
+struct events;
+struct alarms;
 
 struct daemon {
 	struct event_base	*base;
@@ -44,6 +46,8 @@ struct daemon {
 	struct csvfiles		*csvfiles;	/* CSV files of history */
 	struct mqtt		*mqtt;		/* the MQTT client, if enabled */
 	struct reports		*reports;	/* mailed and pushed */
+	struct events		*events;	/* the event log */
+	struct alarms		*alarms;	/* alarm rules */
 	struct tls		*tls;
 	struct http		*http;
 	struct event		*ev_web;	/* a deferred restart of http */

@@ -491,7 +491,7 @@ dav_serve(void *arg, struct evhttp_request *req, const char *path)
 		return;
 	}
 	if (dav_login_check(dav->login, dav->d->api->auth,
-	    dav->d->api->guard, req) == -1)
+	    dav->d->api->guard, dav->d->events, req) == -1)
 		return;
 	if (strncmp(path, DAV_PATH_PREFIX, strlen(DAV_PATH_PREFIX)) == 0)
 		rel = path + strlen(DAV_PATH_PREFIX);

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "dav_login.h"
+#include "events.h"
 #include "guard.h"
 #include "http.h"
 #include "http_static.h"
@@ -188,7 +189,8 @@ dav_login_backed_off(struct guard *g, struct evhttp_request *req,
 /* auth_login's verdict, answered. */
 static int
 dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
-    struct evhttp_request *req, int profile, const char *pin, time_t now)
+    struct events *ev, struct evhttp_request *req, int profile,
+    const char *pin, time_t now)
 {
 	const char *name = auth_profile_name(profile);
 	unsigned char mac[DAV_LOGIN_MAC_LEN];
@@ -198,6 +200,7 @@ dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
 
 	http_peer_name(req, peer, sizeof(peer));
 	r = auth_login(a, profile, pin, &left);
+	events_login(ev, r, profile, http_peer(req), "webdav", "PIN", left);
 	switch (r) {
 	case AUTH_OK:
 		guard_succeeded(g, http_peer(req));
@@ -243,7 +246,7 @@ dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
 
 int
 dav_login_check(struct dav_login *l, struct auth *a, struct guard *g,
-    struct evhttp_request *req)
+    struct events *ev, struct evhttp_request *req)
 {
 	const char *hdr = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Authorization");
@@ -274,7 +277,7 @@ dav_login_check(struct dav_login *l, struct auth *a, struct guard *g,
 	    dav_login_cached(l, profile, mac, auth_version(a), now))
 		rc = profile;
 	else
-		rc = dav_login_verdict(l, a, g, req, profile, pin, now);
+		rc = dav_login_verdict(l, a, g, ev, req, profile, pin, now);
 	OPENSSL_cleanse(creds, sizeof(creds));
 	return rc;
 }

@@ -31,8 +31,10 @@ void dav_login_free(struct dav_login *);
 /*
  * The request's profile, or -1 with the answer sent: 401 (none, or
  * wrong), 403 (a default PIN), 423 (locked), 429 (backed off) or 500.
+ * Each PIN checked (not a remembered one) goes into the event log.
  */
+struct events;
 int dav_login_check(struct dav_login *, struct auth *, struct guard *,
-    struct evhttp_request *);
+    struct events *, struct evhttp_request *);
 
 #endif

@@ -110,6 +110,7 @@ device_inherit(struct device *d, const struct device *old)
 
 	d->online = old->online;
 	d->last_ok = old->last_ok;
+	d->offline_since = old->offline_since;
 	d->stats = old->stats;
 	for (i = 0; i < d->nvalues; i++)
 		if ((ov = device_value(old, d->values[i].metric)) != NULL) {

@@ -58,6 +58,7 @@ struct device {
 	struct device_value	*values;
 	int			 online;
 	time_t			 last_ok;	/* last complete cycle */
+	time_t			 offline_since;	/* declared offline; 0: not */
 	struct device_stats	 stats;
 	/* A virtual meter's formula (vmeter.h); NULL for a real device. */
 	const struct config_virtual *virt;

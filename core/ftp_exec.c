@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "ftp_list.h"
 #include "ftp_session.h"
 #include "guard.h"
@@ -142,6 +143,8 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 
 	if (r == AUTH_WRONG || r == AUTH_LOCKED || r == AUTH_BLOCKED)
 		guard_failed(guard, (struct sockaddr *)&s->peer, time(NULL));
+	events_login(s->srv->d->events, r, profile,
+	    (struct sockaddr *)&s->peer, "ftp", "PIN", left);
 	switch (r) {
 	case AUTH_WRONG:
 		log_warnx("ftp: %s: wrong PIN for profile %s, %d tries left",
@@ -226,6 +229,9 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 	}
 	guard_succeeded(api->guard, (struct sockaddr *)&s->peer);
 	ftp_logged_in(s, profile);
+	events_login(s->srv->d->events, AUTH_OK, profile,
+	    (struct sockaddr *)&s->peer, s->tls ? "ftp over TLS" : "ftp",
+	    "PIN", 0);
 	log_info("ftp: %s: logged in%s", s->who, s->tls ? " over TLS" : "");
 	/* Before the first CSV file, the share is there, empty. */
 	ftp_root(s, root, sizeof(root));

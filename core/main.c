@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
@@ -174,10 +175,13 @@ mewsd_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	log_info("reloading %s", d->cfg_path);
 	notify_reloading();
-	if ((cfg = mewsd_load(d->cfg_path, 0)) == NULL)
+	if ((cfg = mewsd_load(d->cfg_path, 0)) == NULL) {
 		log_warnx("reload of %s failed: keeping the running "
 		    "configuration", d->cfg_path);
-	else if (mewsd_prepare_state(cfg) == -1) {
+		events_add(d->daemon.events, EVENT_RELOAD, NULL, NULL, NULL,
+		    "SIGHUP: %s has mistakes (see the log): the running "
+		    "configuration is kept", d->cfg_path);
+	} else if (mewsd_prepare_state(cfg) == -1) {
 		config_free(cfg);
 		log_warnx("reload failed: keeping the running configuration");
 	} else {
@@ -185,8 +189,11 @@ mewsd_sighup(evutil_socket_t sig, short what, void *arg)
 		if (daemon_apply(&d->daemon, cfg) == -1)
 			log_warnx("reload failed: keeping the running "
 			    "configuration");
-		else
+		else {
 			log_info("reloaded");
+			events_add(d->daemon.events, EVENT_RELOAD, NULL, NULL,
+			    NULL, "SIGHUP: %s reloaded", d->cfg_path);
+		}
 	}
 	/* Serving on, with the new configuration or the old one. */
 	notify_ready();
@@ -199,6 +206,8 @@ mewsd_sigterm(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: stopping", (int)sig);
+	events_add(d->daemon.events, EVENT_STOP, NULL, NULL, NULL,
+	    "signal %d", (int)sig);
 	notify_stopping();
 	event_base_loopexit(d->base, NULL);
 }
@@ -230,6 +239,8 @@ mewsd_run(struct mewsd *d, struct config *cfg)
 		return -1;
 	}
 	log_info("mewsd %s ready (pid %ld)", PACKAGE_VERSION, (long)getpid());
+	events_add(d->daemon.events, EVENT_START, NULL, NULL, NULL,
+	    "mewsd %s, pid %ld", PACKAGE_VERSION, (long)getpid());
 	notify_ready();
 	if (event_base_dispatch(d->base) == -1) {
 		log_warnx("event loop failed");

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "hass.h"
+#include "events.h"
 #include "log.h"
 #include "module.h"
 #include "mqtt.h"
@@ -408,6 +409,9 @@ mqtt_on_message(struct mosquitto *mosq, void *arg,
 			m->commands = mc;
 			log_info("mqtt: command %s (%g) sent to device %s",
 			    command, cmdarg, id);
+			events_add(m->d->events, EVENT_COMMAND, "mqtt",
+			    m->d->cfg->mqtt.host, id, "%s (%g) from %s",
+			    command, cmdarg, msg->topic);
 			return;
 		}
 		free(mc);

@@ -132,6 +132,7 @@ poller_cycle_ok(struct poll_dev *pd)
 		log_info("%s %s: device %s (address %d) is online",
 		    d->kind, d->where, d->id, d->address);
 	d->online = 1;
+	d->offline_since = 0;
 	pd->failures = 0;
 	poller_schedule(pd);
 }
@@ -146,6 +147,7 @@ poller_cycle_failed(struct poll_dev *pd, const char *why)
 	poller_sources_changed(pd);
 	if (pd->failures == POLLER_OFFLINE_AFTER) {
 		d->online = 0;
+		d->offline_since = time(NULL);
 		log_warnx("%s %s: device %s (address %d) is offline: %s %d "
 		    "times in a row; probing it every %d s at most", d->kind, d->where,
 		    d->id, d->address, why, pd->failures,

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +104,40 @@ usage_cost(const struct history *h, const struct config *cfg,
 	free(rep);
 	free((double *)series.values);
 	return rc;
+}
+
+double
+usage_to_date(const struct history *h, const struct config *cfg,
+    const char *id, const char *metric, time_t from, time_t now,
+    unsigned long step, double live, time_t live_ts)
+{
+	struct consumption_sample_series series;
+	struct consumption_replacement *rep;
+	struct consumption_result r;
+	double last_v, used = NAN;
+	time_t last_t;
+	size_t n, nrep;
+	char err[256];
+
+	if (usage_fetch(h, cfg, id, metric, from, now, step, &series, &rep,
+	    &nrep, err, sizeof(err)) == -1)
+		return NAN;
+	r = consumption_range(&series, rep, nrep, from, now);
+	n = series.n;
+	while (n > 0 && !isfinite(series.values[n - 1]))
+		n--;
+	if (n > 0) {
+		last_t = series.start + (time_t)(n - 1) * series.step;
+		last_v = series.values[n - 1];
+		if (last_t >= from) {
+			/* Nothing counted yet: the first index is the start. */
+			used = isnan(r.amount) ? 0 : r.amount;
+			if (isfinite(live) && live_ts > last_t)
+				used += live >= last_v || series.signed_total ?
+				    live - last_v : live;
+		}
+	}
+	free(rep);
+	free((double *)series.values);
+	return used;
 }

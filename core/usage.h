@@ -50,4 +50,16 @@ int usage_cost(const struct history *, const struct config *,
     time_t standing_to, unsigned long step, struct tariff_cost *out,
     char *err, size_t errlen);
 
+/*
+ * What the device used of a total since from (a period's start), up to
+ * now: history's rows of step seconds up to the last known one, plus what
+ * the live index (live, read at live_ts; NaN when not known) rose since
+ * that row, a drop counting as a reset (a virtual meter's as negative).
+ * Counted from the first index in the period when history holds none
+ * before it.  NaN when history has no index since from.
+ */
+double usage_to_date(const struct history *, const struct config *,
+    const char *id, const char *metric, time_t from, time_t now,
+    unsigned long step, double live, time_t live_ts);
+
 #endif

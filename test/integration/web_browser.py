@@ -493,6 +493,22 @@ def run(b):
     check(bool(shown) and "0.28" in shown and "main" in shown and not buttons,
           "the tariffs page lists day-night, its prices and devices, read-only for the installer",
           "table %r, buttons %r" % (shown, buttons))
+    # 10. Alarms: the header's badge counts the raised overvoltage (the
+    # configuration's rule above 200 V), its page acknowledges it.
+    badge = home and b.wait("(() => { const a = document.querySelector('#alarm-badge');"
+                            " return a && !a.hidden ? a.textContent : null; })()", 12)
+    check(badge == "1 alarm", "the header's #alarm-badge says 1 alarm", "badge %r" % badge)
+    if badge:
+        b.eval("document.querySelector('#alarm-badge').click(), true")
+    ack_sel = "button[aria-label='Acknowledge overvoltage']"
+    shown = badge and b.wait(exists(ack_sel) + " && location.hash === '#/alarms'")
+    if shown:
+        b.eval(f"document.querySelector({js(ack_sel)}).click(), true")
+    acked = shown and b.wait("(() => { const a = document.querySelector('#alarm-badge');"
+                             " return a.hidden && /Acknowledged/.test(document.querySelector('main').textContent)"
+                             " && !document.querySelector(" + js(ack_sel) + "); })()", 8)
+    check(bool(acked), "#/alarms acknowledges it: the badge goes, the alarm reads Acknowledged",
+          "hash %s, alert %r" % (b.eval("location.hash"), b.eval(text_of("#alert"))))
 
     # And through all of it: nothing logged an error.
     b.pump(0.3)

@@ -27,8 +27,11 @@ browser_cleanup() {
 }
 trap browser_cleanup EXIT
 
-# A tariff on main, for the tariffs page.
-write_conf "" "$(/usr/bin/python3 "$top_srcdir/test/integration/tariffs.py" conf)"
+# A tariff on main, for the tariffs page, and an alarm the simulated
+# voltage (near 230 V) raises, for the header's badge.
+write_conf "" "$(/usr/bin/python3 "$top_srcdir/test/integration/tariffs.py" conf)
+alarms = ( { id = \"overvoltage\"; device = \"main\";
+	metric = \"voltage_l1\"; above = 200.0; } );"
 sed -i 's|profile = "sdm630";|& tariffs = [ "day-night" ];|' "$CONF"
 start_sim || { not_ok "the simulator starts"; done_testing; }
 start_mewsd || { not_ok "mewsd serves HTTPS"; sed 's/^/# /' "$LOG"; done_testing; }

@@ -25,6 +25,9 @@ import { historyView } from './views/history.js';
 import { tariffsView } from './views/tariffs.js';
 import { groupsView, groupSettingsView } from './views/groups.js';
 import { groupView } from './views/group.js';
+import { alarmsView } from './views/alarms.js';
+import { alarmRulesView } from './views/alarm-rules.js';
+import { eventsView } from './views/events.js';
 
 defineRoute('/login', loginView);
 defineRoute('/unlock', unlockView);
@@ -47,6 +50,9 @@ defineRoute('/tariffs', tariffsView);
 defineRoute('/groups', groupsView);
 defineRoute('/group/:id', groupView);
 defineRoute('/settings/groups', groupSettingsView);
+defineRoute('/alarms', alarmsView);
+defineRoute('/settings/alarms', alarmRulesView);
+defineRoute('/events', eventsView);
 
 onSessionExpired(() => {
 	if (!session())

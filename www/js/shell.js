@@ -7,12 +7,17 @@ import { go } from './router.js';
 import { session, can, onSessionChange, setSession, PROFILE_LABELS } from './session.js';
 import { showError } from './forms.js';
 import { formatDuration } from './format.js';
+import { poll } from './poll.js';
+
+const ALARM_BADGE_MS = 10000;
 
 const NAV = [
 	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
 	{ href: '#/compare', label: 'Compare', right: 'read' },
 	{ href: '#/tariffs', label: 'Tariffs', right: 'read' },
 	{ href: '#/groups', label: 'Groups', right: 'read' },
+	{ href: '#/alarms', label: 'Alarms', right: 'read' },
+	{ href: '#/settings/alarms', label: 'Alarm rules', right: 'configure' },
 	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
 	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
 	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
@@ -20,6 +25,7 @@ const NAV = [
 	{ href: '#/settings/system', label: 'System', right: 'admin' },
 	{ href: '#/settings/reports', label: 'Reports', right: 'admin' },
 	{ href: '#/logs', label: 'Logs', right: 'read' },
+	{ href: '#/events', label: 'Event log', right: 'admin' },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -72,6 +78,38 @@ function renderSession(s) {
 	$('account-profile').textContent = s ? PROFILE_LABELS[s.profile] || s.profile : '';
 	renderBanner(s !== null && s.must_change_pin);
 	loadStatus();
+	watchAlarms(s !== null);
+}
+
+// The header's count of alarms nobody has acknowledged yet, on every page.
+let stopAlarms = null;
+
+function watchAlarms(on) {
+	if (stopAlarms)
+		stopAlarms();
+	stopAlarms = on ? poll(refreshAlarmBadge, ALARM_BADGE_MS) : null;
+	if (!on)
+		showAlarmBadge(0);
+}
+
+function showAlarmBadge(n) {
+	let el = $('alarm-badge');
+	if (!el) {
+		el = h('a', { class: 'alarm-badge', id: 'alarm-badge', href: '#/alarms', hidden: true });
+		document.querySelector('.topbar .brand').after(el);
+	}
+	el.hidden = n === 0;
+	el.textContent = n === 1 ? '1 alarm' : `${n} alarms`;
+	el.setAttribute('aria-label', `${el.textContent} not acknowledged`);
+}
+
+export async function refreshAlarmBadge() {
+	try {
+		const data = await api.get('alarms');
+		showAlarmBadge(data.unacknowledged || 0);
+	} catch {
+		// The alarms page says why; the badge just keeps what it showed.
+	}
 }
 
 // Removed, not hidden, once the PIN is changed: nothing of it stays behind.

@@ -1,0 +1,100 @@
+/*
+ * The event log: a durable record of what happened on the box and who did
+ * it (alarms, logins and lockouts, configuration changes, control
+ * commands, reloads, starts and stops), in state_dir/events/events.csv.
+ * Not the log ring (log.h), which is for diagnosis and forgets.
+ *
+ * One CSV record (RFC 4180, UTF-8, in the configured csv format, csv.h)
+ * per event: local ISO time, UNIX time, kind, profile, peer address,
+ * device, detail.  Each record is appended with one write(2) on an
+ * O_APPEND descriptor as it happens, so a crash of mewsd loses nothing;
+ * fdatasync runs at most every EVENTS_SYNC_S seconds (and at a stop), off
+ * the path of the request that made the event, so a power cut loses at
+ * most those last seconds.  Past events.max_kb the file is rotated
+ * between two records (events.csv -> events.csv.1 -> ... ->
+ * events.csv.MAX_FILES, the oldest dropped): no record is ever split or
+ * lost by a rotation.  Each file starts with the header, and a change of
+ * the csv format starts a new file, so each file is one format.
+ *
+ * Every function takes a NULL events and does nothing: callers need not
+ * care whether the log runs.
+ */
+#ifndef MEWS_EVENTS_H
+#define MEWS_EVENTS_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct event_base;
+struct config;
+struct events;
+struct sockaddr;
+
+enum events_kind {
+	EVENT_ALARM_RAISED,
+	EVENT_ALARM_CLEARED,
+	EVENT_ALARM_ACK,
+	EVENT_LOGIN,
+	EVENT_LOGIN_FAILED,
+	EVENT_LOCKED,
+	EVENT_UNLOCKED,
+	EVENT_BLOCKED,
+	EVENT_LOGOUT,
+	EVENT_CONFIG_CHANGED,
+	EVENT_COMMAND,
+	EVENT_RELOAD,
+	EVENT_START,
+	EVENT_STOP,
+	EVENT_NKINDS
+};
+
+#define EVENTS_SYNC_S		5
+#define EVENTS_DIR		"events"
+#define EVENTS_FILE		"events.csv"
+#define EVENTS_FIELDS		7	/* time, unix, kind ... detail */
+#define EVENTS_DETAIL_MAX	512
+
+struct events *events_new(struct event_base *);
+/* A (re)loaded configuration: its state_dir, rotation and csv format. */
+void events_configure(struct events *, const struct config *);
+/* What is written is synced first. */
+void events_free(struct events *);
+
+/*
+ * Record an event now.  profile, address and device may be NULL or "";
+ * control characters in any field become spaces, so a record is a line.
+ */
+void events_add(struct events *, enum events_kind, const char *profile,
+    const char *address, const char *device, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/*
+ * Who acts, while a request is handled (the API sets it around each
+ * handler, what being its path): events_note records with it, the detail
+ * after what; NULL profile ends it.
+ */
+void events_actor(struct events *, const char *profile,
+    const struct sockaddr *peer, const char *what);
+void events_note(struct events *, enum events_kind, const char *device,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * A login attempt's outcome (auth.h's result) as an event: login,
+ * login_failed, locked or blocked.  via says where ("https", "ftp"),
+ * secret what was given ("PIN", "PUK"), left the tries left.
+ */
+void events_login(struct events *, int auth_result, int profile,
+    const struct sockaddr *peer, const char *via, const char *secret,
+    int left);
+
+const char *events_kind_name(enum events_kind);
+/* The kind of that name, or -1. */
+int events_kind_parse(const char *);
+
+/*
+ * The log's files for the readers: index 0 is events.csv, 1.. the rotated
+ * ones, older as it grows; -1 past the last kept or without a log.
+ */
+int events_path(const struct events *, int i, char *out, size_t size);
+/* The csv separator of what is written now. */
+char events_separator(const struct events *);
+
+#endif

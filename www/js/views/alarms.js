@@ -1,0 +1,120 @@
+// Alarms: what is raised or cleared and not yet acknowledged, with a button
+// to acknowledge it (any profile: the event log records who), and every
+// rule with its state.  Installers edit the rules on #/settings/alarms.
+
+import { h, enc } from '../dom.js';
+import { api } from '../api.js';
+import { can } from '../session.js';
+import { clearAlert, notify } from '../messages.js';
+import { showError } from '../forms.js';
+import { badge, dataTable, linkButton, pageHead } from '../widgets.js';
+import { formatNumber, formatTime } from '../format.js';
+import { refreshAlarmBadge } from '../shell.js';
+
+const REFRESH_MS = 3000;
+const STATUS = {
+	active: ['bad', 'Active'],
+	acknowledged: ['warn', 'Acknowledged'],
+	cleared: ['neutral', 'Cleared, not acknowledged'],
+	normal: ['ok', 'Normal'],
+};
+const SEVERITY = { critical: 'bad', warning: 'warn', info: 'neutral' };
+
+export function statusBadge(status) {
+	const [tone, text] = STATUS[status] || ['neutral', status];
+	return badge(tone, text);
+}
+
+// "voltage_l1 above 253 V (hysteresis 2)": the rule in words.
+export function condition(a) {
+	const unit = a.unit ? ` ${a.unit}` : '';
+	switch (a.kind) {
+	case 'offline':
+		return 'device offline';
+	case 'tripped':
+		return 'breaker tripped';
+	case 'budget':
+		return `${a.metric} over ${formatNumber(a.threshold)}${unit} a ${a.period}`;
+	default:
+		return `${a.metric} ${a.kind} ${formatNumber(a.threshold)}${unit}` +
+		    (a.hysteresis ? ` (hysteresis ${formatNumber(a.hysteresis)})` : '');
+	}
+}
+
+function valueText(a) {
+	if (a.value === null)
+		return '–';
+	if (a.kind === 'offline')
+		return a.value ? 'offline' : 'online';
+	if (a.kind === 'tripped')
+		return ['open', 'closed', 'tripped'][a.value] ?? String(a.value);
+	return `${formatNumber(a.value)}${a.unit ? ' ' + a.unit : ''}`;
+}
+
+export const alarmsView = {
+	title: 'Alarms',
+	right: 'read',
+	render(root, ctx) {
+		const current = h('div');
+		const rules = h('div');
+		root.append(pageHead('Alarms', can('configure') ?
+		    linkButton('#/settings/alarms', 'Edit the rules') : null),
+		    h('section', { class: 'panel' }, h('h2', null, 'Raised, or cleared and not acknowledged'), current),
+		    h('section', { class: 'panel' }, h('h2', null, 'Rules'), rules));
+		let shown = null;
+
+		async function ack(a, button) {
+			button.disabled = true;
+			try {
+				await api.post(`alarms/${enc(a.id)}/ack`, {});
+			} catch (e) {
+				button.disabled = false;
+				showError(e);
+				return;
+			}
+			notify(`${a.id} acknowledged`);
+			shown = null;
+			await refresh();
+			refreshAlarmBadge();
+		}
+
+		async function refresh() {
+			let data;
+			try {
+				data = await api.get('alarms');
+			} catch (e) {
+				showError(e, null, 'alarms');
+				return;
+			}
+			clearAlert('alarms');
+			const key = JSON.stringify(data);
+			if (key === shown || !ctx.alive)
+				return;
+			shown = key;
+			const open = data.alarms.filter((a) => a.status !== 'normal');
+			current.replaceChildren(open.length ? dataTable([
+				{ label: 'State', cell: (a) => statusBadge(a.status) },
+				{ label: 'Alarm', cell: (a) => a.id },
+				{ label: 'Severity', cell: (a) => badge(SEVERITY[a.severity] || 'neutral', a.severity) },
+				{ label: 'Device', cell: (a) => h('a', { href: `#/device/${enc(a.device)}` }, a.device) },
+				{ label: 'Condition', cell: condition },
+				{ label: 'Raised', cell: (a) => a.raised_at ? formatTime(a.raised_at) : '–' },
+				{ label: 'Cleared', cell: (a) => a.status === 'cleared' ? formatTime(a.cleared_at) : '–' },
+				{ label: 'Acknowledged', cell: (a) => a.acked_by ? `${a.acked_by}, ${formatTime(a.acked_at)}` : '–' },
+				{ label: 'Actions', cell: (a) => a.status === 'active' || a.status === 'cleared' ?
+				    h('button', { type: 'button', class: 'button primary', 'aria-label': `Acknowledge ${a.id}`,
+					onclick: (ev) => ack(a, ev.currentTarget) }, 'Acknowledge') : '' },
+			], open) : h('p', { class: 'empty' }, 'Nothing to see: every alarm is normal.'));
+			rules.replaceChildren(data.alarms.length ? dataTable([
+				{ label: 'Alarm', cell: (a) => a.id },
+				{ label: 'Device', cell: (a) => a.device },
+				{ label: 'Condition', cell: condition },
+				{ label: 'Delay', num: true, cell: (a) => `${a.delay_s} s` },
+				{ label: 'Now', num: true, cell: valueText },
+				{ label: 'E-mail', cell: (a) => a.notify ? 'yes' : 'no' },
+				{ label: 'State', cell: (a) => statusBadge(a.status) },
+			], data.alarms) : h('p', { class: 'empty' }, 'No alarm rules are configured.'));
+		}
+		ctx.poll(refresh, REFRESH_MS);
+	},
+};
