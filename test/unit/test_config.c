@@ -13,57 +13,34 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "conftmp.h"
 #include "config.h"
 #include "profile.h"
-
-static char tmpdir[] = "/tmp/mews-test-config.XXXXXX";
-static char conf_path[512];
 
 static int
 setup(void **state)
 {
-	char path[512];
-	FILE *f;
-
 	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
+	if (conftmp_setup("config") == -1 ||
+	    conftmp_profile("testmeter", "manufacturer = \"Test\";\n"
+	    "model = \"T1\";\nregisters = ( { metric = \"voltage_l1\"; "
+	    "unit = \"V\"; function = 4; address = 0; "
+	    "type = \"float32\"; } );\n") == -1 ||
+	    conftmp_profile("broken", "manufacturer = \"Test\";\n"
+	    "model = \"T2\";\nregisters = ( { metric = \"volts\"; "
+	    "unit = \"V\"; function = 4; address = 0; "
+	    "type = \"float32\"; } );\n") == -1)
 		return -1;
-	snprintf(path, sizeof(path), "%s/profiles", tmpdir);
-	if (mkdir(path, 0700) == -1)
-		return -1;
-	snprintf(path, sizeof(path), "%s/profiles/testmeter.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs("manufacturer = \"Test\";\nmodel = \"T1\";\n"
-	    "registers = ( { metric = \"voltage_l1\"; unit = \"V\"; "
-	    "function = 4; address = 0; type = \"float32\"; } );\n", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/profiles/broken.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs("manufacturer = \"Test\";\nmodel = \"T2\";\n"
-	    "registers = ( { metric = \"volts\"; unit = \"V\"; "
-	    "function = 4; address = 0; type = \"float32\"; } );\n", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/profiles/pulses.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs("manufacturer = \"Test\";\nmodel = \"P4\";\n"
-	    "module = \"pulse-counter\";\nchannels = 4;\n"
-	    "counter = { function = 4; address = 0; type = \"u32\"; };\n", f);
-	fclose(f);
-	snprintf(conf_path, sizeof(conf_path), "%s/mews.conf", tmpdir);
-	return 0;
+	return conftmp_profile("pulses", "manufacturer = \"Test\";\n"
+	    "model = \"P4\";\nmodule = \"pulse-counter\";\nchannels = 4;\n"
+	    "counter = { function = 4; address = 0; type = \"u32\"; };\n");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return conftmp_teardown();
 }
 
 /*

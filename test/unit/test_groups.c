@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "conftmp.h"
 #include "config.h"
 #include "consumption.h"
 #include "device.h"
@@ -23,53 +24,34 @@
 #include "metric.h"
 #include "vmeter.h"
 
-static char tmpdir[] = "/tmp/mews-test-groups.XXXXXX";
-static char conf_path[512];
-
 static int
 setup(void **state)
 {
-	char path[512];
-	FILE *f;
-
 	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/profiles", tmpdir);
-	if (mkdir(path, 0700) == -1)
+	if (conftmp_setup("groups") == -1)
 		return -1;
 	/* A meter: voltage (does not add up), power and energy (do). */
-	snprintf(path, sizeof(path), "%s/profiles/m3.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs("manufacturer = \"Test\";\nmodel = \"M3\";\nregisters = (\n"
+	if (conftmp_profile("m3", "manufacturer = \"Test\";\nmodel = \"M3\";\n"
+	    "registers = (\n"
 	    "{ metric = \"voltage_l1\"; unit = \"V\"; function = 4; "
 	    "address = 0; type = \"float32\"; },\n"
 	    "{ metric = \"power\"; unit = \"W\"; function = 4; "
 	    "address = 2; type = \"float32\"; },\n"
 	    "{ metric = \"energy_import\"; unit = \"kWh\"; function = 4; "
-	    "address = 4; type = \"float32\"; } );\n", f);
-	fclose(f);
-	/* One without energy. */
-	snprintf(path, sizeof(path), "%s/profiles/p1.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL)
+	    "address = 4; type = \"float32\"; } );\n") == -1)
 		return -1;
-	fputs("manufacturer = \"Test\";\nmodel = \"P1\";\nregisters = (\n"
+	/* One without energy. */
+	return conftmp_profile("p1", "manufacturer = \"Test\";\n"
+	    "model = \"P1\";\nregisters = (\n"
 	    "{ metric = \"power\"; unit = \"W\"; function = 4; "
-	    "address = 2; type = \"float32\"; } );\n", f);
-	fclose(f);
-	snprintf(conf_path, sizeof(conf_path), "%s/mews.conf", tmpdir);
-	return 0;
+	    "address = 2; type = \"float32\"; } );\n");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return conftmp_teardown();
 }
 
 /*
