@@ -161,8 +161,9 @@ print("bench_footprint: history: %d values written in %d steps in the window, "
       "%.1f us a write on average; longest since the start %d us (one "
       "write holds the loop at most that long)"
       % (n, b["steps"] - a["steps"], per, b["max_update_us"]))
-print("table: history: one value written|%.1f us|bare rrd_update_r %s|%s|information|-"
-      % (per, "%.1f us" % bare if bare else "unavailable",
-         "%.2f" % (per / bare) if bare and per else "-"))
+print("table: history: one value written|%s|bare rrd_update_r %s|%s|information|-"
+      % ("%.1f us" % per if n else "no step in the window (-t under 60)",
+         "%.1f us" % bare if bare else "unavailable",
+         "%.2f" % (per / bare) if bare and n else "-"))
 ' "$bare_us"
 [ -n "$bare_us" ] || echo "bench_footprint: bench_rrd: $bare"
