@@ -191,8 +191,20 @@ check "a retained command is refused (it would run at every connection)" \
     wait_for 10 grep -q 'mqtt: command on mews/brk/open/set refused: a retained command' "$LOG"
 pub -r -n -t mews/brk/open/set
 check "the user logs in again" login user 11111
-check "clearing it is refused too: the breaker stays closed" \
-    eval 'wait_for 10 sh -c "[ \$(grep -c \"command on mews/brk/open/set refused: the payload\" $LOG) = 2 ]" && wait_for 10 breaker_is 1'
+# The empty message reaches mewsd as a live one: the second empty-payload
+# refusal of the run (the first came with the commands above).
+empty_refusals() {
+	grep -c "command on mews/brk/open/set refused: the payload" "$LOG"
+}
+refused_twice() { [ "$(empty_refusals)" -ge 2 ]; }
+check "clearing it is refused too: no command in an empty message" \
+    wait_for 20 refused_twice
+check "once" eval '[ "$(empty_refusals)" = 2 ]'
+check "the breaker stays closed" wait_for 20 breaker_is 1
+if [ "$(empty_refusals)" != 2 ]; then
+	diag "what mewsd said of mqtt:"
+	grep 'mqtt:' "$LOG" | tail -n 20 | sed 's/^/# /'
+fi
 check "mews/status online again" wait_for 10 retained mews/status online
 
 # --- TLS ---------------------------------------------------------------

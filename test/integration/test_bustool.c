@@ -969,6 +969,12 @@ test_scan_keeps_polling(void **state)
 	    "--device", "5:sdm120", "--dead", "5", "--device", "7:abb-b23",
 	    NULL);
 	assert_true(f->tb.sim > 0);
+	/*
+	 * The scan waits its own 100 ms per address; the polled reads get
+	 * 2 s, so that a loaded machine starving the simulator is not taken
+	 * for the scan disturbing the device.
+	 */
+	f->tb.timeout_ms = 2000;
 	b = apply(f, "{ id = \"m\"; bus = \"rs485\"; address = 3; "
 	    "profile = \"em24\"; poll_ms = 200; }");
 	dev = testbed_device(&f->tb, "m");

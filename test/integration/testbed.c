@@ -18,6 +18,7 @@ testbed_init(struct testbed *tb)
 	snprintf(tb->pty, sizeof(tb->pty), "%s/rs485", tb->dir);
 	snprintf(tb->simlog, sizeof(tb->simlog), "%s/sim.log", tb->dir);
 	tb->sim = -1;
+	tb->timeout_ms = 200;
 	tb->base = event_base_new();
 	tb->d.base = tb->base;
 	return tb->base ? 0 : -1;
@@ -70,9 +71,9 @@ testbed_apply(struct testbed *tb, const char *devices)
 	fprintf(fp, "state_dir = \"%s/state\";\n"
 	    "profile_dir = \"%s/modules/profiles\";\n"
 	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = 19200; "
-	    "parity = \"none\"; timeout_ms = 200; } );\n"
+	    "parity = \"none\"; timeout_ms = %d; } );\n"
 	    "devices = ( %s );\n", tb->dir, testbed_srcdir(), tb->pty,
-	    devices);
+	    tb->timeout_ms, devices);
 	fclose(fp);
 	cfg = config_load(path, &errs);
 	for (i = 0; i < errs.n; i++)

@@ -16,6 +16,7 @@ struct testbed {
 	char			 pty[512];	/* the simulated line */
 	char			 simlog[512];	/* mews-sim's output */
 	pid_t			 sim;
+	int			 timeout_ms;	/* the bus's; 200 by default */
 	struct event_base	*base;
 	struct daemon		 d;
 };
@@ -30,7 +31,7 @@ const char *testbed_srcdir(void);
  */
 pid_t testbed_sim(struct testbed *, ...);
 /*
- * One bus "rs485" on the pty (19200 baud, parity none, 200 ms timeout)
+ * One bus "rs485" on the pty (19200 baud, parity none, tb->timeout_ms)
  * with these devices (the inside of `devices = ( ... );`), loaded and
  * applied as a reload would.  0, or -1 with the mistakes on stderr.
  */
