@@ -8,6 +8,39 @@
 
 #include "atomic.h"
 
+/*
+ * The new version is like the one it replaces.  Its mode is the caller's,
+ * never wider than the old file's: a configuration an administrator made
+ * 0640 does not become readable by all at the first save.  And root
+ * writing for the daemon (`mewsd --reset-profile`) must not leave a
+ * root-owned file that the daemon, running as its own user, cannot read:
+ * the owner is the old file's, or the folder's when there is none yet.
+ * Others cannot give files away, and need not: what they write is theirs.
+ */
+static int
+atomic_like(int fd, const char *path, mode_t mode)
+{
+	struct stat st;
+	char *copy;
+	int rc;
+
+	if (stat(path, &st) == 0)
+		mode &= st.st_mode | S_IRUSR | S_IWUSR;
+	else if (errno != ENOENT)
+		return -1;
+	else if (geteuid() == 0) {
+		if ((copy = strdup(path)) == NULL)
+			return -1;
+		rc = stat(dirname(copy), &st);
+		free(copy);
+		if (rc == -1)
+			return -1;
+	}
+	if (fchmod(fd, mode) == -1)
+		return -1;
+	return geteuid() == 0 ? fchown(fd, st.st_uid, st.st_gid) : 0;
+}
+
 int
 atomic_begin(struct atomic_file *af, const char *path, mode_t mode)
 {
@@ -24,7 +57,8 @@ atomic_begin(struct atomic_file *af, const char *path, mode_t mode)
 		af->tmp = NULL;
 		goto fail;
 	}
-	if (fchmod(fd, mode) == -1 || (af->fp = fdopen(fd, "w")) == NULL) {
+	if (atomic_like(fd, path, mode) == -1 ||
+	    (af->fp = fdopen(fd, "w")) == NULL) {
 		saved = errno;
 		close(fd);
 		errno = saved;

@@ -168,7 +168,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 		config_destroy(&lc);
 		return -1;
 	}
-	if (atomic_begin(&af, path, 0644) == -1) {
+	if (atomic_begin(&af, path, 0640) == -1) {
 		confjson_fail(err, 500, NULL, "cannot write beside %s: %s; "
 		    "nothing was changed", path, strerror(errno));
 		config_destroy(&lc);

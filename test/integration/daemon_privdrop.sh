@@ -26,6 +26,21 @@ check "the PIN change is written (HTTP $STATUS)" [ "$STATUS" = 200 ]
 check "the gateway still answers" sh -c "mbpoll -m tcp -p $GATEWAY_PORT -a 1 \
     -t 3:float -B -r 1 -c 1 -1 -o 2 127.0.0.1 2>&1 | grep -q '^\[1\]:'"
 check "no secret in the log" sh -c "! grep -q '24680' '$LOG'"
+# Root resets a profile while the daemon runs as the user: the file must
+# stay the user's, or the daemon could read it neither now nor at its next
+# start.
+for pin in 00001 00002 00003; do
+	call POST /api/login "{\"profile\":\"installer\",\"pin\":\"$pin\"}"
+done
+check "three wrong PINs lock the installer (HTTP $STATUS)" [ "$STATUS" = 423 ]
+"$MEWSD" --reset-profile installer -c "$CONF" >"$TMP/reset.out" 2>&1; rc=$?
+check "root resets it while the daemon runs (exit $rc)" [ "$rc" = 0 ]
+check "profiles.conf is still the user's and 0600" \
+    sh -c "[ \"\$(stat -c '%U %a' '$STATE/profiles.conf')\" = 'nobody 600' ]"
+check "the running daemon reads the reset: the default PIN logs in" \
+    wait_for 10 login installer 55555
+check "it says it reloaded them, with no error" sh -c "grep -q 'profiles.conf changed on disk: profiles reloaded' '$LOG' &&
+    ! grep -q 'auth: .*profiles.conf:' '$LOG'"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 check "clean stop (exit $rc)" [ "$rc" = 0 ]

@@ -224,6 +224,8 @@ expect "command: an unknown device is 404" 404 POST \
 
 # --- Configuration changes ------------------------------------------------
 config_ok() { "$MEWSD" -t -c "$CONF" >/dev/null 2>&1; }
+# mews.conf holds passwords (mail, MQTT, pushes): a save keeps it private.
+chmod 0600 "$CONF"
 
 expect "add device x3" 201 POST /api/devices \
     '{"id":"x3","name":"X","bus":"rs485","address":3,"profile":"sdm120"}'
@@ -234,6 +236,8 @@ check "mews.conf has x3" grep -q 'id = "x3"' "$CONF"
 check "mews.conf.bak is the previous version" \
     cmp -s "$CONF.bak" "$TMP/conf.orig"
 check "mewsd -t accepts the written file" config_ok
+check "the new mews.conf is no more readable than the old (0600)" \
+    [ "$(stat -c %a "$CONF")" = 600 ]
 expect "GET /api/devices/x3" 200 GET /api/devices/x3
 check "x3's config is as sent" jtrue '.config == {"id":"x3","name":"X",
     "bus":"rs485","address":3,"profile":"sdm120"}'
