@@ -169,8 +169,13 @@ api_unlock(struct api_call *c)
 	int profile, left;
 	char peer[NET_PEER_MAX];
 
-	if (api_backed_off(c->api, c->req) ||
-	    (body = http_body_object(c->req)) == NULL)
+	/*
+	 * Not backed off: someone who mistyped the PIN and then tried again
+	 * and again must still be able to unlock.  The PUK has its own hard
+	 * limit (10 wrong, then blocked until root resets the profile), and
+	 * wrong ones still count against the address.
+	 */
+	if ((body = http_body_object(c->req)) == NULL)
 		return;
 	if ((profile = api_profile_of(c->req, body)) != -1 &&
 	    (puk = api_string(c->req, body, "puk")) != NULL &&

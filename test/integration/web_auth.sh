@@ -291,6 +291,24 @@ for v in tls1_1 tls1; do
 		printf '%s\n' "$out" | tail -n 5 | sed 's/^/# /'
 	fi
 done
+# TLS 1.2 with forward secrecy and AEAD only: CBC, static-key and
+# anonymous suites are refused by the server.
+tls12() {
+	openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -tls1_2 \
+	    -cipher "$1:@SECLEVEL=0" </dev/null 2>&1
+}
+for c in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384 AES128-SHA \
+    AES256-GCM-SHA384 ECDHE-ECDSA-NULL-SHA ADH-AES128-GCM-SHA256; do
+	if tls12 "$c" | grep -q 'Cipher is (NONE)'; then
+		ok "TLS 1.2 with $c is refused"
+	else
+		not_ok "TLS 1.2 with $c is refused"
+	fi
+done
+for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-CHACHA20-POLY1305; do
+	check "TLS 1.2 with $c is accepted" \
+	    sh -c "printf '%s' \"\$1\" | grep -q 'Cipher is $c'" - "$(tls12 "$c")"
+done
 certtext=$(openssl x509 -in "$STATE/tls/cert.pem" -noout -text)
 check "the certificate's key is EC" \
     sh -c 'printf "%s" "$1" | grep -q id-ecPublicKey' - "$certtext"
@@ -546,8 +564,19 @@ check "... the same as retry_after" [ "$ra" = "$(json .retry_after)" ]
 call POST /api/login '{"profile":"administrator","pin":"97531"}'
 jcheck "another profile's right PIN is refused too: 429" 429 \
     '.retry_after > 0'
+# The PUK is never backed off: it has its own limit, and the installer
+# who mistyped and retried must get back in.
+JAR="$TMP/jar.unlock"
+rm -f "$JAR"
+call POST /api/unlock '{"profile":"installer","puk":"00000555500001","new_pin":"86420"}'
+jcheck "a wrong PUK is judged, not backed off: 401" 401 \
+    '.puk_attempts_left == 9'
 call POST /api/unlock '{"profile":"installer","puk":"00000555500000","new_pin":"86420"}'
-jcheck "so is the right PUK: 429" 429 '.retry_after > 0'
+jcheck "the right PUK unlocks while the address is backed off: 200" 200 \
+    '.profile == "installer"'
+call POST /api/login '{"profile":"administrator","pin":"97531"}'
+jcheck "and its success cleared the address's record: the administrator logs in" \
+    200 '.profile == "administrator"'
 JAR=$admin_jar
 call GET /api/session
 check "a session already open is not backed off (HTTP $STATUS)" \
