@@ -1,8 +1,8 @@
 #!/bin/sh
-# The HTTPS JSON API against the real daemon over the simulator: who may
-# call what, what the reading calls show, configuration changes that apply
-# live and land atomically in mews.conf (and refused ones that leave it
-# alone), the bus tools and the breaker commands.
+# The HTTPS JSON API against the real daemon over the simulator: what the
+# reading calls show, configuration changes that apply live and land
+# atomically in mews.conf (and refused ones that leave it alone), the bus
+# tools and the breaker commands.  Who may call what is web_rights.sh's.
 . "$(dirname "$0")/web_lib.sh"
 
 web_up
@@ -36,84 +36,6 @@ check "the administrator is commissioned" \
     commission administrator 99999 24680
 as user
 check "the user is commissioned" commission user 11111 86420
-
-# --- Rights matrix --------------------------------------------------------
-# Each route with the right it needs and what a caller holding that right
-# gets.  The bodies are invalid or name nothing, so that passing the right
-# check shows as a 400/404 and nothing changes.
-cat >"$TMP/routes" <<'ROUTES'
-POST /api/login public 400 {"profile":"nobody","pin":"1"}
-POST /api/unlock public 400 {"profile":"nobody"}
-GET /api/session read 200 -
-POST /api/pin read 400 {"pin":"x"}
-GET /api/profiles admin 200 -
-POST /api/profiles/user admin 400 {"new_pin":"1"}
-GET /api/status read 200 -
-GET /api/logs read 200 -
-GET /api/system admin 200 -
-PUT /api/system admin 400 {"modbus_tcp":{"port":"x"}}
-GET /api/models read 200 -
-GET /api/devices read 200 -
-POST /api/devices configure 400 {"id":"rights","name":"R","bus":"rs485","address":"x","profile":"sdm120"}
-GET /api/devices/main read 200 -
-PUT /api/devices/main configure 400 {"id":"other"}
-DELETE /api/devices/nosuch configure 404 -
-POST /api/devices/brk/command control 400 {"command":"fly"}
-GET /api/buses read 200 -
-POST /api/buses configure 400 {"name":"rights","port":"/dev/null","baud":"x"}
-GET /api/buses/rs485 read 200 -
-PUT /api/buses/rs485 configure 400 {"name":"other"}
-DELETE /api/buses/nosuch configure 404 -
-GET /api/buses/rs485/scan configure 200 -
-POST /api/buses/rs485/scan configure 400 {"first":"x"}
-DELETE /api/buses/rs485/scan configure 200 -
-POST /api/buses/rs485/test configure 400 {"function":99}
-GET /api/gateways read 200 -
-POST /api/gateways configure 400 {"name":"rights","host":"127.0.0.1","port":"x"}
-GET /api/gateways/nosuch read 404 -
-PUT /api/gateways/nosuch configure 404 {"port":1}
-DELETE /api/gateways/nosuch configure 404 -
-ROUTES
-
-# level RIGHT: its rank, as the profiles' ranks below.
-level() {
-	case $1 in
-	public) echo 0 ;; read) echo 1 ;; configure|control) echo 3 ;;
-	admin) echo 4 ;;
-	esac
-}
-
-as nobody
-rm -f "$JAR"
-while read -r method path right want body; do
-	[ "$body" = - ] && body=
-	call "$method" "$path" "$body" </dev/null
-	[ "$right" = public ] || want=401
-	if [ "$STATUS" = "$want" ]; then
-		ok "no session: $method $path is $want"
-	else
-		not_ok "no session: $method $path is $want (HTTP $STATUS: $BODY)"
-	fi
-done <"$TMP/routes"
-
-for who in user:1 installer:3 administrator:4; do
-	profile=${who%:*} rank=${who#*:}
-	as "$profile"
-	while read -r method path right want body; do
-		[ "$body" = - ] && body=
-		call "$method" "$path" "$body" </dev/null
-		if [ "$(level "$right")" -le "$rank" ]; then
-			d="$profile: $method $path is $want"
-			[ "$STATUS" = "$want" ]
-		else
-			# A refusal for the right, not for the PIN.
-			d="$profile: $method $path is 403"
-			[ "$STATUS" = 403 ] && jtrue 'has("must_change_pin") | not'
-		fi && ok "$d" || not_ok "$d (HTTP $STATUS: $BODY)"
-	done <"$TMP/routes"
-done
-check "the matrix left mews.conf as it was" cmp -s "$CONF" "$TMP/conf.orig"
-check "the matrix wrote no mews.conf.bak" [ ! -e "$CONF.bak" ]
 
 # --- Reading --------------------------------------------------------------
 as user
