@@ -2,7 +2,8 @@
 # E-mailed and pushed reports (issue 7): mewsd mails yesterday's report
 # to a real SMTP server (Debian's aiosmtpd on loopback, STARTTLS and AUTH
 # required, then implicit TLS) and uploads its CSV files to an FTP server
-# (pyftpdlib), an HTTPS server (PUT) and Debian's sshd (SFTP, a test-only
+# (pyftpdlib), an FTPS server (Debian's vsftpd, as root), an HTTPS server
+# (PUT) and Debian's sshd (SFTP, a test-only
 # configuration with keys made here; as root it needs /run/sshd, which
 # its Debian service makes too), all on 127.0.0.1 with a certificate made
 # here.  History for yesterday is made up (reports.py
@@ -102,6 +103,50 @@ SSHD
 fi
 [ -n "$SFTP_STATE" ] || diag "no sshd here (Debian: openssh-server): SFTP untested"
 
+# FTPS (explicit: AUTH TLS, then protected data) into Debian's vsftpd, an
+# anonymous upload folder; vsftpd needs root for its chroot.  (pyftpdlib's
+# TLS handler breaks curl's data connections, so FTP above is plain.)
+FTPS_PORT=$(free_port)
+FTPS_DIR="$TMP/ftps"
+FTPS_REPORT=""
+if [ -x /usr/sbin/vsftpd ] && [ "$(id -u)" = 0 ] && getent passwd ftp >/dev/null; then
+	mkdir -p "$FTPS_DIR/in" /var/run/vsftpd/empty
+	chown ftp "$FTPS_DIR/in"
+	chmod 555 "$FTPS_DIR"
+	cat >"$TMP/vsftpd.conf" <<VSFTPD
+listen=YES
+listen_address=127.0.0.1
+listen_port=$FTPS_PORT
+background=NO
+anonymous_enable=YES
+local_enable=NO
+write_enable=YES
+anon_upload_enable=YES
+anon_mkdir_write_enable=YES
+anon_root=$FTPS_DIR
+no_anon_password=YES
+ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+rsa_cert_file=$TMP/cert.pem
+rsa_private_key_file=$TMP/key.pem
+pasv_address=127.0.0.1
+seccomp_sandbox=NO
+xferlog_enable=YES
+vsftpd_log_file=$TMP/vsftpd.log
+log_ftp_protocol=YES
+VSFTPD
+	spawn /usr/sbin/vsftpd "$TMP/vsftpd.conf"
+	if poll 10 listening "$FTPS_PORT"; then
+		FTPS_REPORT=",
+	{ name = \"ftps-up\"; at = \"00:00\"; devices = [ \"main\" ];
+	  push = { url = \"ftps://127.0.0.1:$FTPS_PORT/in/\";
+		   user = \"anonymous\"; ca_file = \"$TMP/cert.pem\"; }; }"
+	fi
+fi
+[ -n "$FTPS_REPORT" ] || diag "no vsftpd here, or not root: FTPS untested"
+
 # state DONE_DAILY DONE_PUSH: reports.state as mewsd writes it.
 state() {
 	cat >"$STATE/reports.state" <<STATE
@@ -109,7 +154,8 @@ reports = (
 	{ name = "daily"; done = $1L; },
 	{ name = "ftp-up"; done = $2L; },
 	{ name = "https-up"; done = $2L; },
-	{ name = "sftp-up"; done = $2L; }
+	{ name = "sftp-up"; done = $2L; },
+	{ name = "ftps-up"; done = $2L; }
 );
 STATE
 }
@@ -130,7 +176,7 @@ reports = (
 		   user = \"box\"; password = \"ftp-pw\"; }; },
 	{ name = \"https-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"https://127.0.0.1:$PUT_PORT/in/\";
-		   ca_file = \"$TMP/cert.pem\"; }; }$SFTP_REPORT
+		   ca_file = \"$TMP/cert.pem\"; }; }$SFTP_REPORT$FTPS_REPORT
 );"
 }
 
@@ -189,12 +235,19 @@ check "the FTP server got main's file, byte for byte" poll 30 \
     cmp "$FTP_DIR/meters/main/day/$DAY.csv" "$CSV"
 check "the HTTPS server got it too (PUT)" poll 30 \
     cmp "$PUT_DIR/in/main/day/$DAY.csv" "$CSV"
+NREPORTS=3
 if [ -n "$SFTP_STATE" ]; then
 	check "sshd got it over SFTP, its host key checked" poll 30 \
 	    cmp "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
-	NREPORTS=4
-else
-	NREPORTS=3
+	NREPORTS=$((NREPORTS + 1))
+fi
+if [ -n "$FTPS_REPORT" ]; then
+	check "vsftpd got it over FTPS (AUTH TLS, protected data)" poll 30 \
+	    cmp "$FTPS_DIR/in/main/day/$DAY.csv" "$CSV"
+	check "... which mewsd asked for: AUTH and PROT P" sh -c "
+	    grep -Eq '\"AUTH (TLS|SSL)\"' '$TMP/vsftpd.log' &&
+	    grep -q '\"PROT P\"' '$TMP/vsftpd.log'"
+	NREPORTS=$((NREPORTS + 1))
 fi
 check "reports.state says yesterday is delivered, for all $NREPORTS" poll 10 \
     sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = $NREPORTS ]"
