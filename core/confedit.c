@@ -112,8 +112,36 @@ confedit_entry_field(const char *msg, char *out, size_t size)
 }
 
 /*
+ * Where a message points at another line ("already used by \"brk\" at
+ * line 44"), the line is the temporary file's, which nobody sees and whose
+ * numbering differs from the file on disk: leave it out.
+ */
+static void
+confedit_drop_lines(char *msg)
+{
+	static const char *const refs[] = { " (first at line ", " at line " };
+	char *p, *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
+		while ((p = strstr(msg, refs[i])) != NULL) {
+			end = p + strlen(refs[i]);
+			if (!isdigit((unsigned char)*end))
+				break;
+			while (isdigit((unsigned char)*end))
+				end++;
+			if (refs[i][1] == '(') {
+				if (*end != ')')
+					break;
+				end++;
+			}
+			memmove(p, end, strlen(end) + 1);
+		}
+}
+
+/*
  * The checker's first complaint about the temporary file, as the pages
- * should show it: without the file and line, with the field at fault.
+ * should show it: without the file and lines, with the field at fault.
  */
 static void
 confedit_explain(const char *tmp, const struct conf_errors *errs,
@@ -133,6 +161,7 @@ confedit_explain(const char *tmp, const struct conf_errors *errs,
 			msg++;
 	}
 	confjson_fail(err, 400, NULL, "%s", msg);
+	confedit_drop_lines(err->message);
 	if (line <= 0)
 		return;
 	config_init(&lc);

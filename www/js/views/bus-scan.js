@@ -14,7 +14,7 @@ const ID_ANSWERS = {
 export function mountScan(root, bus, ctx) {
 	const first = numberInput({ name: 'first', min: 1, max: 247, value: 1 });
 	const last = numberInput({ name: 'last', min: 1, max: 247, value: 247 });
-	const timeout = numberInput({ name: 'timeout_ms', min: 10, max: 10000, value: 100 });
+	const timeout = numberInput({ name: 'timeout_ms', min: 10, max: 5000, value: 100 });
 	const start = h('button', { type: 'submit', class: 'button primary' }, 'Start scan');
 	const cancel = h('button', { type: 'button', class: 'button secondary', hidden: true }, 'Cancel scan');
 	const form = h('form', { novalidate: true },
@@ -88,13 +88,17 @@ export function mountScan(root, bus, ctx) {
 		try {
 			s = await api.get(`buses/${enc(bus)}/scan`);
 		} catch (e) {
-			if (e.status !== 404)	// 404: this bus was never scanned
+			if (e.status !== 404)	// 404: no such bus, as the page says already
 				showError(e, null, 'scan');
 			stopTracking();
 			return;
 		}
 		if (!ctx.alive)
 			return;
+		if (s.first === undefined) {	// this bus was never scanned: nothing to tell
+			stopTracking();
+			return;
+		}
 		show(s);
 		if (!s.running)
 			stopTracking();
@@ -116,7 +120,7 @@ export function mountScan(root, bus, ctx) {
 		const c = checker(form);
 		const a = c.int(first, 1, 247);
 		const b = c.int(last, 1, 247);
-		const t = c.int(timeout, 10, 10000);
+		const t = c.int(timeout, 10, 5000);
 		if (a !== undefined && b !== undefined && a > b)
 			c.fail(last, 'The last address must not be below the first.');
 		if (!c.ok())

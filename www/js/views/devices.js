@@ -75,9 +75,9 @@ async function deviceForm(row, prefill) {
 			r.disabled = r.disabled || (r.value === 'virtual') !== Boolean(cfg.virtual);
 	link.querySelector('input[value=gateway]').disabled = !gateways.length && !cfg.gateway;
 	const bus = select({ name: 'bus' }, buses.map((b) => b.name));
-	bus.value = cfg.bus ?? prefill.bus ?? '';
+	bus.value = cfg.bus ?? prefill.bus ?? (buses.length ? buses[0].name : '');
 	const gateway = select({ name: 'gateway' }, gateways.map((g) => g.name));
-	gateway.value = cfg.gateway ?? '';
+	gateway.value = cfg.gateway ?? (gateways.length ? gateways[0].name : '');
 	const busField = field('Bus', bus);
 	const gatewayField = field('Gateway', gateway);
 	const usesGateway = () => link.querySelector('input:checked').value === 'gateway';
