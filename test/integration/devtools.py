@@ -256,7 +256,7 @@ class Browser:
         self.pump()
         return r["result"].get("value")
 
-    def wait(self, expression, seconds=10):
+    def wait(self, expression, seconds=20):
         """Evaluate every 100 ms until the value is truthy; return it or None."""
         until = min(time.monotonic() + seconds, self.deadline)
         while True:
@@ -278,7 +278,7 @@ class Browser:
         return sum(1 for _, u, st in self.answers
                    if st == status and urllib.parse.urlsplit(u).path == path)
 
-    def until(self, test, seconds=10):
+    def until(self, test, seconds=20):
         """Handle events until test() is true; whether it became true."""
         end = min(time.monotonic() + seconds, self.deadline)
         while not test():
@@ -315,11 +315,11 @@ class Browser:
 
     # What a user does: the mouse on what is drawn, keys to the focus.
 
-    def click(self, selector, seconds=10):
+    def click(self, selector, seconds=20):
         """click_on the element the CSS selector finds."""
         return self.click_on(f"document.querySelector({js(selector)})", seconds)
 
-    def click_on(self, element, seconds=10):
+    def click_on(self, element, seconds=20):
         """Wait for the element (a JS expression) to be shown and enabled,
         scroll it into view and press the mouse at its centre; False when
         it never showed up or something else is drawn on top of it there

@@ -42,9 +42,11 @@ ${2:-}
 CONF
 }
 
+# start_sim [SIM_OPTIONS...]: e.g. a device the configuration lacks, for
+# a scan to find.
 start_sim() {
 	spawn "$MEWS_SIM" --pty "$TMP/rs485" --profile-dir "$PROFILES" \
-	    --device 1:sdm630 --device 2:sdm120 --device 5:breaker \
+	    --device 1:sdm630 --device 2:sdm120 --device 5:breaker "$@" \
 	    >>"$TMP/sim.log" 2>&1
 	SIM_PID=$LAST_PID
 	wait_for 5 test -e "$TMP/rs485"
