@@ -88,7 +88,9 @@ def run(b, argv):
     b.click('#nav-list a[href="#/dashboard"]')
     volt_sel = "#dashboard [data-device=main] [data-metric=voltage_l1]"
     volt = b.wait(f"""(() => {{
-        if (location.hash !== '#/dashboard') return null;
+        // The hash changes before the view does: the home page has cards too.
+        const h = document.querySelector('main h1');
+        if (location.hash !== '#/dashboard' || !h || h.textContent !== 'Dashboard') return null;
         const t = {text_of(volt_sel)};
         return t && /[0-9]/.test(t) ? t : null;
     }})()""")

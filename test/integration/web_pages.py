@@ -275,6 +275,7 @@ class Pages:
         self.click(f'#nav-list a[href="{href}"]')
 
     def heading(self, hash_prefix, h1_pattern, seconds=20):
+        """The view, not only the hash, has changed: the h1 says so."""
         return self.b.wait(f"""(() => {{
             const h = document.querySelector('main h1');
             return location.hash.startsWith({js(hash_prefix)}) && h
@@ -365,11 +366,11 @@ class Pages:
 
     # --- the device pages ---------------------------------------------
 
-    def device_page(self, dev_id):
+    def device_page(self, dev_id, name):
         b = self.b
         since = mark(b)
         self.click(f"#dashboard [data-device={dev_id}] .card-link")
-        name = self.heading(f"#/device/{dev_id}", r"\S")
+        name = self.heading(f"#/device/{dev_id}", f"^({dev_id}|{name})$")
         filled = b.wait("""(() => {
             const cells = [...document.querySelectorAll('main td[data-metric]')];
             return cells.length && cells.every((c) => /[0-9]|Open|Closed|Tripped/.test(c.textContent));
@@ -381,7 +382,7 @@ class Pages:
     def readings(self):
         """Every reading of main with its unit, as the API has them."""
         b = self.b
-        since = self.device_page("main")
+        since = self.device_page("main", "Main incomer")
         rows = b.eval("""(() => {
             const out = {};
             for (const td of document.querySelectorAll('main td[data-metric]')) {
@@ -420,7 +421,7 @@ class Pages:
         self.click("a.brand")
         if not self.heading("#/home", "Home"):
             raise Broken("the brand link does not lead home")
-        since = self.device_page("brk")
+        since = self.device_page("brk", "Breaker")
         state = "(document.querySelector('main .state-line .badge') || {}).textContent"
         command = "/api/devices/brk/command"
         closed = b.wait(f"{state} === 'Closed'")
