@@ -35,6 +35,7 @@ struct history_update {
 struct history {
 	struct event_base	*base;
 	struct event		*tick;
+	struct event		*more;	/* the rest of a tick's share */
 	int			 enabled;
 	char			*dir;		/* state_dir/rrd */
 	char			*rrdcached;	/* "unix:/path" or NULL */
@@ -44,6 +45,8 @@ struct history {
 	void			*clock_arg;
 	struct history_update	*queue;
 	size_t			 nqueue, done, per_tick;
+	size_t			 share;		/* of this tick, left to write */
+	int			 made;		/* this turn made an archive */
 	/* Values whose archive waits its turn to be made: queue indexes. */
 	size_t			*later;
 	size_t			 nlater, later_done;
@@ -223,9 +226,9 @@ history_take(struct history *h, time_t t)
 		h->stats.lost += left;
 		log_warnx("history: step %lld: %zu values of the previous step "
 		    "not written in time (%zu waited for their archive to be "
-		    "made, at most one a %d ms tick): lost, %llu so far",
-		    (long long)t, left, h->nlater - h->later_done,
-		    HISTORY_TICK_MS, (unsigned long long)h->stats.lost);
+		    "made): lost, %llu so far", (long long)t, left,
+		    h->nlater - h->later_done,
+		    (unsigned long long)h->stats.lost);
 	}
 	history_clear_queue(h);
 	ndev = h->poller ? poller_count(h->poller) : 0;
@@ -260,18 +263,49 @@ history_take(struct history *h, time_t t)
 }
 
 /*
- * A turn of the writer: per_tick values (a missing archive's value is
- * set aside for later), at most one archive made, and no more once
- * HISTORY_TICK_BUDGET_US is spent.
+ * A turn of the writer: this tick's share of values until
+ * HISTORY_TICK_BUDGET_US is spent, and at most one archive made (0.2-4
+ * ms); the rest in the next turn of the loop, other events first.  A value
+ * whose archive is missing waits for a turn that has made none yet.
  */
+static void
+history_work(evutil_socket_t fd, short what, void *arg)
+{
+	struct history *h = arg;
+	uint64_t t0 = history_now_us();
+	struct timeval now = { 0, 0 };
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	h->made = 0;
+	if (h->later_done < h->nlater) {
+		history_write(h, &h->queue[h->later[h->later_done++]], 1);
+		h->made = 1;
+	}
+	for (; h->share > 0 && h->done < h->nqueue &&
+	    history_now_us() - t0 < HISTORY_TICK_BUDGET_US; h->share--) {
+		i = h->done++;
+		if (!history_missing(&h->queue[i]))
+			history_write(h, &h->queue[i], 0);
+		else if (!h->made) {
+			history_write(h, &h->queue[i], 1);
+			h->made = 1;
+		} else
+			h->later[h->nlater++] = i;
+	}
+	if ((h->share > 0 && h->done < h->nqueue) ||
+	    h->later_done < h->nlater)
+		event_add(h->more, &now);
+	h->stats.pending = history_left(h);
+}
+
+/* Every HISTORY_TICK_MS: a step to take, and per_tick values to write. */
 static void
 history_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct history *h = arg;
 	time_t now = h->clock(h->clock_arg);
-	uint64_t t0;
-	size_t k, i;
-	int made = 0;
 
 	(void)fd;
 	(void)what;
@@ -279,23 +313,9 @@ history_tick(evutil_socket_t fd, short what, void *arg)
 		history_take(h, now - now % RRDPLAN_STEP);
 		h->next_step = now - now % RRDPLAN_STEP + RRDPLAN_STEP;
 	}
-	t0 = history_now_us();
-	if (h->later_done < h->nlater) {
-		history_write(h, &h->queue[h->later[h->later_done++]], 1);
-		made = 1;
-	}
-	for (k = 0; k < h->per_tick && h->done < h->nqueue &&
-	    history_now_us() - t0 < HISTORY_TICK_BUDGET_US; k++) {
-		i = h->done++;
-		if (!history_missing(&h->queue[i]))
-			history_write(h, &h->queue[i], 0);
-		else if (!made) {
-			history_write(h, &h->queue[i], 1);
-			made = 1;
-		} else
-			h->later[h->nlater++] = i;
-	}
-	h->stats.pending = history_left(h);
+	h->share = h->per_tick;
+	event_del(h->more);
+	history_work(-1, 0, h);
 }
 
 struct history *
@@ -308,7 +328,8 @@ history_new(struct event_base *base)
 		return NULL;
 	h->base = base;
 	if ((h->tick = event_new(base, -1, EV_PERSIST, history_tick, h)) ==
-	    NULL || event_add(h->tick, &tv) == -1) {
+	    NULL || event_add(h->tick, &tv) == -1 ||
+	    (h->more = evtimer_new(base, history_work, h)) == NULL) {
 		history_free(h);
 		return NULL;
 	}
@@ -433,6 +454,8 @@ history_free(struct history *h)
 		rrdc_disconnect();
 	if (h->tick != NULL)
 		event_free(h->tick);
+	if (h->more != NULL)
+		event_free(h->more);
 	free(h->rrdcached);
 	free(h->dir);
 	free(h);

@@ -7,11 +7,11 @@
  * Each 60 s step the live values are taken at the step's boundary and
  * written in small batches across the next 40 s, so the loop is never held
  * long (one rrd_update costs tens of microseconds, a few thousand of them
- * would not): a tick of the writer makes at most one archive (rrd_create
- * costs milliseconds) and stops after HISTORY_TICK_BUDGET_US.  A value
- * still unwritten when the next step is taken (its archive waited its
- * turn: a first minute of hundreds of new series) is counted as lost, not
- * written in a burst.  With history.rrdcached they go to rrdcached
+ * would not): a turn of the writer makes at most one archive (rrd_create
+ * costs up to milliseconds) and stops after HISTORY_TICK_BUDGET_US, the
+ * rest going on in the next turns of the loop.  A value still unwritten
+ * when the next step is taken (a machine too slow for its series) is
+ * counted as lost, not written in a burst.  With history.rrdcached they go to rrdcached
  * instead, whose answers come at once.  A value that is not fresh is written as unknown:
  * a gap, not a repeated reading.  A write that fails (a full disk) is
  * logged once in a while and counted; live data and the gateway are not
@@ -43,7 +43,7 @@ struct history_stats {
 };
 
 struct history *history_new(struct event_base *);
-/* A tick's work stops after this (a write or a creation under way ends). */
+/* A turn's work stops after this (a write or a creation under way ends). */
 #define HISTORY_TICK_BUDGET_US	2000
 
 /* A (re)loaded configuration and the poller whose devices to record. */
