@@ -35,13 +35,21 @@ struct history_update {
 struct history {
 	struct event_base	*base;
 	struct event		*tick;
+	struct event		*more;	/* the rest of a tick's share */
 	int			 enabled;
 	char			*dir;		/* state_dir/rrd */
 	char			*rrdcached;	/* "unix:/path" or NULL */
 	const struct poller	*poller;
 	time_t			 next_step;	/* the boundary to take next */
+	time_t			(*clock)(void *);
+	void			*clock_arg;
 	struct history_update	*queue;
 	size_t			 nqueue, done, per_tick;
+	size_t			 share;		/* of this tick, left to write */
+	int			 made;		/* this turn made an archive */
+	/* Values whose archive waits its turn to be made: queue indexes. */
+	size_t			*later;
+	size_t			 nlater, later_done;
 	struct rrdplan		 plan[3];	/* by metric_class */
 	uint64_t		 budget, used;	/* bytes */
 	time_t			 last_warn;
@@ -79,6 +87,13 @@ history_failed(struct history *h, const char *path, const char *why)
 	log_warnx("history: %s: %s (%llu failed writes so far; live values "
 	    "and the gateway are not affected)", path, why,
 	    (unsigned long long)h->stats.failures);
+}
+
+static time_t
+history_wall_clock(void *arg)
+{
+	(void)arg;
+	return time(NULL);
 }
 
 static int
@@ -128,13 +143,15 @@ history_create(struct history *h, const struct history_update *u)
 	return 0;
 }
 
+/*
+ * One value; its archive is made first when missing (rrd_create: 1-4 ms).
+ */
 static void
-history_write(struct history *h, const struct history_update *u)
+history_write(struct history *h, const struct history_update *u, int missing)
 {
 	char value[64];
 	const char *argv[1] = { value };
 	uint64_t t0 = history_now_us(), dt;
-	struct stat st;
 	int rc;
 
 	if (isnan(u->v))
@@ -142,7 +159,7 @@ history_write(struct history *h, const struct history_update *u)
 	else
 		snprintf(value, sizeof(value), "%lld:%.10g", (long long)u->t,
 		    u->v);
-	if (stat(u->path, &st) == -1 && history_create(h, u) == -1)
+	if (missing && history_create(h, u) == -1)
 		return;
 	rrd_clear_error();
 	if (h->rrdcached != NULL)
@@ -163,6 +180,20 @@ history_write(struct history *h, const struct history_update *u)
 	h->stats.updates++;
 }
 
+static int
+history_missing(const struct history_update *u)
+{
+	struct stat st;
+
+	return stat(u->path, &st) == -1;
+}
+
+static size_t
+history_left(const struct history *h)
+{
+	return h->nqueue - h->done + h->nlater - h->later_done;
+}
+
 static void
 history_clear_queue(struct history *h)
 {
@@ -171,31 +202,43 @@ history_clear_queue(struct history *h)
 	for (i = 0; i < h->nqueue; i++)
 		free(h->queue[i].path);
 	free(h->queue);
+	free(h->later);
 	h->queue = NULL;
-	h->nqueue = h->done = 0;
+	h->later = NULL;
+	h->nqueue = h->done = h->nlater = h->later_done = 0;
 }
 
 /* Every value of every device at boundary t. */
 static void
 history_take(struct history *h, time_t t)
 {
-	struct history_update *q, *u;
+	struct history_update *q = NULL, *u;
 	const struct device *d;
 	const struct device_value *v;
-	size_t i, j, n = 0, ndev;
+	size_t i, j, n = 0, ndev, left;
 	char path[PATH_MAX];
 
-	if (h->done < h->nqueue)
-		log_warnx("history: step %lld: %zu writes of the previous step "
-		    "not done yet, written now", (long long)t,
-		    h->nqueue - h->done);
-	history_flush(h);
+	/*
+	 * Writing them now would hold the loop (the archives of a first
+	 * minute: seconds): they are lost, and said so.
+	 */
+	if ((left = history_left(h)) > 0) {
+		h->stats.lost += left;
+		log_warnx("history: step %lld: %zu values of the previous step "
+		    "not written in time (%zu waited for their archive to be "
+		    "made): lost, %llu so far", (long long)t, left,
+		    h->nlater - h->later_done,
+		    (unsigned long long)h->stats.lost);
+	}
 	history_clear_queue(h);
 	ndev = h->poller ? poller_count(h->poller) : 0;
 	for (i = 0; i < ndev; i++)
 		n += poller_device(h->poller, i)->nvalues;
-	if (n == 0 || (q = calloc(n, sizeof(*q))) == NULL)
+	if (n == 0 || (q = calloc(n, sizeof(*q))) == NULL ||
+	    (h->later = calloc(n, sizeof(*h->later))) == NULL) {
+		free(q);
 		return;
+	}
 	n = 0;
 	for (i = 0; i < ndev; i++) {
 		d = poller_device(h->poller, i);
@@ -219,12 +262,50 @@ history_take(struct history *h, time_t t)
 	h->stats.steps++;
 }
 
+/*
+ * A turn of the writer: this tick's share of values until
+ * HISTORY_TICK_BUDGET_US is spent, and at most one archive made (0.2-4
+ * ms); the rest in the next turn of the loop, other events first.  A value
+ * whose archive is missing waits for a turn that has made none yet.
+ */
+static void
+history_work(evutil_socket_t fd, short what, void *arg)
+{
+	struct history *h = arg;
+	uint64_t t0 = history_now_us();
+	struct timeval now = { 0, 0 };
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	h->made = 0;
+	if (h->later_done < h->nlater) {
+		history_write(h, &h->queue[h->later[h->later_done++]], 1);
+		h->made = 1;
+	}
+	for (; h->share > 0 && h->done < h->nqueue &&
+	    history_now_us() - t0 < HISTORY_TICK_BUDGET_US; h->share--) {
+		i = h->done++;
+		if (!history_missing(&h->queue[i]))
+			history_write(h, &h->queue[i], 0);
+		else if (!h->made) {
+			history_write(h, &h->queue[i], 1);
+			h->made = 1;
+		} else
+			h->later[h->nlater++] = i;
+	}
+	if ((h->share > 0 && h->done < h->nqueue) ||
+	    h->later_done < h->nlater)
+		event_add(h->more, &now);
+	h->stats.pending = history_left(h);
+}
+
+/* Every HISTORY_TICK_MS: a step to take, and per_tick values to write. */
 static void
 history_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct history *h = arg;
-	time_t now = time(NULL);
-	size_t k;
+	time_t now = h->clock(h->clock_arg);
 
 	(void)fd;
 	(void)what;
@@ -232,9 +313,9 @@ history_tick(evutil_socket_t fd, short what, void *arg)
 		history_take(h, now - now % RRDPLAN_STEP);
 		h->next_step = now - now % RRDPLAN_STEP + RRDPLAN_STEP;
 	}
-	for (k = 0; k < h->per_tick && h->done < h->nqueue; k++)
-		history_write(h, &h->queue[h->done++]);
-	h->stats.pending = h->nqueue - h->done;
+	h->share = h->per_tick;
+	event_del(h->more);
+	history_work(-1, 0, h);
 }
 
 struct history *
@@ -247,12 +328,23 @@ history_new(struct event_base *base)
 		return NULL;
 	h->base = base;
 	if ((h->tick = event_new(base, -1, EV_PERSIST, history_tick, h)) ==
-	    NULL || event_add(h->tick, &tv) == -1) {
+	    NULL || event_add(h->tick, &tv) == -1 ||
+	    (h->more = evtimer_new(base, history_work, h)) == NULL) {
 		history_free(h);
 		return NULL;
 	}
-	h->next_step = time(NULL) - time(NULL) % RRDPLAN_STEP + RRDPLAN_STEP;
+	history_set_clock(h, history_wall_clock, NULL);
 	return h;
+}
+
+void
+history_set_clock(struct history *h, time_t (*now)(void *), void *arg)
+{
+	time_t t = now(arg);
+
+	h->clock = now;
+	h->clock_arg = arg;
+	h->next_step = t - t % RRDPLAN_STEP + RRDPLAN_STEP;
 }
 
 /*
@@ -339,9 +431,15 @@ history_configure(struct history *h, const struct config *cfg,
 void
 history_flush(struct history *h)
 {
+	const struct history_update *u;
+
 	/* What rrdcached holds, it journals: ours to write is the queue. */
-	while (h->done < h->nqueue)
-		history_write(h, &h->queue[h->done++]);
+	while (h->done < h->nqueue) {
+		u = &h->queue[h->done++];
+		history_write(h, u, history_missing(u));
+	}
+	while (h->later_done < h->nlater)
+		history_write(h, &h->queue[h->later[h->later_done++]], 1);
 	h->stats.pending = 0;
 }
 
@@ -356,6 +454,8 @@ history_free(struct history *h)
 		rrdc_disconnect();
 	if (h->tick != NULL)
 		event_free(h->tick);
+	if (h->more != NULL)
+		event_free(h->more);
 	free(h->rrdcached);
 	free(h->dir);
 	free(h);
@@ -430,7 +530,7 @@ json_t *
 history_json(const struct history *h)
 {
 	return json_pack("{s:b, s:I, s:I, s:s, s:{s:o, s:o, s:o}, "
-	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", h->enabled,
+	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", h->enabled,
 	    "budget_mb", (json_int_t)(h->budget >> 20),
 	    "used_mb", (json_int_t)(h->used >> 20),
 	    "writer", h->rrdcached ? "rrdcached" : "direct",
@@ -442,6 +542,7 @@ history_json(const struct history *h)
 	    "update_us", (json_int_t)h->stats.update_us,
 	    "failures", (json_int_t)h->stats.failures,
 	    "created", (json_int_t)h->stats.created,
+	    "lost", (json_int_t)h->stats.lost,
 	    "max_update_us", (json_int_t)h->stats.max_update_us,
 	    "pending", (json_int_t)h->stats.pending);
 }
