@@ -175,6 +175,14 @@ call GET "/api/consumption/main/energy_import.json?period=range&from=$R_FROM&to=
 printf '%s' "$BODY" >"$TMP/range.json"
 check "/api/consumption: a range of minutes, standing pro rata" \
     tariffs consumption "$TMP/range.json" range
+# The same as a download: one row a period, the JSON's values.
+web -o "$TMP/hours-consumption.csv" "$URL/api/consumption/main/energy_import.csv?period=hour&from=$Y_START&to=$Y_END"
+call GET "/api/consumption/main/energy_import.json?period=hour&from=$Y_START&to=$Y_END"
+printf '%s' "$BODY" >"$TMP/hours.json"
+check "/api/consumption's CSV: yesterday's 25 hours, the JSON's amounts" \
+    tariffs periods_csv "$TMP/hours.json" "$TMP/hours-consumption.csv" ";" ","
+web -o "$TMP/range.csv" "$URL/api/consumption/main/energy_import.csv?period=range&from=$R_FROM&to=$R_TO"
+check "and a range's" tariffs periods_csv "$TMP/range.json" "$TMP/range.csv" ";" ","
 call GET "/api/consumption/main/power.json?period=day"
 check "power is no total: no cost (404)" [ "$STATUS" = 404 ]
 call GET "/api/consumption/sub/energy_import.json?period=day&from=$Y_START&to=$Y_END"
