@@ -218,6 +218,21 @@ check "A: yesterday's file, closed, is left as it was" sh -c "
 	[ \"\$(stat -c '%i %Y' '$DAY_Y')\" = '$before' ] &&
 	[ \"\$(md5sum <'$DAY_Y')\" = '$sum_y' ]"
 
+# Calc on a whole file in ',' and '.': the month's, rewritten, holds
+# yesterday's 25 hours and today's (B's file has a minute or two).
+if [ "$HAVE_SOFFICE" = 1 ]; then
+	cp "$MONTH" "$TMP/comma-month.csv"
+	soffice_xlsx "$TMP/comma-month.csv" 44 1033 "$TMP/xlsx-a2"
+	check "A: Calc converts the ',' month file to xlsx" \
+	    test -s "$TMP/xlsx-a2/comma-month.xlsx"
+	check "A: Calc reads every hour's energy_import as numbers (en-US)" \
+	    helper xlsx "$TMP/xlsx-a2/comma-month.xlsx" \
+	    "$TMP/comma-month.csv" "," "." "energy_import (kWh)" 25
+	check "A: and every hour's cost" \
+	    helper xlsx "$TMP/xlsx-a2/comma-month.xlsx" \
+	    "$TMP/comma-month.csv" "," "." "$COST" 25
+fi
+
 # B: history takes a step each minute, written within 40 s; a row is in
 # the file once complete and 50 s old, and a total is read at the row's
 # start: the first index shows at most 60 + 60 + 50 s after the start.
