@@ -589,6 +589,8 @@ csvfiles_sync(struct csvfiles *h)
 	}
 	if (pid == 0)
 		_exit(csvfiles_syncfs(h->dir) == -1 ? 1 : 0);
+	log_debug("csv files: closed periods' files synced by process %d",
+	    (int)pid);
 	h->syncer = pid;
 	h->unsynced = 0;
 }

@@ -260,6 +260,8 @@ check "B: the blocked folder is logged once, with its path and reason" \
     sh -c "[ \$(grep -c 'csv files: $STATE_B/csv/sub/.*: Not a directory' \
 	'$LOG_B') = 1 ]"
 # Closed files are synced by a child, reaped within a minute.
+check "A: yesterday's closed files were synced by a child process" \
+    grep -q "csv files: closed periods' files synced by process" "$LOG"
 check "A: no child process is left behind" \
     wait_for 70 sh -c "! pgrep -P $A_PID >/dev/null"
 # Both still run, and stop cleanly (under valgrind: with no memory error).
