@@ -553,11 +553,9 @@ csvfiles_reap(struct csvfiles *h, int options)
 	if (r == 0)
 		return;
 	if (r == h->syncer && !(WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0)) {
-		/* Written again when their period's files are looked at. */
+	    WEXITSTATUS(status) == 0))
 		csvfiles_failed(h, h->dir, "syncfs failed", "closed files "
 		    "may be lost on a power cut");
-	}
 	h->syncer = 0;
 }
 
