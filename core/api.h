@@ -231,6 +231,15 @@ json_t *api_tariff_periods(struct api *, const char *id, const char *metric,
 int api_tariff_sum(struct api *, const char *id, const char *metric,
     const struct api_period_query *, json_t *periods);
 json_t *api_consumption_json(const struct consumption_result *);
+/*
+ * Periods as a CSV download in the configured format: each period's
+ * start, its amount (blank for a gap) and coverage; the file is named
+ * NAME-METRIC-PERIOD-FROM.csv.
+ */
+void api_consumption_send_csv(struct evhttp_request *, const struct config *,
+    const char *name, const char *metric, const char *unit,
+    const struct api_period_query *, const struct consumption_result *,
+    size_t n);
 
 void api_groups(struct api_call *);
 void api_group(struct api_call *);

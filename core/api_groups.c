@@ -20,7 +20,6 @@
 
 #include "api.h"
 #include "config.h"
-#include "csv.h"
 #include "daemon.h"
 #include "device.h"
 #include "group.h"
@@ -155,47 +154,23 @@ api_group_job_free(struct api_group_job *j)
 	free(j);
 }
 
-static int
-api_group_csv_sink(void *arg, const char *data, size_t len)
-{
-	return evbuffer_add(arg, data, len);
-}
-
-/* The sums as a CSV file: period start, amount, coverage. */
+/* The sums as a CSV file, as a device's (res is free by now). */
 static void
 api_group_send_csv(struct api_group_job *j, struct evhttp_request *req)
 {
-	const struct config *cfg = j->api->d->cfg;
-	const struct csv_format fmt = { cfg->csv.separator, cfg->csv.decimal,
-	    cfg->csv.bom };
-	const char *names[2] = { j->metric, "coverage" };
-	const char *units[2] = { j->mi->unit, "" };
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct evbuffer *b = evbuffer_new();
-	char disposition[160];
-	double row[2];
+	char name[CONFIG_ID_MAX + 8];
 	size_t i;
 
-	if (b == NULL || csv_header(&fmt, names, units, 2,
-	    api_group_csv_sink, b) == -1) {
-		if (b != NULL)
-			evbuffer_free(b);
-		http_send_error(req, 500, NULL, "out of memory");
-		return;
-	}
 	for (i = 0; i < j->ntotals; i++) {
-		row[0] = j->totals[i].amount;
-		row[1] = j->totals[i].coverage;
-		csv_row(&fmt, j->totals[i].from, row, 2, api_group_csv_sink, b);
+		memset(&j->res[i], 0, sizeof(j->res[i]));
+		j->res[i].from = j->totals[i].from;
+		j->res[i].to = j->totals[i].to;
+		j->res[i].amount = j->totals[i].amount;
+		j->res[i].coverage = j->totals[i].coverage;
 	}
-	snprintf(disposition, sizeof(disposition), "attachment; "
-	    "filename=\"group-%s-%s-%s-%lld.csv\"", j->group, j->metric,
-	    j->pq.name, (long long)j->pq.from);
-	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(out, "Content-Disposition", disposition);
-	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	snprintf(name, sizeof(name), "group-%s", j->group);
+	api_consumption_send_csv(req, j->api->d->cfg, name, j->metric,
+	    j->mi->unit, &j->pq, j->res, j->ntotals);
 }
 
 static void

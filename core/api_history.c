@@ -319,6 +319,51 @@ api_consumption_json(const struct consumption_result *r)
 	return o;
 }
 
+static int
+api_consumption_csv_sink(void *arg, const char *data, size_t len)
+{
+	return evbuffer_add(arg, data, len);
+}
+
+void
+api_consumption_send_csv(struct evhttp_request *req, const struct config *cfg,
+    const char *name, const char *metric, const char *unit,
+    const struct api_period_query *pq, const struct consumption_result *res,
+    size_t n)
+{
+	const struct csv_format fmt = { cfg->csv.separator, cfg->csv.decimal,
+	    cfg->csv.bom };
+	const char *names[2] = { metric, "coverage" };
+	const char *units[2] = { unit, "" };
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	char disposition[160];
+	double row[2];
+	size_t i;
+
+	if (b == NULL || csv_header(&fmt, names, units, 2,
+	    api_consumption_csv_sink, b) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
+		http_send_error(req, 500, NULL, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		row[0] = res[i].amount;
+		row[1] = res[i].coverage;
+		csv_row(&fmt, res[i].from, row, 2, api_consumption_csv_sink,
+		    b);
+	}
+	snprintf(disposition, sizeof(disposition), "attachment; "
+	    "filename=\"%s-%s-%s-%lld.csv\"", name, metric, pq->name,
+	    (long long)pq->from);
+	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
+	evhttp_add_header(out, "Content-Disposition", disposition);
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 int
 api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
 {
@@ -415,7 +460,7 @@ api_device_consumption(struct api *api, const char *id, const char *metric,
  * GET /api/consumption/ID/METRIC.json?period=day&from=&to=: the total's
  * consumption per local calendar period (or, with period=range, over
  * [from, to)), from its hourly rows (minutes for hours), a gap shown as
- * null, never as zero.
+ * null, never as zero.  METRIC.csv: the same periods as a download.
  */
 void
 api_consumption(struct api_call *c)
@@ -430,10 +475,11 @@ api_consumption(struct api_call *c)
 	ssize_t i, nres;
 	json_t *a;
 
-	if (dot == NULL || strcmp(dot, ".json") != 0 ||
+	if (dot == NULL || (strcmp(dot, ".json") != 0 &&
+	    strcmp(dot, ".csv") != 0) ||
 	    (size_t)(dot - c->arg2) > METRIC_NAME_MAX) {
 		http_send_error(c->req, 404, NULL, "consumption is served as "
-		    "METRIC.json");
+		    "METRIC.json or METRIC.csv");
 		return;
 	}
 	snprintf(metric, sizeof(metric), "%.*s", (int)(dot - c->arg2),
@@ -458,6 +504,12 @@ api_consumption(struct api_call *c)
 	    API_MAX_PERIODS, &step, err, sizeof(err))) == -1) {
 		free(res);
 		http_send_error(c->req, 404, NULL, "%s", err);
+		return;
+	}
+	if (strcmp(dot, ".csv") == 0) {
+		api_consumption_send_csv(c->req, c->api->d->cfg, c->arg,
+		    metric, mi->unit, &pq, res, (size_t)nres);
+		free(res);
 		return;
 	}
 	a = json_array();

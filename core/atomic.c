@@ -118,13 +118,15 @@ atomic_backup(const char *path)
 }
 
 int
-atomic_commit(struct atomic_file *af, int keep_backup)
+atomic_commit(struct atomic_file *af, int flags)
 {
 	FILE *fp = af->fp;
-	int saved;
+	int durable = !(flags & ATOMIC_NO_SYNC), saved;
 
 	af->fp = NULL;
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) == -1) {
+	errno = 0;
+	if (fflush(fp) != 0 || ferror(fp) ||
+	    (durable && fsync(fileno(fp)) == -1)) {
 		saved = errno ? errno : EIO;
 		fclose(fp);
 		goto fail;
@@ -133,7 +135,7 @@ atomic_commit(struct atomic_file *af, int keep_backup)
 		saved = errno;
 		goto fail;
 	}
-	if ((keep_backup && atomic_backup(af->path) == -1) ||
+	if (((flags & ATOMIC_BACKUP) && atomic_backup(af->path) == -1) ||
 	    rename(af->tmp, af->path) == -1) {
 		saved = errno;
 		goto fail;
@@ -142,7 +144,8 @@ atomic_commit(struct atomic_file *af, int keep_backup)
 	af->tmp = NULL;
 	/* The new version is in place: a folder that cannot sync is no
 	 * reason to report a failure the caller would act on. */
-	(void)atomic_sync_dir(af->path);
+	if (durable)
+		(void)atomic_sync_dir(af->path);
 	atomic_abort(af);
 	return 0;
 fail:

@@ -229,7 +229,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	}
 	free(cfg->path);
 	cfg->path = real;
-	if (atomic_commit(&af, 1) == -1) {
+	if (atomic_commit(&af, ATOMIC_BACKUP) == -1) {
 		confjson_fail(err, 500, NULL, "cannot save %s: %s; nothing "
 		    "was changed", real, strerror(errno));
 		config_free(cfg);

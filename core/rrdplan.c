@@ -11,6 +11,8 @@
 #define DAYS_MIN	31UL
 /* Three consolidations, a double each, for a row of a non-total series. */
 #define ROW_BYTES	(3 * 8)
+/* A file's header and definitions: about a kilobyte, whatever its rows. */
+#define HEADER_BYTES	1024
 
 void
 rrdplan_total(struct rrdplan *p)
@@ -56,7 +58,10 @@ rrdplan_share(uint64_t available, size_t npower, size_t nquality,
     struct rrdplan *power, struct rrdplan *quality)
 {
 	uint64_t shares = 4 * (uint64_t)npower + nquality, unit;
+	uint64_t headers = ((uint64_t)npower + nquality) * HEADER_BYTES;
 
+	/* Each file's header first, or the files outgrow the budget. */
+	available = available > headers ? available - headers : 0;
 	unit = shares ? available / shares : available;
 	rrdplan_rows(power, 4 * unit / ROW_BYTES);
 	rrdplan_rows(quality, unit / ROW_BYTES);
@@ -71,8 +76,7 @@ rrdplan_bytes(const struct rrdplan *p)
 
 	for (i = 0; i < p->ntiers; i++)
 		rows += p->tier[i].rows;
-	/* Headers are about a kilobyte; rows are what grows. */
-	return rows * (p->total ? 8 : ROW_BYTES) + 1024;
+	return rows * (p->total ? 8 : ROW_BYTES) + HEADER_BYTES;
 }
 
 uint64_t

@@ -66,13 +66,20 @@ def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", lt) + z[:3] + ":" + z[3:]
 
 
-def cmd_history(rrd_dir):
-    """main/energy_import.rrd and main/power.rrd, as history keeps them."""
+def cmd_history(rrd_dir, swap_at=None, new_initial=None):
+    """main/energy_import.rrd and main/power.rrd, as history keeps them.
+    With swap_at and new_initial: the meter is replaced at swap_at by one
+    reading new_initial then, which counts on at the same pace."""
     points = range(FAKE_FROM + 60, TODAY + 1, 60)
+
+    def energy(t):
+        if swap_at is None or t < int(swap_at):
+            return energy_at(t)
+        return float(new_initial) + (t - int(swap_at)) // 60 * 0.125
     series = {
         "energy_import": (["RRA:LAST:0.99:1:11520", "RRA:LAST:0.99:60:9600",
                            "RRA:LAST:0.99:1440:7400"],
-                          lambda t: energy_at(t)),
+                          energy),
         "power": (["RRA:AVERAGE:0.5:1:11520", "RRA:AVERAGE:0.5:60:9600",
                    "RRA:AVERAGE:0.5:1440:800"],
                   lambda t: power_after(t - 60)),

@@ -65,8 +65,28 @@ check "sub is added again (HTTP $STATUS)" [ "$STATUS" = 201 ]
 call GET "/api/history/sub/energy_import.json?from=$((last - 300))&to=$last2"
 check "its earlier history is still served" has_rows
 
-# SIGTERM: what is queued is written before the end.
+# SIGTERM: what is queued is written before the end.  A few seconds
+# after a boundary most of main's archives still wait for that step
+# (written over 40 s, one every 250 ms at most); after the stop every one
+# has it.
+after_step 3
+now=$(date +%s)
+step=$((now - now % 60))
+# lastupdate_of FILE: the time of the file's last row.
+lastupdate_of() { rrdtool lastupdate "$1" | awk -F: 'NR == 3 { print $1 }'; }
+total=0 early=0
+for f in "$STATE/rrd/main/"*.rrd; do
+	total=$((total + 1))
+	[ "$(lastupdate_of "$f")" = "$step" ] && early=$((early + 1))
+done
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"; rc=$?
 check "clean stop (exit $rc)" [ "$rc" = 0 ]
+diag "$early of main's $total archives had the step at $step before SIGTERM"
+missing=""
+for f in "$STATE/rrd/main/"*.rrd; do
+	[ "$(lastupdate_of "$f")" = "$step" ] || missing="$missing ${f##*/}"
+done
+check "after SIGTERM all $total of main's archives have that step's row${missing:+ (not:$missing)}" \
+    sh -c "[ $total -gt 10 ] && [ -z '$missing' ]"
 done_testing

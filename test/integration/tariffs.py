@@ -160,6 +160,32 @@ def cmd_download(path, sep, dec, step, first, last):
     return done(problems, checked)
 
 
+def cmd_periods_csv(json_path, csv_path, sep, dec):
+    """/api/consumption's CSV: the JSON answer's periods, row by row, the
+    same start, amount (blank for a gap) and coverage."""
+    periods = json.load(open(json_path))["periods"]
+    header, rows, problems = read_csv(csv_path, sep)
+    if header[2:3] != [ENERGY] or len(header) != 4 or \
+            not header[3].startswith("coverage"):
+        return done(["header %r" % header])
+    if len(rows) != len(periods):
+        problems.append("%d rows for %d periods" % (len(rows), len(periods)))
+    for r, p in zip(rows, periods):
+        if int(r[1]) != p["from"]:
+            problems.append("row at %s for the period at %s" %
+                            (r[1], p["from"]))
+        if p["amount"] is None:
+            if r[2] != "":
+                problems.append("%s: %r for a gap" % (iso(p["from"]), r[2]))
+        else:
+            close(number(r[2], dec), p["amount"], "amount at " +
+                  iso(p["from"]), problems)
+        close(number(r[3], dec), p["coverage"], "coverage at " +
+              iso(p["from"]), problems)
+    say("%d periods compared, the first %r" % (len(periods), rows[:1]))
+    return done(problems)
+
+
 def cmd_summary(line, total_line):
     """The report's "energy_import cost:" and "Total cost:" values."""
     problems = []
@@ -184,5 +210,6 @@ def cmd_summary(line, total_line):
 if __name__ == "__main__":
     commands = {"conf": cmd_conf, "expect": cmd_expect,
                 "consumption": cmd_consumption, "file": cmd_file,
-                "download": cmd_download, "summary": cmd_summary}
+                "download": cmd_download, "summary": cmd_summary,
+                "periods_csv": cmd_periods_csv}
     sys.exit(commands[sys.argv[1]](*sys.argv[2:]))

@@ -7,7 +7,9 @@
 # /api/consumption for the day and for a range of minutes, in a CSV
 # download's cost column (each row's index delta priced), in the CSV
 # files' cost columns (day, month, year), and in the e-mailed report's
-# summary when Debian's aiosmtpd is there to receive it.
+# summary when Debian's aiosmtpd is there to receive it.  sub's meter was
+# swapped yesterday (devices[].replacements): its consumption, and the
+# group's, go on across the swap, the swap's periods flagged.
 #
 # The zone is made up (dst_zone.sh): summer time ended yesterday at
 # 03:00, so yesterday had 25 hours and the bands follow local time
@@ -62,9 +64,16 @@ fi
 mkdir -p "$STATE/rrd/main"
 chmod 700 "$STATE"
 mkdir -p "$STATE/rrd/sub"
-check "history made up for yesterday, for main and sub" sh -c "
+# sub's meter was swapped yesterday at 13:30 or so, for one reading 10
+# kWh, and declared: its consumption goes on at the same pace, as main's.
+SWAP_AT=$((Y_START + 13 * 3600 + 1800))
+SWAP_OLD=$(/usr/bin/python3 -c "
+import sys; sys.path.insert(0, '$(dirname "$0")')
+from csv_files import energy_at; print(energy_at($SWAP_AT))")
+check "history made up for yesterday, for main and sub (swapped at $SWAP_AT from $SWAP_OLD)" sh -c "
 	/usr/bin/python3 '$(dirname "$0")/csv_files.py' history '$STATE/rrd/main' &&
-	/usr/bin/python3 '$(dirname "$0")/csv_files.py' history '$STATE/rrd/sub'"
+	/usr/bin/python3 '$(dirname "$0")/csv_files.py' history '$STATE/rrd/sub' \
+	    $SWAP_AT 10"
 [ -n "$REPORT_CONF" ] && printf 'reports = ( { name = "daily"; done = %sL; } );\n' \
     "$(/usr/bin/python3 -c "
 import time
@@ -75,6 +84,7 @@ write_conf "" "$(tariffs conf)
 groups = ( { id = \"site\"; name = \"Site\"; devices = [ \"main\", \"sub\" ]; } );
 $REPORT_CONF"
 sed -i 's|profile = "sdm630";|& tariffs = [ "day-night" ];|' "$CONF"
+sed -i "s|profile = \"sdm120\";|& replacements = ( { metric = \"energy_import\"; at = $SWAP_AT; old_final = $SWAP_OLD; new_initial = 10.0; } );|" "$CONF"
 check "mewsd -t accepts the tariff and main's use of it" \
     "$MEWSD" -t -c "$CONF"
 sed 's|{ price = 0.17; }|{ days = "sun"; price = 0.17; }|' "$CONF" \
@@ -175,6 +185,14 @@ call GET "/api/consumption/main/energy_import.json?period=range&from=$R_FROM&to=
 printf '%s' "$BODY" >"$TMP/range.json"
 check "/api/consumption: a range of minutes, standing pro rata" \
     tariffs consumption "$TMP/range.json" range
+# The same as a download: one row a period, the JSON's values.
+web -o "$TMP/hours-consumption.csv" "$URL/api/consumption/main/energy_import.csv?period=hour&from=$Y_START&to=$Y_END"
+call GET "/api/consumption/main/energy_import.json?period=hour&from=$Y_START&to=$Y_END"
+printf '%s' "$BODY" >"$TMP/hours.json"
+check "/api/consumption's CSV: yesterday's 25 hours, the JSON's amounts" \
+    tariffs periods_csv "$TMP/hours.json" "$TMP/hours-consumption.csv" ";" ","
+web -o "$TMP/range.csv" "$URL/api/consumption/main/energy_import.csv?period=range&from=$R_FROM&to=$R_TO"
+check "and a range's" tariffs periods_csv "$TMP/range.json" "$TMP/range.csv" ";" ","
 call GET "/api/consumption/main/power.json?period=day"
 check "power is no total: no cost (404)" [ "$STATUS" = 404 ]
 call GET "/api/consumption/sub/energy_import.json?period=day&from=$Y_START&to=$Y_END"
@@ -182,6 +200,17 @@ check "a device without a tariff: no cost, tariff null" sh -c "
 	printf '%s' '$BODY' | jq -e '.tariff == null and
 	    (.periods | all(has(\"cost\") | not))' >/dev/null"
 
+# The swap: the day and its hour count what each meter measured, flagged.
+check "sub's yesterday across its meter swap: the whole day's 0.125 kWh a minute, replaced" sh -c "
+	printf '%s' '$BODY' | jq -e '.periods | length == 1 and
+	    .[0].amount == $(((Y_END - Y_START) / 60)) * 0.125 and
+	    (.[0].flags | index(\"replaced\"))' >/dev/null"
+call GET "/api/consumption/sub/energy_import.json?period=hour&from=$Y_START&to=$Y_END"
+check "sub's hours: 7.5 kWh each, only the swap's hour flagged replaced" sh -c "
+	printf '%s' '$BODY' | jq -e '(.periods | length) == $(((Y_END - Y_START) / 3600)) and
+	    (.periods | all(.amount == 7.5)) and
+	    ([.periods[] | select(.flags | index(\"replaced\")) | .from] ==
+	     [$((SWAP_AT - 1800))])' >/dev/null"
 call GET "/api/groups/site/consumption?metric=energy_import&period=day&from=$Y_START&to=$Y_END"
 check "a group's cost is its priced members' (main's, not sub's): $(printf '%s' "$BODY" | jq -c '.periods[0].cost')" \
     sh -c "printf '%s' '$BODY' | jq -e '.priced == [\"main\"] and

@@ -327,8 +327,11 @@ function historyPanel(ctx, id) {
 		// Folded or not as the reader left it, across refreshes.
 		const open = tableSlot.firstChild && tableSlot.firstChild.tagName === 'DETAILS' ?
 		    tableSlot.firstChild.open : true;
+		const download = h('a', { class: 'button secondary', download: `${id}-${metric}-consumption-${p.key}.csv`,
+		    href: `/api/${consumptionPath(id, metric, p.key, range, 'csv')}` }, 'Download consumption (CSV)');
 		tableSlot.replaceChildren(h('details', { class: 'more consumption-table', open },
-		    h('summary', null, `Consumption per ${p.per}: table`), consumptionTable(answer, p)));
+		    h('summary', null, `Consumption per ${p.per}: table`), consumptionTable(answer, p),
+		    h('div', { class: 'actions' }, download)));
 	}
 
 	async function loadRetention() {

@@ -88,8 +88,8 @@ export function csvUrl(id, metric, { from, to }) {
 	return `/api/history/${enc(id)}/${enc(metric)}.csv?from=${from}&to=${to}`;
 }
 
-export function consumptionPath(id, metric, key, { from, to }) {
-	return `consumption/${enc(id)}/${enc(metric)}.json?period=${periodOf(key).per}&from=${from}&to=${to}`;
+export function consumptionPath(id, metric, key, { from, to }, ext = 'json') {
+	return `consumption/${enc(id)}/${enc(metric)}.${ext}?period=${periodOf(key).per}&from=${from}&to=${to}`;
 }
 
 const DECIMALS = { kWh: 3, kvarh: 3, m3: 3, '': 0 };
