@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "daemon.h"
 #include "device.h"
+#include "history.h"
 #include "http.h"
 #include "mbtcp.h"
 #include "metrics.h"
@@ -276,6 +277,35 @@ metrics_links(struct evbuffer *out, const struct daemon *d)
 	}
 }
 
+/*
+ * History's counters: a row lost or refused shows in a graph only as a
+ * gap, which nobody watching the live values would notice.
+ */
+static void
+metrics_history(struct evbuffer *out, const struct history *h)
+{
+	const struct history_stats *s = history_stats(h);
+	const struct {
+		const char	*name;
+		const char	*help;
+		uint64_t	 value;
+	} f[] = {
+		{ "mews_history_updates_total", "Values written to the "
+		    "archives", s->updates },
+		{ "mews_history_failures_total", "Values the archives could "
+		    "not take (disk full, damaged file)", s->failures },
+		{ "mews_history_lost_total", "Values not written within "
+		    "their minute, lost", s->lost },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		metrics_family(out, f[i].name, "counter", f[i].help);
+		evbuffer_add_printf(out, "%s %llu\n", f[i].name,
+		    (unsigned long long)f[i].value);
+	}
+}
+
 int
 metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
 {
@@ -305,6 +335,8 @@ metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
 		evbuffer_add_printf(out, "mews_http_connections %u\n",
 		    http_stats(d->http)->open);
 	}
+	if (d->history != NULL)
+		metrics_history(out, d->history);
 	metrics_family(out, "mews_uptime_seconds", "gauge", "Seconds since "
 	    "mewsd started");
 	evbuffer_add_printf(out, "mews_uptime_seconds %lld\n",

@@ -121,7 +121,8 @@ check("a device never read has no live sample",
       "dead device: %r" % [d["id"] for d in dead])
 for fam in ("mews_bus_requests", "mews_bus_timeouts", "mews_bus_crc_errors",
             "mews_device_requests", "mews_http_requests",
-            "mews_gateway_requests"):
+            "mews_gateway_requests", "mews_history_updates",
+            "mews_history_failures", "mews_history_lost"):
     check("%s_total is a counter" % fam,
           fam in families and families[fam].type == "counter",
           families.get(fam))
@@ -136,6 +137,10 @@ check("mews_gateway_clients is a gauge",
       families["mews_gateway_clients"].type == "gauge")
 check("mews_http_requests_total counts this request",
       (value("mews_http_requests") or 0) >= 1)
+# The disk is fine and the machine not overloaded for seconds: history
+# neither failed nor lost anything.
+check("history has no failure", value("mews_history_failures") == 0,
+      value("mews_history_failures"))
 check("mews_uptime_seconds is there",
       value("mews_uptime_seconds") is not None)
 version = families.get("mews_build_info")
