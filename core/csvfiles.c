@@ -79,6 +79,7 @@ struct csvfiles {
 	int			 unsynced;	/* closed files not synced yet */
 	pid_t			 syncer;	/* the child syncing them */
 	unsigned		 written;	/* files, since the queue filled */
+	unsigned		 turns;		/* of the loop they took */
 	double			 longest_ms;	/* the longest of their turns */
 };
 
@@ -605,6 +606,7 @@ csvfiles_turn(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	h->turns++;
 	if (h->done < h->nqueue) {
 		j = &h->queue[h->done++];
 		if (csvfiles_run(h, j) == -1)
@@ -621,14 +623,18 @@ csvfiles_turn(evutil_socket_t fd, short what, void *arg)
 		h->longest_ms = ms;
 	if (h->nqueue == 0 && h->written > 0) {
 		if (h->longest_ms > CSVFILES_TURN_MS)
-			log_info("csv files: %u written, the longest turn of "
-			    "the loop %.1f ms", h->written, h->longest_ms);
+			log_info("csv files: %u written in %u turns, the "
+			    "longest turn of the loop %.1f ms", h->written,
+			    h->turns, h->longest_ms);
 		else
-			log_debug("csv files: %u written, the longest turn of "
-			    "the loop %.1f ms", h->written, h->longest_ms);
+			log_debug("csv files: %u written in %u turns, the "
+			    "longest turn of the loop %.1f ms", h->written,
+			    h->turns, h->longest_ms);
 		h->written = 0;
 		h->longest_ms = 0;
 	}
+	if (h->nqueue == 0)
+		h->turns = 0;
 }
 
 /*

@@ -145,19 +145,20 @@ check "A: folders are 0700, files 0600" sh -c "
 	[ \$(stat -c %a '$YEAR') = 600 ]"
 check "A: no temporary file is left" \
     sh -c "! find '$STATE/csv' -name '*.csv.*' | grep -q ."
-# A file is read and written in one turn of the loop, with no fsync there:
-# issue 6 allows 5 ms a turn, the bound is for a loaded CI machine.
-check "A: the start's files are written, the longest turn logged" \
-    wait_for 30 grep -q 'csv files: [0-9]* written, the longest turn' "$LOG"
-turn=$(grep -o 'csv files: [0-9]* written, the longest turn of the loop [0-9.]* ms' \
+# A file is read and written in a turn of the loop of its own, with no
+# fsync there, so the loop serves in between.  What the longest turn took
+# is a figure for the log, not a check: timings belong to the benchmarks.
+check "A: the start's files are written, the turns logged" \
+    wait_for 30 grep -q 'csv files: [0-9]* written in [0-9]* turns' "$LOG"
+turn=$(grep -o 'csv files: [0-9]* written in [0-9]* turns, the longest turn of the loop [0-9.]* ms' \
     "$LOG" | head -1)
 diag "$turn"
 files=$(echo "$turn" | awk '{ print $3 }')
-ms=$(echo "$turn" | awk '{ print $(NF - 1) }')
+turns=$(echo "$turn" | awk '{ print $6 }')
 check "A: the $((4 * (COPIES + 1))) files of main and its copies at once (${files:-none})" \
     [ "${files:-0}" -ge $((4 * (COPIES + 1))) ]
-check "A: no turn of the loop took 50 ms writing them (${ms:-none} ms)" \
-    awk -v ms="${ms:-999}" 'BEGIN { exit !(ms < 50) }'
+check "A: one file a turn of the loop (${files:-none} in ${turns:-none})" \
+    [ "${turns:-0}" -ge "${files:-1}" ]
 
 check "A: yesterday: BOM, CRLF, header, local ISO times, minutes, ','" \
     helper format "$DAY_Y" ";" "," day "$DAY_Y_START"

@@ -58,13 +58,14 @@ if [ "${MEWS_VALGRIND:-0}" = 1 ]; then
 else
 	: "${MEWS_WAIT_SCALE:=2}"
 fi
+# The bound is in seconds of the clock, not in tries: a command that
+# itself waits (a subscriber's one-second timeout) must not stretch it.
 wait_for() {
-	local limit=$1 i=0; shift
-	while [ "$i" -lt $((limit * 20 * MEWS_WAIT_SCALE)) ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.05; i=$((i + 1))
+	local end; end=$(($(date +%s) + $1 * MEWS_WAIT_SCALE)); shift
+	until "$@" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.05
 	done
-	return 1
 }
 
 # A free TCP port on 127.0.0.1, as the kernel picks it, and never one this

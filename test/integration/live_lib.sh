@@ -19,6 +19,19 @@ live_ready() {
 	    grep -q 'device dead (address 9) is offline' "$LOG"
 }
 
+# check_live_ready: the check of live_ready, and what the devices and
+# mewsd said when it fails.
+check_live_ready() {
+	if wait_for 20 live_ready; then
+		ok "three devices online, the dead one offline"
+		return
+	fi
+	not_ok "three devices online, the dead one offline"
+	call GET /api/devices
+	printf '%s' "$BODY" | jq -c '.[] | {id, online}' | sed 's/^/# /'
+	tail -n 20 "$LOG" | sed 's/^/# /'
+}
+
 # save_devices: each device as GET /api/devices/ID shows it, into
 # $TMP/dev.ID.json.
 save_devices() {

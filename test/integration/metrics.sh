@@ -42,7 +42,7 @@ call POST /metrics
 check "POST /metrics: 405" [ "$STATUS" = 405 ]
 
 check "the user logs in (default PIN: reading only)" login user 11111
-check "three devices online, the dead one offline" wait_for 20 live_ready
+check_live_ready
 save_devices
 metrics "$TMP/session"
 check "with a session: 200" [ "$STATUS" = 200 ]

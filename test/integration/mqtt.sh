@@ -94,7 +94,7 @@ check "mewsd connects to the broker with its credentials" \
 spawn sub -v -t 'mews/#' >"$TMP/live" 2>/dev/null
 
 check "the user logs in" login user 11111
-check "three devices online, the dead one offline" wait_for 20 live_ready
+check_live_ready
 save_devices
 # The dead device's "offline", the breaker's "online" and its state: a
 # publishing turn has reached the broker.
