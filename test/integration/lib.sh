@@ -68,13 +68,26 @@ wait_for() {
 	done
 }
 
-# A free TCP port on 127.0.0.1, as the kernel picks it, and never one this
-# test was given before: the kernel may pick a port again once the socket
-# that found it is closed, and two servers of one test would then clash.
+# A free TCP port on 127.0.0.1, and never one this test was given before
+# (two servers of one test would clash).  Picked below the kernel's
+# ephemeral range (32768 and up by default): a port from that range, free
+# when picked, may be taken by any client's outgoing connection, another
+# test's curl, before the server listens on it.
 free_port() {
 	local p
 	while :; do
-		p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		p=$(/usr/bin/python3 -c '
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    p = random.randrange(10000, max(lo, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        break
+    except OSError:
+        s.close()
+print(p)')
 		grep -qx "$p" "$TMP/ports.given" 2>/dev/null || break
 	done
 	echo "$p" >>"$TMP/ports.given"
