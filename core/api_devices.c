@@ -9,6 +9,7 @@
 #include "api.h"
 #include "bus.h"
 #include "bustool.h"
+#include "clock.h"
 #include "conf.h"
 #include "config.h"
 #include "confedit.h"
@@ -118,7 +119,7 @@ api_device(struct api_call *c)
 	struct device *dev = d->poller ? poller_find(d->poller, c->arg) :
 	    NULL;
 	struct api_cached *slot;
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	json_t *o;
 
 	if (dev == NULL) {

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "link.h"
 #include "config.h"
 #include "log.h"
@@ -47,14 +48,6 @@ struct bus {
 static void bus_kick(struct bus *);
 static void bus_lost(struct bus *, const char *why);
 
-uint64_t
-bus_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static struct timeval
 bus_tv(uint64_t us)
@@ -288,7 +281,7 @@ bus_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Whatever arrived, the line was busy: the silence starts again. */
-	b->quiet_at_us = bus_now_us() + b->t35_us;
+	b->quiet_at_us = clock_now_us() + b->t35_us;
 	if (b->state == BUS_WAITING) {
 		bus_parse(b);
 		return;
@@ -399,7 +392,7 @@ bus_kick(struct bus *b)
 	if (b->state != BUS_IDLE || b->cur != NULL ||
 	    evtimer_pending(b->ev_quiet, NULL))
 		return;
-	now = bus_now_us();
+	now = clock_now_us();
 	while ((t = queue_pop_expired(&b->queue, now)) != NULL) {
 		b->stats.expired++;
 		txn_done_file(&b->done, t, TXN_EXPIRED, NULL, 0);
@@ -464,7 +457,7 @@ bus_open_port(struct bus *b, int quiet)
 	}
 	b->state = BUS_IDLE;
 	b->rx_len = 0;
-	b->quiet_at_us = bus_now_us() + b->t35_us;
+	b->quiet_at_us = clock_now_us() + b->t35_us;
 	b->reopen_ms = BUS_REOPEN_MIN_MS;
 	return 0;
 }
@@ -581,7 +574,7 @@ bus_submit(struct bus *b, const struct bus_request *req)
 	t->timeout_us = (req->timeout_ms ? req->timeout_ms :
 	    (uint32_t)b->cfg.timeout_ms) * 1000;
 	t->tries_left = req->retries;
-	t->deadline_us = req->deadline_ms ? bus_now_us() +
+	t->deadline_us = req->deadline_ms ? clock_now_us() +
 	    (uint64_t)req->deadline_ms * 1000 : 0;
 	t->done = req->done;
 	t->arg = req->arg;

@@ -21,6 +21,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "clock.h"
 #include "consumption.h"
 #include "graph.h"
 #include "log.h"
@@ -754,14 +755,6 @@ struct graphs {
 	struct graph_stats	 stats;
 };
 
-static uint64_t
-graph_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Are these the same image? */
 static int
@@ -785,7 +778,7 @@ graph_cache_drop(struct graphs *g, struct graph_image *c)
 static struct graph_image *
 graph_cache_find(struct graphs *g, const struct graph_spec *s)
 {
-	uint64_t now = graph_now_ms();
+	uint64_t now = clock_now_us() / 1000;
 	size_t i;
 
 	for (i = 0; i < GRAPH_CACHE_MAX; i++) {
@@ -844,7 +837,7 @@ graph_cache_put(struct graphs *g, const struct graph_spec *s,
 	memcpy(c->data, data, len);
 	c->len = len;
 	c->key = *s;
-	c->made_ms = graph_now_ms();
+	c->made_ms = clock_now_us() / 1000;
 	g->stats.cached++;
 	g->stats.cached_bytes += len;
 }
@@ -939,7 +932,7 @@ graph_reap(evutil_socket_t fd, short what, void *arg)
 {
 	struct graphs *g = arg;
 	struct graph_child **pp = &g->children, *c;
-	uint64_t now = graph_now_ms();
+	uint64_t now = clock_now_us() / 1000;
 	struct timeval tv;
 	pid_t r;
 	int status;
@@ -989,7 +982,7 @@ graph_reap_later(struct graphs *g, pid_t pid, int killed)
 	}
 	c->pid = pid;
 	c->killed = killed;
-	c->since_ms = graph_now_ms();
+	c->since_ms = clock_now_us() / 1000;
 	c->next = g->children;
 	g->children = c;
 	g->stats.reaping++;
@@ -1033,7 +1026,7 @@ graph_finished(struct graph_job *j)
 	struct graphs *g = j->g;
 	size_t have = evbuffer_get_length(j->buf);
 	unsigned char *p = evbuffer_pullup(j->buf, -1);
-	uint64_t n = 0, ms = graph_now_ms() - j->started_ms;
+	uint64_t n = 0, ms = clock_now_us() / 1000 - j->started_ms;
 	char why[600];
 
 	graph_reap_later(g, j->pid, 0);
@@ -1151,7 +1144,7 @@ graph_start(struct graph_job *j)
 	close(fds[1]);
 	j->fd = fds[0];
 	j->pid = pid;
-	j->started_ms = graph_now_ms();
+	j->started_ms = clock_now_us() / 1000;
 	event_add(j->ev_read, NULL);
 	evtimer_add(j->ev_timeout, &tv);
 	TAILQ_REMOVE(&g->queued, j, entry);

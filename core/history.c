@@ -13,6 +13,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "clock.h"
 #include "config.h"
 #include "device.h"
 #include "history.h"
@@ -56,14 +57,6 @@ struct history {
 	struct history_stats	 stats;
 };
 
-static uint64_t
-history_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 int
 history_path(const struct history *h, const char *device, const char *metric,
@@ -151,7 +144,7 @@ history_write(struct history *h, const struct history_update *u, int missing)
 {
 	char value[64];
 	const char *argv[1] = { value };
-	uint64_t t0 = history_now_us(), dt;
+	uint64_t t0 = clock_now_us(), dt;
 	int rc;
 
 	if (isnan(u->v))
@@ -168,7 +161,7 @@ history_write(struct history *h, const struct history_update *u, int missing)
 		/* After a restart, a step already written is not an error. */
 		rc = rrd_updatex_r(u->path, NULL, RRD_SKIP_PAST_UPDATES, 1,
 		    argv);
-	dt = history_now_us() - t0;
+	dt = clock_now_us() - t0;
 	h->stats.update_us += dt;
 	if (dt > h->stats.max_update_us)
 		h->stats.max_update_us = dt;
@@ -272,7 +265,7 @@ static void
 history_work(evutil_socket_t fd, short what, void *arg)
 {
 	struct history *h = arg;
-	uint64_t t0 = history_now_us();
+	uint64_t t0 = clock_now_us();
 	struct timeval now = { 0, 0 };
 	size_t i;
 
@@ -284,7 +277,7 @@ history_work(evutil_socket_t fd, short what, void *arg)
 		h->made = 1;
 	}
 	for (; h->share > 0 && h->done < h->nqueue &&
-	    history_now_us() - t0 < HISTORY_TICK_BUDGET_US; h->share--) {
+	    clock_now_us() - t0 < HISTORY_TICK_BUDGET_US; h->share--) {
 		i = h->done++;
 		if (!history_missing(&h->queue[i]))
 			history_write(h, &h->queue[i], 0);

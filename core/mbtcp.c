@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "clock.h"
 #include "config.h"
 #include "link.h"
 #include "log.h"
@@ -136,7 +137,7 @@ mbtcp_write(struct mbtcp_client *c, const uint8_t *adu, size_t len)
 		    c->peer, len - (size_t)n);
 	c->responses++;
 	c->srv->stats.responses++;
-	c->last_us = bus_now_us();
+	c->last_us = clock_now_us();
 }
 
 static void
@@ -287,7 +288,7 @@ mbtcp_parse(struct mbtcp_client *c)
 			c->nqueue++;
 			c->requests++;
 			srv->stats.requests++;
-			c->last_us = bus_now_us();
+			c->last_us = clock_now_us();
 		}
 		/* Full: leave the rest to the kernel, which pushes back. */
 		if (c->nqueue >= (size_t)srv->max_pending)
@@ -368,7 +369,7 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->srv = srv;
 	memcpy(c->peer, peer, sizeof(c->peer));
-	c->last_us = bus_now_us();
+	c->last_us = clock_now_us();
 	TAILQ_INIT(&c->queue);
 	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
 	srv->nclients++;
@@ -392,7 +393,7 @@ mbtcp_housekeep(evutil_socket_t fd, short what, void *arg)
 {
 	struct mbtcp *srv = arg;
 	struct mbtcp_client *c, *next;
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	uint64_t idle_us = (uint64_t)srv->idle_timeout_s * 1000000;
 
 	(void)fd;

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "link.h"
 #include "config.h"
 #include "device.h"
@@ -113,7 +114,7 @@ static void
 poller_schedule(struct poll_dev *pd)
 {
 	uint64_t due = pd->cycle_start_us + poller_interval_ms(pd) * 1000;
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	uint64_t wait = due > now && !pd->repoll ? due - now : 0;
 	struct timeval tv = { (time_t)(wait / 1000000),
 	    (suseconds_t)(wait % 1000000) };
@@ -288,12 +289,12 @@ poller_tick(evutil_socket_t fd, short what, void *arg)
 		vmeter_update(pd->vm, time(NULL));
 		pd->dev->stats.cycles++;
 		poller_sources_changed(pd);
-		pd->cycle_start_us = bus_now_us();
+		pd->cycle_start_us = clock_now_us();
 		poller_schedule(pd);
 		return;
 	}
 	pd->repoll = 0;
-	pd->cycle_start_us = bus_now_us();
+	pd->cycle_start_us = clock_now_us();
 	pd->next = 0;
 	if (pd->nreads == 0) {
 		poller_cycle_ok(pd);

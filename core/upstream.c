@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "mbap.h"
@@ -211,7 +212,7 @@ upstream_send(struct upstream *up, struct txn *t)
 		upstream_complete(up, t, TXN_BROADCAST, NULL, 0);
 		return 0;
 	}
-	ut->ut_expires_us = bus_now_us() + t->timeout_us;
+	ut->ut_expires_us = clock_now_us() + t->timeout_us;
 	TAILQ_INSERT_TAIL(&up->up_inflight, t, entry);
 	t->queued = UP_INFLIGHT;
 	up->up_ninflight++;
@@ -222,7 +223,7 @@ upstream_send(struct upstream *up, struct txn *t)
 static void
 upstream_kick(struct upstream *up)
 {
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	struct txn *t;
 
 	while ((t = queue_pop_expired(&up->up_queue, now)) != NULL) {
@@ -252,7 +253,7 @@ upstream_down_limit(const struct upstream *up, const struct txn *t)
 static void
 upstream_arm_expire(struct upstream *up)
 {
-	uint64_t next = UINT64_MAX, now = bus_now_us();
+	uint64_t next = UINT64_MAX, now = clock_now_us();
 	struct txn *t;
 	int i;
 
@@ -278,7 +279,7 @@ static void
 upstream_expire(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream *up = arg;
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	struct txn *t, *next;
 	int i;
 
@@ -443,7 +444,7 @@ upstream_requeue_inflight(struct upstream *up)
 static void
 upstream_lost(struct upstream *up, const char *why)
 {
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	int worked = up->up_got_reply ||
 	    now - up->up_connected_us >= (uint64_t)UPSTREAM_STABLE_MS * 1000;
 	int busy = up->up_ninflight > 0 || up->up_queue.len > 0;
@@ -504,7 +505,7 @@ upstream_connected(struct upstream *up)
 	}
 	up->up_state = UP_UP;
 	up->up_stats.connects++;
-	up->up_connected_us = bus_now_us();
+	up->up_connected_us = clock_now_us();
 	up->up_got_reply = 0;
 	up->up_rx_seen = 0;
 	if (up->up_failures > 0)
@@ -784,7 +785,7 @@ upstream_new(struct event_base *base, struct evdns_base *dns,
 	up->up_state = UP_WAIT;
 	up->up_next_tid = 1;
 	up->up_backoff_ms = UPSTREAM_BACKOFF_MIN_MS;
-	up->up_down_since_us = bus_now_us();
+	up->up_down_since_us = clock_now_us();
 	queue_init(&up->up_queue);
 	TAILQ_INIT(&up->up_inflight);
 	up->up_host = strdup(cfg->host != NULL ? cfg->host : "");
@@ -863,12 +864,12 @@ upstream_submit(struct upstream *up, const struct bus_request *req)
 	t->timeout_us = timeout_ms * 1000 > UINT32_MAX ? UINT32_MAX :
 	    (uint32_t)(timeout_ms * 1000);
 	t->tries_left = req->retries;
-	t->deadline_us = req->deadline_ms ? bus_now_us() +
+	t->deadline_us = req->deadline_ms ? clock_now_us() +
 	    (uint64_t)req->deadline_ms * 1000 : 0;
 	t->done = req->done;
 	t->arg = req->arg;
 	if (up->up_state != UP_UP &&
-	    upstream_down_limit(up, t) <= bus_now_us()) {
+	    upstream_down_limit(up, t) <= clock_now_us()) {
 		/* Down for longer than it would wait: no point queueing. */
 		upstream_complete(up, t, TXN_DOWN, NULL, 0);
 		return t;

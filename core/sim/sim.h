@@ -60,7 +60,6 @@ struct sim {
 /* sim_main.c */
 extern volatile sig_atomic_t sim_quit;
 extern sigset_t sim_waitmask;	/* the mask to wait with: signals let in */
-uint64_t sim_now_us(void);
 uint64_t sim_random(struct sim *);
 double sim_random_unit(struct sim *);	/* [0, 1) */
 int sim_chance(struct sim *, double p);

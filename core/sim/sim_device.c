@@ -37,6 +37,7 @@
  * does not know with exception 3; here libmodbus has already accepted it,
  * so it is ignored.
  */
+#include "clock.h"
 #include "sim.h"
 
 #include <math.h>
@@ -436,7 +437,7 @@ sim_device_start(struct sim *sim, struct sim_device *dev)
 	double sum = 0;
 	int k;
 
-	dev->dev_born_us = dev->dev_last_us = sim_now_us();
+	dev->dev_born_us = dev->dev_last_us = clock_now_us();
 	dev->dev_base_w = dev->dev_phases == 3 ? sim_uniform(sim, 2000, 12000) :
 	    sim_uniform(sim, 300, 3000);
 	dev->dev_swell_s = sim_uniform(sim, 120, 600);
@@ -873,7 +874,7 @@ sim_meter_refresh(struct sim_device *dev)
 modbus_mapping_t *
 sim_device_refresh(struct sim *sim, struct sim_device *dev)
 {
-	uint64_t now = sim_now_us(), before = dev->dev_last_us;
+	uint64_t now = clock_now_us(), before = dev->dev_last_us;
 
 	sim_device_step(sim, dev, now);
 	switch (dev->dev_kind) {

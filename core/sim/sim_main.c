@@ -2,6 +2,7 @@
  * mews-sim: options, the shared helpers (clock, randomness, reply capture)
  * and main.
  */
+#include "clock.h"
 #include "sim.h"
 
 #include <arpa/inet.h>
@@ -293,14 +294,6 @@ sim_parse(struct sim *sim, int argc, char **argv, struct sim_devopt *devs,
 		sim_bad("--crc-error-rate needs --pty: Modbus TCP has no CRC");
 }
 
-uint64_t
-sim_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* xorshift64*: small, fast, and the same sequence for the same --seed. */
 uint64_t
@@ -636,7 +629,7 @@ main(int argc, char **argv)
 	log_init("mews-sim", 1, verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	if (!seeded)
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
-		    sim_now_us();
+		    clock_now_us();
 	sim_seed(&sim, seed);
 
 	for (i = 0; i < ndevs; i++) {

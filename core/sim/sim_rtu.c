@@ -16,6 +16,7 @@
  * One request at a time, as on a half-duplex line: while a reply waits for
  * its time (--delay-ms, --wire-time), the master is not read.
  */
+#include "clock.h"
 #include "sim.h"
 
 #include <errno.h>
@@ -371,7 +372,7 @@ sim_rtu_loop(struct sim_rtu *rtu)
 	int rc;
 
 	while (!sim_quit) {
-		now = sim_now_us();
+		now = clock_now_us();
 		pfd.fd = rtu->rtu_master;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
@@ -408,7 +409,7 @@ sim_rtu_loop(struct sim_rtu *rtu)
 		if (rc == 0 || pfd.fd == -1)
 			continue;
 		if (pfd.revents & POLLIN) {
-			if (sim_rtu_read(rtu, sim_now_us()) == -1)
+			if (sim_rtu_read(rtu, clock_now_us()) == -1)
 				return -1;
 		} else if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			log_warnx("the pseudo-terminal hung up");

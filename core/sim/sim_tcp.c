@@ -8,6 +8,7 @@
  * load as on a real gateway.  A client with a reply in flight is not read,
  * which leaves its next requests to the kernel's buffers.
  */
+#include "clock.h"
 #include "sim.h"
 
 #include <arpa/inet.h>
@@ -220,7 +221,7 @@ sim_tcp_loop(struct sim_tcp *tcp)
 	int rc;
 
 	while (!sim_quit) {
-		now = sim_now_us();
+		now = clock_now_us();
 		due = UINT64_MAX;
 		/* Replies whose time has come; a closed client moves the
 		 * last one into its slot, so look at slot i again. */
@@ -257,7 +258,7 @@ sim_tcp_loop(struct sim_tcp *tcp)
 			log_warn("ppoll");
 			return -1;
 		}
-		now = sim_now_us();
+		now = clock_now_us();
 		/* From the last: closing one only moves a later slot. */
 		for (i = n; i-- > 0; ) {
 			if (pfd[1 + i].fd == -1 || pfd[1 + i].revents == 0)

@@ -38,6 +38,7 @@
 
 #include <modbus.h>
 
+#include "clock.h"
 #include "rtu.h"
 #include "benchutil.h"
 #include "simproc.h"
@@ -262,14 +263,6 @@ bench_parse_bauds(const char *s, int *out)
 	return n > 0 ? 0 : -1;
 }
 
-static uint64_t
-bench_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void
 bench_sleep_ms(int ms)
@@ -658,12 +651,12 @@ bench_client_run(void *arg)
 	if (c->ctx == NULL)
 		return NULL;
 	while (atomic_load(&ph->state) != BENCH_STOP) {
-		t0 = bench_now_us();
+		t0 = clock_now_us();
 		rc = modbus_read_input_registers(c->ctx, BENCH_REG,
 		    BENCH_NREGS, regs);
 		broken = rc == -1 && (errno == ECONNRESET || errno == EPIPE ||
 		    errno == ENOTCONN || errno == EBADF);
-		t1 = bench_now_us();
+		t1 = clock_now_us();
 		if (atomic_load(&ph->state) != BENCH_MEASURE) {
 			if (bench_check(rc, regs, err, sizeof(err)) == -1)
 				c->warm_errors++;
@@ -817,7 +810,7 @@ bench_phase(const struct bench_opts *o, const char *pty, int port,
 	bench_proc_sample(mewsd, &d[0]);
 	bench_proc_sample(sim, &s[0]);
 	self[0] = bench_self_cpu_ns();
-	t0 = bench_now_us();
+	t0 = clock_now_us();
 	atomic_store(&ph.state, BENCH_MEASURE);
 	limit_us = (uint64_t)o->seconds * 1000000 *
 	    (sequential ? BENCH_SEQ_FACTOR : 1);
@@ -827,7 +820,7 @@ bench_phase(const struct bench_opts *o, const char *pty, int port,
 	    errno == EINTR)
 		;
 	if (atomic_compare_exchange_strong(&ph.state, &expect, BENCH_STOP))
-		t1 = bench_now_us();
+		t1 = clock_now_us();
 	else
 		t1 = atomic_load(&ph.end_us);
 	bench_proc_sample(mewsd, &d[1]);

@@ -35,6 +35,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "clock.h"
 #include "config.h"
 #include "csv.h"
 #include "device.h"
@@ -87,14 +88,6 @@ int __wrap_rrd_updatex_r(const char *, const char *, int, int,
     const char **);
 int __wrap_rrdc_update(const char *, int, const char **);
 
-static double
-bench_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 /* CPU time of this thread: a loop iteration's own work, waits left out. */
 static double
@@ -117,20 +110,20 @@ int
 __wrap_rrd_updatex_r(const char *file, const char *tmpl, int flags,
     int argc, const char **argv)
 {
-	double t0 = bench_now_us();
+	double t0 = clock_now_us();
 	int rc = __real_rrd_updatex_r(file, tmpl, flags, argc, argv);
 
-	bench_sample(bench_now_us() - t0);
+	bench_sample(clock_now_us() - t0);
 	return rc;
 }
 
 int
 __wrap_rrdc_update(const char *file, int argc, const char **argv)
 {
-	double t0 = bench_now_us();
+	double t0 = clock_now_us();
 	int rc = __real_rrdc_update(file, argc, argv);
 
-	bench_sample(bench_now_us() - t0);
+	bench_sample(clock_now_us() - t0);
 	return rc;
 }
 
@@ -150,7 +143,7 @@ static struct {
 static void
 bench_stall_tick(evutil_socket_t fd, short what, void *arg)
 {
-	double now = bench_now_us(), late;
+	double now = clock_now_us(), late;
 
 	(void)fd;
 	(void)what;
@@ -319,7 +312,7 @@ bench_run_steps(struct event_base *base, struct history *h,
 	const struct history_stats *st = history_stats(h);
 	uint64_t steps0, up0 = st->updates, us0 = st->update_us;
 	uint64_t lost0 = st->lost, made0 = st->created;
-	double t0 = bench_now_us(), s0, c0, work;
+	double t0 = clock_now_us(), s0, c0, work;
 	int s;
 
 	memset(r, 0, sizeof(*r));
@@ -329,11 +322,11 @@ bench_run_steps(struct event_base *base, struct history *h,
 		bench_clock_now = *t;
 		*t += RRDPLAN_STEP;
 		steps0 = st->steps;
-		s0 = bench_now_us();
+		s0 = clock_now_us();
 		bench_stall_reset();
 		work = 0;
 		while (st->steps == steps0 || st->pending > 0) {
-			if (bench_now_us() - s0 > BENCH_STEP_MAX_S * 1e6) {
+			if (clock_now_us() - s0 > BENCH_STEP_MAX_S * 1e6) {
 				r->late++;
 				break;
 			}
@@ -348,11 +341,11 @@ bench_run_steps(struct event_base *base, struct history *h,
 			r->stall_ms = bench_stall.worst / 1000;
 		printf("bench_history:   step %d: %.1f s, longest stall "
 		    "%.3f ms, longest iteration's CPU %.3f ms, %zu left\n",
-		    s + 1, (bench_now_us() - s0) / 1e6,
+		    s + 1, (clock_now_us() - s0) / 1e6,
 		    bench_stall.worst / 1000, work / 1000, st->pending);
 		fflush(stdout);
 	}
-	r->secs = (bench_now_us() - t0) / 1e6;
+	r->secs = (clock_now_us() - t0) / 1e6;
 	r->updates = st->updates - up0;
 	r->mean_us = r->updates ? (double)(st->update_us - us0) /
 	    (double)r->updates : 0;
@@ -378,14 +371,14 @@ bench_bare(int ndev, int nmetrics, time_t t, double *mean, double *p99)
 			    bench_dir, a, bench_metrics[m]);
 			snprintf(value, sizeof(value), "%lld:%d",
 			    (long long)t, 1000 + m);
-			t0 = bench_now_us();
+			t0 = clock_now_us();
 			if (rrd_update_r(path, NULL, 1, argv) != 0) {
 				fprintf(stderr, "bench_history: %s: %s\n", path,
 				    rrd_get_error());
 				rrd_clear_error();
 				return -1;
 			}
-			bench_sample(bench_now_us() - t0);
+			bench_sample(clock_now_us() - t0);
 		}
 	*mean = bench_mean(bench_samples, bench_nsamples);
 	*p99 = bench_p99(bench_samples, bench_nsamples);
@@ -395,10 +388,10 @@ bench_bare(int ndev, int nmetrics, time_t t, double *mean, double *p99)
 static double
 bench_idle_stall(struct event_base *base, double secs)
 {
-	double t0 = bench_now_us();
+	double t0 = clock_now_us();
 
 	bench_stall_reset();
-	while (bench_now_us() - t0 < secs * 1e6)
+	while (clock_now_us() - t0 < secs * 1e6)
 		event_base_loop(base, EVLOOP_ONCE);
 	return bench_stall.worst / 1000;
 }
@@ -537,7 +530,7 @@ bench_csv(const struct history *h, time_t end, double *ms, double *fetch_ms,
 	for (r = 0; r < BENCH_RUNS; r++) {
 		if ((b = evbuffer_new()) == NULL)
 			return -1;
-		t0 = bench_now_us();
+		t0 = clock_now_us();
 		if (history_fetch(h, "year", "energy_import", "LAST",
 		    end - 365 * 86400, end, 3600, &start, &step, &n, &values,
 		    err, sizeof(err)) == -1) {
@@ -549,7 +542,7 @@ bench_csv(const struct history *h, time_t end, double *ms, double *fetch_ms,
 		for (k = 0; k < n; k++)
 			csv_row(&fmt, start + (time_t)(k * step), &values[k], 1,
 			    bench_csv_sink, b);
-		runs[r] = (bench_now_us() - t0) / 1000;
+		runs[r] = (clock_now_us() - t0) / 1000;
 		*rows = n;
 		*bytes = evbuffer_get_length(b);
 		free(values);
@@ -558,14 +551,14 @@ bench_csv(const struct history *h, time_t end, double *ms, double *fetch_ms,
 		s = end - 365 * 86400;
 		e = end;
 		step = 3600;
-		t0 = bench_now_us();
+		t0 = clock_now_us();
 		if (rrd_fetch_r(path, "LAST", &s, &e, &step, &ds, &dsn,
 		    &data) != 0) {
 			fprintf(stderr, "bench_history: %s\n", rrd_get_error());
 			rrd_clear_error();
 			return -1;
 		}
-		fruns[r] = (bench_now_us() - t0) / 1000;
+		fruns[r] = (clock_now_us() - t0) / 1000;
 		for (i = 0; i < ds; i++)
 			rrd_freemem(dsn[i]);
 		rrd_freemem(dsn);
@@ -600,9 +593,9 @@ bench_trivial_graph(enum graph_format f, time_t end)
 	argv[7] = NULL;
 	for (r = 0; r < BENCH_RUNS; r++) {
 		rrd_clear_error();
-		t0 = bench_now_us();
+		t0 = clock_now_us();
 		info = rrd_graph_v(7, (char **)(uintptr_t)argv);
-		runs[r] = (bench_now_us() - t0) / 1000;
+		runs[r] = (clock_now_us() - t0) / 1000;
 		if (info == NULL || rrd_test_error()) {
 			fprintf(stderr, "bench_history: rrd_graph: %s\n",
 			    rrd_get_error());
@@ -638,13 +631,13 @@ bench_graph(const char *metric, enum graph_format f, time_t end,
 	s.height = GRAPH_HEIGHT_DEFAULT;
 	s.end = end;
 	for (r = 0; r < BENCH_RUNS; r++) {
-		t0 = bench_now_us();
+		t0 = clock_now_us();
 		if (graph_render(&s, &image, bytes, err, sizeof(err)) == -1) {
 			fprintf(stderr, "bench_history: graph %s: %s\n", metric,
 			    err);
 			return -1;
 		}
-		runs[r] = (bench_now_us() - t0) / 1000;
+		runs[r] = (clock_now_us() - t0) / 1000;
 		free(image);
 	}
 	return bench_median(runs, BENCH_RUNS);
@@ -826,11 +819,11 @@ main(int argc, char **argv)
 	printf("bench_history: making the other archives at once "
 	    "(history_flush, as at a stop) ...\n");
 	fflush(stdout);
-	t0 = bench_now_us();
+	t0 = clock_now_us();
 	history_flush(h);
 	printf("bench_history: %llu archives in all, the last %zu made in "
 	    "%.1f s\n", (unsigned long long)history_stats(h)->created,
-	    (size_t)ndev * (size_t)nmet, (bench_now_us() - t0) / 1e6);
+	    (size_t)ndev * (size_t)nmet, (clock_now_us() - t0) / 1e6);
 
 	printf("bench_history: direct writes, %d steps ...\n", nsteps);
 	fflush(stdout);

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -318,7 +319,7 @@ static struct bench_loop bench_loop;
 int
 epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	int n;
 
 	if (bench_loop.on && bench_loop.ret_us != 0) {
@@ -327,7 +328,7 @@ epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 			bench_loop.iter_max_us = now - bench_loop.ret_us;
 	}
 	n = epoll_pwait(epfd, events, maxevents, timeout, NULL);
-	bench_loop.ret_us = bus_now_us();
+	bench_loop.ret_us = clock_now_us();
 	return n;
 }
 
@@ -372,7 +373,7 @@ __wrap_read(int fd, void *buf, size_t len)
 	ssize_t n = __real_read(fd, buf, len);
 
 	if (n > 0 && fd == bench_watch.fd) {
-		bench_watch.last_read_us = bus_now_us();
+		bench_watch.last_read_us = clock_now_us();
 		bench_watch.reply_bytes += (size_t)n;
 	}
 	return n;
@@ -412,7 +413,7 @@ bench_watch_request(struct bench_watch *w, uint64_t now)
 ssize_t
 __wrap_write(int fd, const void *buf, size_t len)
 {
-	uint64_t now = bus_now_us();
+	uint64_t now = clock_now_us();
 	ssize_t n;
 
 	/*
@@ -585,7 +586,7 @@ static void
 bench_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench_run *r = arg;
-	uint64_t now = bus_now_us(), late, replies, rq, work;
+	uint64_t now = clock_now_us(), late, replies, rq, work;
 	int reply;
 
 	(void)fd;
@@ -754,7 +755,7 @@ bench_one(const struct bench_opts *o, int baud, struct bench_result *res)
 	bench_watch.baud = (uint32_t)baud;
 	bench_watch.t35_us = rtu_t35_us((uint32_t)baud);
 	r.watch_fd = bench_find_fd(pty);
-	r.start_us = bus_now_us();
+	r.start_us = clock_now_us();
 	r.warm_end_us = r.start_us + (uint64_t)o->warmup_ms * 1000;
 	r.measure_end_us = r.warm_end_us +
 	    (uint64_t)bench_seconds(o, baud) * 1000000;
@@ -953,7 +954,7 @@ static void
 bench_idle_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench_idle *r = arg;
-	uint64_t now = bus_now_us(), late;
+	uint64_t now = clock_now_us(), late;
 
 	(void)fd;
 	(void)what;
@@ -983,7 +984,7 @@ bench_idle_stall(int seconds)
 		event_base_free(r.base);
 		return -1;
 	}
-	r.expected_us = bus_now_us();
+	r.expected_us = clock_now_us();
 	r.end_us = r.expected_us + (uint64_t)seconds * 1000000;
 	event_add(ev, &tick);
 	event_base_dispatch(r.base);
