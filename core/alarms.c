@@ -12,6 +12,7 @@
 #include "alarm.h"
 #include "alarms.h"
 #include "atomic.h"
+#include "clock.h"
 #include "config.h"
 #include "consumption.h"
 #include "curlev.h"
@@ -268,7 +269,7 @@ alarms_mail_done(void *arg, CURLcode rc, const char *answer,
 		wait *= 2;
 	if (wait > ALARMS_RETRY_MAX_S)
 		wait = ALARMS_RETRY_MAX_S;
-	as->retry_at = time(NULL) + wait;
+	as->retry_at = clock_wall() + wait;
 	log_warnx("alarms: mail not sent: %s%s%s%s; tried again in %ld s "
 	    "(failure %d in a row)", error, answer[0] ? " (server: " : "",
 	    answer, answer[0] ? ")" : "", wait, as->failures);
@@ -319,15 +320,15 @@ alarms_mail_send(evutil_socket_t fd, short what, void *arg)
 static void
 alarms_mail_plan(struct alarms *as)
 {
-	time_t now = time(NULL), at = now - now % 60 + 60;
-	struct timeval tv = { 0, 0 };
+	time_t now = clock_wall(), at = now - now % 60 + 60;
+	struct timeval tv;
 
 	if (as->pending == NULL || as->xfer != NULL ||
 	    evtimer_pending(as->mail_ev, NULL))
 		return;
 	if (as->retry_at > at)
 		at = as->retry_at;
-	tv.tv_sec = at - now;
+	clock_delay(&tv, (uint64_t)(at - now) * 1000);
 	evtimer_add(as->mail_ev, &tv);
 }
 
@@ -459,7 +460,7 @@ alarms_tick(evutil_socket_t fd, short what, void *arg)
 	struct alarms *as = arg;
 	const struct config_alarm *a;
 	enum alarm_input in;
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 	size_t i, budgets = 0;
 	double v;
 
@@ -531,7 +532,7 @@ void
 alarms_configure(struct alarms *as, const struct config *cfg,
     const struct poller *p, const struct history *h)
 {
-	struct timeval second = { 1, 0 };
+	struct timeval second;
 	const struct alarm_slot *old;
 	struct alarm_slot *slots;
 	char *path;
@@ -590,6 +591,7 @@ alarms_configure(struct alarms *as, const struct config *cfg,
 	if (cfg->nalarms > 0)
 		log_info("alarms: %zu rule%s, state in %s", cfg->nalarms,
 		    cfg->nalarms == 1 ? "" : "s", path);
+	clock_delay(&second, 1000);
 	if (!evtimer_pending(as->tick, NULL))
 		event_add(as->tick, &second);
 }
@@ -732,7 +734,7 @@ alarms_ack(struct alarms *as, const char *id, const char *profile,
 		return -1;
 	a = &as->cfg->alarms[i];
 	was = alarm_status(&as->slots[i].st);
-	if (alarm_ack(&as->slots[i].st, profile, time(NULL)) == -1)
+	if (alarm_ack(&as->slots[i].st, profile, clock_wall()) == -1)
 		return -2;
 	log_info("alarms: %s acknowledged by %s from %s (it was %s)", id,
 	    profile, address, alarm_status_name(was));

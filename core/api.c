@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "events.h"
@@ -183,7 +184,7 @@ api_find_session(struct api *api, struct evhttp_request *req)
 
 	if (session_cookie_token(cookie, token, sizeof(token)) == -1)
 		return NULL;
-	return session_find(api->sessions, token, time(NULL));
+	return session_find(api->sessions, token, clock_wall());
 }
 
 /*
@@ -381,7 +382,7 @@ api_new(struct daemon *d)
 	if ((api = calloc(1, sizeof(*api))) == NULL)
 		return NULL;
 	api->d = d;
-	api->started = time(NULL);
+	api->started = clock_wall();
 	if ((api->auth = auth_new(d->cfg->state_dir)) == NULL ||
 	    (api->guard = guard_new()) == NULL ||
 	    (api->sessions = sessions_new(d->cfg->http.session_idle_s,

@@ -12,6 +12,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "consumption.h"
 #include "csv.h"
@@ -62,7 +63,7 @@ api_range_parse(struct evhttp_request *req, const struct metric_info *mi,
 	const char *query = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q;
-	long long from, to = time(NULL), step = 0;
+	long long from, to = clock_wall(), step = 0;
 	const char *cf;
 	int rc = -1;
 
@@ -370,7 +371,7 @@ api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
 	const char *query = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q;
-	long long from = -1, to = time(NULL);
+	long long from = -1, to = clock_wall();
 	const char *pname;
 	size_t k = 0;
 	int rc = -1;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "http.h"
@@ -53,7 +54,7 @@ api_metrics(struct api_call *c)
 		return;
 	}
 	if ((buf = evbuffer_new()) == NULL ||
-	    metrics_write(buf, c->api->d, time(NULL) - c->api->started) ==
+	    metrics_write(buf, c->api->d, clock_wall() - c->api->started) ==
 	    -1) {
 		if (buf != NULL)
 			evbuffer_free(buf);

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "events.h"
@@ -35,7 +36,7 @@ api_profile_of(struct evhttp_request *req, json_t *body)
 static int
 api_backed_off(struct api *api, struct evhttp_request *req)
 {
-	int wait = guard_check(api->guard, http_peer(req), time(NULL));
+	int wait = guard_check(api->guard, http_peer(req), clock_wall());
 	char secs[16], peer[NET_PEER_MAX];
 	json_t *o;
 
@@ -60,7 +61,7 @@ api_logged_in(struct api *api, struct evhttp_request *req, int profile,
     int code)
 {
 	const struct session *s = session_create(api->sessions, profile,
-	    time(NULL));
+	    clock_wall());
 	json_t *o;
 
 	if (s == NULL) {
@@ -92,7 +93,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 	http_peer_name(req, peer, sizeof(peer));
 	switch (r) {
 	case AUTH_WRONG:
-		guard_failed(api->guard, http_peer(req), time(NULL));
+		guard_failed(api->guard, http_peer(req), clock_wall());
 		log_warnx("https: %s: wrong %s for profile %s, %d tries left",
 		    peer, what, name, left);
 		o = json_pack("{s:s, s:i}", "error", strcmp(what, "PIN") == 0 ?
@@ -101,7 +102,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 		http_send_json(req, 401, o);
 		return;
 	case AUTH_LOCKED:
-		guard_failed(api->guard, http_peer(req), time(NULL));
+		guard_failed(api->guard, http_peer(req), clock_wall());
 		log_warnx("https: %s: profile %s is locked after %d wrong PINs",
 		    peer, name, AUTH_PIN_TRIES);
 		o = json_pack("{s:s, s:b}", "error", "this profile is locked "
@@ -110,7 +111,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 		http_send_json(req, 423, o);
 		return;
 	case AUTH_BLOCKED:
-		guard_failed(api->guard, http_peer(req), time(NULL));
+		guard_failed(api->guard, http_peer(req), clock_wall());
 		log_warnx("https: %s: profile %s is blocked (wrong PUKs)", peer,
 		    name);
 		o = json_pack("{s:s, s:b}", "error", "this profile is blocked "

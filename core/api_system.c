@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "bus.h"
+#include "clock.h"
 #include "config.h"
 #include "confedit.h"
 #include "daemon.h"
@@ -68,7 +69,7 @@ api_status(struct api_call *c)
 	const struct daemon *d = c->api->d;
 	size_t i, n = d->poller ? poller_count(d->poller) : 0, online = 0;
 	char host[256];
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 
 	for (i = 0; i < n; i++)
 		online += poller_device(d->poller, i)->online != 0;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "confedit.h"
 #include "daemon.h"
@@ -118,7 +119,7 @@ api_tariff_walk(struct api *api, const char *id, const char *metric,
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
 	struct tariff_cost cost;
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 	char err[256];
 	json_t *p, *sum;
 	size_t nrep, i;

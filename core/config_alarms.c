@@ -74,16 +74,30 @@ config_al_device(const struct config *cfg, const char *id)
 }
 
 /* Does the device report that metric?  Its module says, without I/O. */
+/* What a device is, for messages. */
+static const char *
+config_al_model(const struct config_device *d)
+{
+	return d->virt != NULL ? "virtual meter" : d->profile->name;
+}
+
 static int
 config_al_has_metric(const struct config_device *d, const char *metric)
 {
-	const struct module *m = module_for_profile(d->profile);
+	const struct module *m;
 	const struct module_device md = { d->channel, d->module_data };
 	const struct module_metric *metrics;
 	void *state = NULL;
 	size_t i, n;
 	int found = 0;
 
+	/* A virtual meter has no profile: its metrics are resolved. */
+	if (d->virt != NULL) {
+		for (i = 0; i < d->virt->nmetrics && !found; i++)
+			found = strcmp(d->virt->metrics[i], metric) == 0;
+		return found;
+	}
+	m = module_for_profile(d->profile);
 	if (m->init(d->profile, &md, &state) == -1)
 		return 0;
 	n = m->metrics(state, &metrics);
@@ -154,7 +168,7 @@ config_al_metric(struct config_al *al, const config_setting_t *g,
 	if (d != NULL && !config_al_has_metric(d, v))
 		conf_error(al->errs, s, al->file, "alarm \"%s\": metric: "
 		    "device \"%s\" (%s) has no %s", a->id, d->id,
-		    d->profile->name, v);
+		    config_al_model(d), v);
 	if (a->kind == CONFIG_ALARM_BUDGET && mi->kind != METRIC_TOTAL)
 		conf_error(al->errs, s, al->file, "alarm \"%s\": metric: a "
 		    "budget is for a total (energy_import, water_volume...), "
@@ -190,10 +204,11 @@ config_al_extras(struct config_al *al, const config_setting_t *g,
 		    "budget is read from history: history.enabled must be "
 		    "true", a->id);
 	if (a->kind == CONFIG_ALARM_TRIPPED && d != NULL &&
-	    module_for_profile(d->profile) != &module_breaker)
+	    (d->virt != NULL ||
+	    module_for_profile(d->profile) != &module_breaker))
 		conf_error(al->errs, config_setting_get_member(g, "device"),
 		    al->file, "alarm \"%s\": device: tripped is for a breaker, "
-		    "and \"%s\" is a %s", a->id, d->id, d->profile->name);
+		    "and \"%s\" is a %s", a->id, d->id, config_al_model(d));
 }
 
 static void

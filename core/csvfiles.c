@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "atomic.h"
+#include "clock.h"
 #include "config.h"
 #include "consumption.h"
 #include "csv.h"
@@ -83,14 +84,11 @@ struct csvfiles {
 	double			 longest_ms;	/* the longest of their turns */
 };
 
+/* Milliseconds since t0, a clock_now_us() reading. */
 static double
-csvfiles_ms(const struct timespec *since)
+csvfiles_ms(uint64_t t0)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+	return (double)(clock_now_us() - t0) / 1e3;
 }
 
 /* A failure is counted each time and logged now and then. */
@@ -98,7 +96,7 @@ static void
 csvfiles_failed(struct csvfiles *h, const char *path, const char *why,
     const char *then)
 {
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 
 	h->failures++;
 	if (now - h->last_warn < CSVFILES_WARN_EVERY_S)
@@ -456,7 +454,7 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 	struct csvfiles_grid g = { NULL, NULL, NULL, NULL, 0, NULL };
 	const struct device *d = poller_find(h->poller, j->device);
 	char path[PATH_MAX];
-	struct timespec t0;
+	uint64_t t0;
 	double read_ms;
 	size_t nrows;
 	long known;
@@ -469,12 +467,12 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 	    (time_t)-1)
 		return 0;
 	nrows = csvfiles_rows(k, j->period, end, starts, CSVFILES_ROWS_MAX);
-	if ((nrows = csvfiles_complete(starts, nrows, time(NULL))) == 0)
+	if ((nrows = csvfiles_complete(starts, nrows, clock_wall())) == 0)
 		return 0;
 	closed = starts[nrows] == end;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now_us();
 	known = csvfiles_fill(h, d, k, starts, nrows, &g);
-	read_ms = csvfiles_ms(&t0);
+	read_ms = csvfiles_ms(t0);
 	if (known == 0)
 		log_debug("csv files: %s: nothing in history for it", path);
 	else if (known < 0 || csvfiles_mkdirs(h, d->id, j->kind) == -1 ||
@@ -484,7 +482,7 @@ csvfiles_run(struct csvfiles *h, const struct csvfiles_job *j)
 		h->written++;
 		log_debug("csv files: %s: %zu rows of %zu columns, read in "
 		    "%.1f ms, written in %.1f ms", path, nrows, g.ncols,
-		    read_ms, csvfiles_ms(&t0) - read_ms);
+		    read_ms, csvfiles_ms(t0) - read_ms);
 	}
 	csvfiles_grid_free(&g);
 	return rc;
@@ -600,12 +598,12 @@ csvfiles_turn(evutil_socket_t fd, short what, void *arg)
 	struct csvfiles *h = arg;
 	struct timeval next = { 0, 0 };
 	const struct csvfiles_job *j;
-	struct timespec t0;
+	uint64_t t0;
 	double ms;
 
 	(void)fd;
 	(void)what;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now_us();
 	h->turns++;
 	if (h->done < h->nqueue) {
 		j = &h->queue[h->done++];
@@ -619,7 +617,7 @@ csvfiles_turn(evutil_socket_t fd, short what, void *arg)
 		h->nqueue = h->done = 0;
 		csvfiles_sync(h);
 	}
-	if ((ms = csvfiles_ms(&t0)) > h->longest_ms)
+	if ((ms = csvfiles_ms(t0)) > h->longest_ms)
 		h->longest_ms = ms;
 	if (h->nqueue == 0 && h->written > 0) {
 		if (h->longest_ms > CSVFILES_TURN_MS)
@@ -669,12 +667,12 @@ csvfiles_look_back(struct csvfiles *h, const char *device,
 static void
 csvfiles_schedule(struct csvfiles *h, time_t now)
 {
-	struct timeval tv = { 0, 0 };
+	struct timeval tv;
 	time_t at = now - now % 60 + CSVFILES_SETTLE_S;
 
 	if (at <= now)
 		at += 60;
-	tv.tv_sec = at - now;
+	clock_delay(&tv, (uint64_t)(at - now) * 1000);
 	evtimer_add(h->plan, &tv);
 }
 
@@ -683,7 +681,7 @@ csvfiles_plan(evutil_socket_t fd, short what, void *arg)
 {
 	struct csvfiles *h = arg;
 	const struct csvfiles_kind_info *k;
-	time_t starts[CSVFILES_ROWS_MAX + 1], now = time(NULL), cur, end;
+	time_t starts[CSVFILES_ROWS_MAX + 1], now = clock_wall(), cur, end;
 	struct timeval next = { 0, 0 };
 	size_t i, rows, ndev = poller_count(h->poller);
 	int full, refresh, queue_current, kind;
@@ -758,8 +756,8 @@ void
 csvfiles_configure(struct csvfiles *h, const struct config *cfg,
     const struct poller *p, const struct history *hist)
 {
-	struct timeval first = { CSVFILES_FIRST_S, 0 };
-	time_t now = time(NULL);
+	struct timeval first;
+	time_t now = clock_wall();
 	char *dir;
 
 	/* Queued files name the old poller's devices: planned again. */
@@ -787,6 +785,7 @@ csvfiles_configure(struct csvfiles *h, const struct config *cfg,
 	h->full = 1;
 	h->next_refresh = now;
 	h->quick_until = now + CSVFILES_REFRESH_S;
+	clock_delay(&first, CSVFILES_FIRST_S * 1000);
 	evtimer_add(h->plan, &first);
 	log_info("csv files: %s, separator '%c', decimal '%c'%s", dir,
 	    h->fmt.separator, h->fmt.decimal, h->fmt.bom ? ", UTF-8 BOM" :

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "dav_login.h"
 #include "events.h"
 #include "guard.h"
@@ -252,7 +253,7 @@ dav_login_check(struct dav_login *l, struct auth *a, struct guard *g,
 	    evhttp_request_get_input_headers(req), "Authorization");
 	unsigned char creds[DAV_LOGIN_B64_MAX / 4 * 3 + 1];
 	unsigned char mac[DAV_LOGIN_MAC_LEN];
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 	char *pin;
 	int profile, rc;
 

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "csv.h"
 #include "events.h"
@@ -370,7 +371,7 @@ events_write(struct events *ev, enum events_kind k, const char *profile,
 	fields[3] = clean[2];
 	fields[4] = clean[3];
 	b.len = 0;
-	if (csv_record(&ev->fmt, time(NULL), fields, 5, events_buf_sink,
+	if (csv_record(&ev->fmt, clock_wall(), fields, 5, events_buf_sink,
 	    &b) == -1)
 		return;
 	/* One write: O_APPEND puts the whole record at the end. */

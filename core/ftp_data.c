@@ -13,6 +13,7 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "ftp_data.h"
 #include "ftp_list.h"
 #include "log.h"
@@ -225,7 +226,7 @@ ftp_data_fill(struct ftp_data *d, struct evbuffer *out)
 	off_t n;
 
 	if (d->src.list != NULL) {
-		d->more = ftp_list_more(d->src.list, out, time(NULL));
+		d->more = ftp_list_more(d->src.list, out, clock_wall());
 		return;
 	}
 	n = d->src.end - d->src.pos;

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "events.h"
@@ -142,7 +143,7 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 	const char *name = auth_profile_name(profile);
 
 	if (r == AUTH_WRONG || r == AUTH_LOCKED || r == AUTH_BLOCKED)
-		guard_failed(guard, (struct sockaddr *)&s->peer, time(NULL));
+		guard_failed(guard, (struct sockaddr *)&s->peer, clock_wall());
 	events_login(s->srv->d->events, r, profile,
 	    (struct sockaddr *)&s->peer, "ftp", "PIN", left);
 	switch (r) {
@@ -208,7 +209,7 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 		return;
 	}
 	if ((wait = guard_check(api->guard, (struct sockaddr *)&s->peer,
-	    time(NULL))) > 0) {
+	    clock_wall())) > 0) {
 		log_warnx("ftp: %s: login refused: too many failures from "
 		    "this address", s->who);
 		ftp_reply(s, 530, "Too many failed attempts from this address: "

@@ -580,7 +580,7 @@ graph_render(const struct graph_spec *s, unsigned char **image, size_t *len,
 	char label[96], title[320], vlabel[160], what[96];
 	size_t k;
 	rrd_info_t *info = NULL, *i;
-	time_t now = s->end ? s->end : time(NULL);
+	time_t now = s->end ? s->end : clock_wall();
 	int total, rc = -1;
 
 	*image = NULL;

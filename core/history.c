@@ -57,7 +57,6 @@ struct history {
 	struct history_stats	 stats;
 };
 
-
 int
 history_path(const struct history *h, const char *device, const char *metric,
     char *out, size_t size)
@@ -71,7 +70,7 @@ history_path(const struct history *h, const char *device, const char *metric,
 static void
 history_failed(struct history *h, const char *path, const char *why)
 {
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 
 	h->stats.failures++;
 	if (now - h->last_warn < HISTORY_WARN_EVERY_S)
@@ -86,7 +85,7 @@ static time_t
 history_wall_clock(void *arg)
 {
 	(void)arg;
-	return time(NULL);
+	return clock_wall();
 }
 
 static int
@@ -315,10 +314,11 @@ struct history *
 history_new(struct event_base *base)
 {
 	struct history *h;
-	struct timeval tv = { 0, HISTORY_TICK_MS * 1000 };
+	struct timeval tv;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
+	clock_delay(&tv, HISTORY_TICK_MS);
 	h->base = base;
 	if ((h->tick = event_new(base, -1, EV_PERSIST, history_tick, h)) ==
 	    NULL || event_add(h->tick, &tv) == -1 ||
@@ -523,7 +523,8 @@ json_t *
 history_json(const struct history *h)
 {
 	return json_pack("{s:b, s:I, s:I, s:s, s:{s:o, s:o, s:o}, "
-	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "enabled", h->enabled,
+	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	    "enabled", h->enabled,
 	    "budget_mb", (json_int_t)(h->budget >> 20),
 	    "used_mb", (json_int_t)(h->used >> 20),
 	    "writer", h->rrdcached ? "rrdcached" : "direct",

@@ -11,11 +11,12 @@
  * costs up to milliseconds) and stops after HISTORY_TICK_BUDGET_US, the
  * rest going on in the next turns of the loop.  A value still unwritten
  * when the next step is taken (a machine too slow for its series) is
- * counted as lost, not written in a burst.  With history.rrdcached they go to rrdcached
- * instead, whose answers come at once.  A value that is not fresh is written as unknown:
- * a gap, not a repeated reading.  A write that fails (a full disk) is
- * logged once in a while and counted; live data and the gateway are not
- * affected, and writing resumes by itself.  SIGTERM writes what is queued.
+ * counted as lost, not written in a burst.  With history.rrdcached they go
+ * to rrdcached instead, whose answers come at once.  A value that is not
+ * fresh is written as unknown: a gap, not a repeated reading.  A write
+ * that fails (a full disk) is logged once in a while and counted; live
+ * data and the gateway are not affected, and writing resumes by itself.
+ * SIGTERM writes what is queued.
  */
 #ifndef MEWS_HISTORY_H
 #define MEWS_HISTORY_H

@@ -5,6 +5,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 static int log_stderr = 1;
@@ -19,7 +20,7 @@ log_remember(const char *tag, const char *msg, const char *suffix)
 {
 	struct log_entry *e = &log_ring[log_next];
 
-	e->when = time(NULL);
+	e->when = clock_wall();
 	e->level = tag;
 	snprintf(e->message, sizeof(e->message), "%.190s%s%.60s", msg,
 	    suffix ? ": " : "", suffix ? suffix : "");
@@ -70,7 +71,7 @@ log_vwrite(int priority, const char *tag, const char *fmt, va_list ap,
 		struct tm tm;
 		char when[32];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_wall_ts(&ts);
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ld %s: %s%s%s\n", when,

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "config.h"
 #include "mailer.h"
 
@@ -79,7 +80,7 @@ mailer_headers(struct mailer_hold *h, const struct config_mail *m,
 	unsigned char rnd[16];
 	char date[64], id[192], host[128], *to = NULL, *grown;
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 	size_t i;
 	int rc = -1;
 

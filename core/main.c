@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "events.h"
@@ -250,6 +251,27 @@ mewsd_run(struct mewsd *d, struct config *cfg)
 	return 0;
 }
 
+/*
+ * MEWS_TEST_CLOCK speeds the wall clock up for the tests (core/clock.h);
+ * said loudly, since no box should run so.
+ */
+static int
+mewsd_test_clock(void)
+{
+	const char *spec = getenv("MEWS_TEST_CLOCK");
+	char err[128];
+
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	if (clock_accelerate(spec, err, sizeof(err)) == -1) {
+		log_warnx("MEWS_TEST_CLOCK: %s", err);
+		return -1;
+	}
+	log_warnx("MEWS_TEST_CLOCK: the wall clock runs %g times as fast "
+	    "as real time (a test setting)", clock_rate());
+	return 0;
+}
+
 static void
 mewsd_free(struct mewsd *d)
 {
@@ -310,6 +332,8 @@ main(int argc, char *argv[])
 	}
 
 	log_init("mewsd", foreground || check || reset, LOG_LEVEL_INFO);
+	if (mewsd_test_clock() == -1)
+		return 1;
 	if ((cfg = mewsd_load(d.cfg_path, foreground || check || reset)) ==
 	    NULL)
 		return 1;

@@ -8,6 +8,7 @@
 #include <mosquitto.h>
 
 #include "bustool.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "device.h"
@@ -278,7 +279,7 @@ mqtt_on_connect(struct mosquitto *mosq, void *arg, int rc)
 		log_warnx("mqtt: cannot subscribe to %s: %s", topic,
 		    mosquitto_strerror(rc));
 	mqtt_forget(m);
-	mqtt_publish_all(m, time(NULL));
+	mqtt_publish_all(m, clock_wall());
 }
 
 static void
@@ -506,7 +507,7 @@ mqtt_on_tick(evutil_socket_t fd, short what, void *arg)
 		mqtt_lost(m, rc);
 		return;
 	}
-	mqtt_publish_all(m, time(NULL));
+	mqtt_publish_all(m, clock_wall());
 	mqtt_want_write(m);
 }
 

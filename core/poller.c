@@ -101,7 +101,7 @@ poller_sources_changed(const struct poll_dev *pd)
 
 	if (!pd->feeds)
 		return;
-	now = time(NULL);
+	now = clock_wall();
 	for (i = 0; i < p->nvirt; i++)
 		vmeter_update(p->virt[i]->vm, now);
 }
@@ -128,7 +128,7 @@ poller_cycle_ok(struct poll_dev *pd)
 	struct device *d = pd->dev;
 
 	d->stats.cycles++;
-	d->last_ok = time(NULL);
+	d->last_ok = clock_wall();
 	if (!d->online)
 		log_info("%s %s: device %s (address %d) is online",
 		    d->kind, d->where, d->id, d->address);
@@ -148,7 +148,7 @@ poller_cycle_failed(struct poll_dev *pd, const char *why)
 	poller_sources_changed(pd);
 	if (pd->failures == POLLER_OFFLINE_AFTER) {
 		d->online = 0;
-		d->offline_since = time(NULL);
+		d->offline_since = clock_wall();
 		log_warnx("%s %s: device %s (address %d) is offline: %s %d "
 		    "times in a row; probing it every %d s at most", d->kind, d->where,
 		    d->id, d->address, why, pd->failures,
@@ -164,7 +164,7 @@ poller_take(void *arg, const struct module_value *v)
 {
 	struct poll_dev *pd = arg;
 
-	device_set(pd->dev, v, time(NULL));
+	device_set(pd->dev, v, clock_wall());
 }
 
 /*
@@ -286,7 +286,7 @@ poller_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (pd->vm != NULL) {
 		/* A source gone quiet shows, though nothing else happens. */
-		vmeter_update(pd->vm, time(NULL));
+		vmeter_update(pd->vm, clock_wall());
 		pd->dev->stats.cycles++;
 		poller_sources_changed(pd);
 		pd->cycle_start_us = clock_now_us();

@@ -12,6 +12,7 @@
 #include <libconfig.h>
 
 #include "atomic.h"
+#include "clock.h"
 #include "config.h"
 #include "consumption.h"
 #include "csvfiles.h"
@@ -199,7 +200,7 @@ report_finish(struct report_delivery *dl, int ok, const char *answer)
 	else
 		rs->active = NULL;
 	if (dl->test_cb == NULL) {
-		s->last_at = time(NULL);
+		s->last_at = clock_wall();
 		s->last_ok = ok;
 		snprintf(s->last_answer, sizeof(s->last_answer), "%s",
 		    answer);
@@ -309,7 +310,7 @@ report_send_mail(struct report_delivery *dl)
 	struct mailer_message msg;
 	char subject[256], *text = NULL, host[128], made[32];
 	char err[256];
-	time_t now = time(NULL);
+	time_t now = clock_wall();
 	struct tm tm;
 	size_t i;
 	int len;
@@ -605,7 +606,7 @@ reports_plan(evutil_socket_t fd, short what, void *arg)
 {
 	struct reports *rs = arg;
 	struct report_delivery *dl;
-	time_t now = time(NULL), wake, p;
+	time_t now = clock_wall(), wake, p;
 	size_t i;
 
 	(void)fd;
@@ -642,8 +643,9 @@ reports_plan(evutil_socket_t fd, short what, void *arg)
 static void
 reports_plan_soon(struct reports *rs, int seconds)
 {
-	struct timeval tv = { seconds > 0 ? seconds : 0, 0 };
+	struct timeval tv;
 
+	clock_delay(&tv, seconds > 0 ? (uint64_t)seconds * 1000 : 0);
 	if (rs->cfg != NULL && rs->cfg->nreports > 0)
 		evtimer_add(rs->tick, &tv);
 }
@@ -766,7 +768,7 @@ reports_test(struct reports *rs, const char *name, struct config_mail *m, report
 		    name);
 		return -1;
 	}
-	period = report_period_last_due(&rs->cfg->reports[i], time(NULL));
+	period = report_period_last_due(&rs->cfg->reports[i], clock_wall());
 	if (period == (time_t)-1 ||
 	    (dl = report_delivery_new(rs, i, period)) == NULL) {
 		snprintf(err, errlen, "out of memory");

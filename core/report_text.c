@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "device.h"
 #include "history.h"
@@ -104,7 +105,7 @@ report_text_cost(FILE *f, const struct history *h, const struct config *cfg,
 
 	if (t == NULL)
 		return;
-	if (usage_cost(h, cfg, t, d->id, from, to, time(NULL),
+	if (usage_cost(h, cfg, t, d->id, from, to, clock_wall(),
 	    REPORT_TEXT_USAGE_STEP, &c, err, sizeof(err)) == -1) {
 		fprintf(f, "  %s cost: no data (%s)\n", v->metric, err);
 		return;

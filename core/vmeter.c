@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "device.h"
 #include "vmeter.h"
 
@@ -52,7 +53,8 @@ vmeter_new(struct device *dev, const struct config_virtual *cfg,
 	/* Slots are resolved once: an update is then a few loads a value. */
 	for (k = 0; k < n; k++) {
 		vm->src[k] = src[k];
-		vm->max_age[k] = VMETER_MAX_AGE_S(src_poll_ms[k]);
+		vm->max_age[k] = clock_wall_span(
+		    (uint64_t)VMETER_MAX_AGE_S(src_poll_ms[k]) * 1000);
 		for (m = 0; m < dev->nvalues; m++)
 			vm->slots[m * n + k] = vmeter_slot(src[k],
 			    dev->values[m].metric);

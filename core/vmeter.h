@@ -39,7 +39,10 @@
 struct device;
 struct vmeter;
 
-/* The freshness a source's value needs: read within this many seconds. */
+/*
+ * The freshness a source's value needs: read within this many seconds of
+ * real time (the poll's pace), however fast the wall clock runs.
+ */
 #define VMETER_MAX_AGE_S(poll_ms)	(2 * (poll_ms) / 1000 + 2)
 
 /*

@@ -54,6 +54,10 @@ say() { echo "$*"; }
 
 # ---------------------------------------------------------------- tools
 
+# shellcheck source=scripts/deps
+. "$top_srcdir/scripts/deps"
+# scripts/deps sets -e for itself; this script says why it stops (die).
+set +e
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 missing=""
 command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
@@ -63,46 +67,17 @@ command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v taskset >/dev/null 2>&1 || missing="$missing util-linux"
 command -v pgrep >/dev/null 2>&1 || missing="$missing procps"
 [ -x /usr/bin/python3 ] || missing="$missing python3"
-
-# Debian's postinst would start nginx on port 80 and enable it for every
-# boot: a benchmark must leave the machine's services as it found them.
-install_missing() {
-	[ "$(id -u)" = 0 ] || die "missing packages and not root:$missing"
-	echo "installing:$missing"
-	policy=/usr/sbin/policy-rc.d
-	made_policy=0
-	if [ ! -e "$policy" ]; then
-		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
-		    made_policy=1
-	fi
-	had_nginx=0
-	[ -x "$NGINX" ] && had_nginx=1
-	before=$(pgrep -x nginx | tr '\n' ' ')
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null 2>&1
+if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	rc=$?
-	[ "$made_policy" = 1 ] && rm -f "$policy"
-	[ "$rc" = 0 ] || die "apt-get install$missing failed"
+	mews_apt_install $missing || die "apt-get install$missing failed"
+	# No service started while apt-get ran, but nginx's package enabled
+	# nginx for every boot: a benchmark leaves the machine's services as
+	# it found them, an nginx that was there already included.
+	case $missing in
+	*nginx-light*) (MEWS_TEST_SERVICES=nginx; mews_quiet_services) ;;
+	esac
 	NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-	[ "$had_nginx" = 1 ] && return 0
-	# Only what the package itself started: masters that were not there.
-	for pid in $(pgrep -x nginx); do
-		case " $before " in *" $pid "*) continue ;; esac
-		case $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in
-		*"master process"*) kill "$pid" 2>/dev/null ;;
-		esac
-	done
-	if command -v deb-systemd-helper >/dev/null 2>&1; then
-		deb-systemd-helper disable nginx.service >/dev/null 2>&1
-	fi
-	if command -v update-rc.d >/dev/null 2>&1; then
-		update-rc.d nginx disable >/dev/null 2>&1
-	fi
-	return 0
-}
-[ -z "$missing" ] || install_missing
+fi
 
 if [ ! -x "$MEWSD" ] || [ ! -x "$MEWS_SIM" ]; then
 	[ -f "$top_builddir/Makefile" ] ||

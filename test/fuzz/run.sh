@@ -8,7 +8,9 @@ seconds=${MEWS_FUZZ_SECONDS:-5}
 export LSAN_OPTIONS="suppressions=$top_srcdir/test/fuzz/lsan.supp:print_suppressions=0"
 export ASAN_SYMBOLIZER_PATH="${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer || ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | tail -n 1)}"
 fuzzers=$(ls "$top_builddir"/test/fuzz/fuzz_* 2>/dev/null | grep -v '\.')
-[ -n "$fuzzers" ] || skip_all "no fuzzers built (configure found no clang with libFuzzer)"
+[ -n "$fuzzers" ] || bail_out "no fuzzers built: configure found no clang" \
+    "with libFuzzer: install the Debian packages clang libclang-rt-14-dev" \
+    "(scripts/deps --test) and configure again"
 mkdir -p "$top_builddir/test/fuzz/crashes"
 for f in $fuzzers; do
 	name=$(basename "$f" | sed 's/^fuzz_//')

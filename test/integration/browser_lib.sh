@@ -2,10 +2,10 @@
 # (devtools.py) against the mewsd that web_lib.sh starts.
 . "$(dirname "$0")/web_lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip_all "no chromium"
-command -v openssl >/dev/null || skip_all "no openssl"
-[ -x /usr/bin/python3 ] || skip_all "no python3"
-command -v timeout >/dev/null || skip_all "no timeout"
+have "$CHROMIUM" || need "no $CHROMIUM" chromium
+have openssl || need "no openssl" openssl
+have /usr/bin/python3 || need "no /usr/bin/python3" python3
+have timeout || need "no timeout" coreutils
 export CHROMIUM
 
 SHOTS="$top_builddir/test/screenshots"

@@ -8,8 +8,8 @@ export MEWS_PROFILE_DIR="$PROFILES"
 
 eval "$(make -s -C "$top_builddir" print-dirs)"
 # shellcheck disable=SC2154 # from print-dirs
-[ "$SERVICE_TYPE" = notify ] ||
-    skip_all "built without libsystemd (apt-get install libsystemd-dev)"
+[ "$SERVICE_TYPE" = notify ] || bail_out "built without libsystemd:" \
+    "install the Debian package libsystemd-dev (scripts/deps) and configure again"
 
 sock="$TMP/notify"
 msgs="$TMP/notify.log"

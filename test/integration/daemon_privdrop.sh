@@ -3,8 +3,8 @@
 # its ports and files, then runs as that user; it keeps serving, its state
 # is the user's, and what it may no longer write gets a clear error.
 . "$(dirname "$0")/web_lib.sh"
-[ "$(id -u)" = 0 ] || skip_all "needs root to start as root"
-getent passwd nobody >/dev/null || skip_all "no user nobody"
+[ "$(id -u)" = 0 ] || bail_out "starting mewsd as root needs root: run the tests as root"
+getent passwd nobody >/dev/null || bail_out "no user nobody (Debian's base-passwd makes it)"
 
 # The user must be able to reach state_dir, as /var/lib/mews is.
 chmod 755 "$TMP"

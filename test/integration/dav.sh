@@ -10,8 +10,10 @@
 # a 3 MB file, odd names, a symbolic link out, a temporary file), so the
 # share is checked on more than a young history would have written.
 . "$(dirname "$0")/web_lib.sh"
-/usr/bin/python3 -c 'import ssl, xml.etree.ElementTree' 2>/dev/null ||
-    skip_all "no python3 ssl"
+have_module "ssl, xml.etree.ElementTree" ||
+    need "no Python module ssl or xml.etree" python3
+have cadaver || need "no cadaver" cadaver
+have script || need "no script" bsdutils
 
 web_up
 CSV="$STATE/csv"
@@ -236,29 +238,24 @@ check "a NUL in the path: refused (HTTP $STATUS)" \
 # Credentials from ~/.netrc in a HOME of its own; it accepts an untrusted
 # certificate only when asked on a terminal: script(1) gives it one, and
 # the "y" is the first line of input.
-if command -v cadaver >/dev/null && command -v script >/dev/null; then
-	home="$TMP/cadaver-home"
-	mkdir -p "$home"
-	printf 'machine 127.0.0.1\nlogin user\npassword 24680\n' >"$home/.netrc"
-	chmod 600 "$home/.netrc"
-	printf 'y\nls\ncd meter/day\nls\nget 2001-02-03.csv\nquit\n' |
-	    (cd "$home" && HOME="$home" TERM=dumb timeout 60 script -qec \
-	    "cadaver https://127.0.0.1:$HTTPS_PORT/dav/" /dev/null) \
-	    >"$TMP/cadaver.out" 2>&1
-	tr -d '\r' <"$TMP/cadaver.out" >"$TMP/cadaver.txt"
-	check "cadaver lists /dav/ (meter, bulk)" sh -c \
-	    'grep -q "Coll: *meter" "$1" && grep -q "Coll: *bulk" "$1"' - \
-	    "$TMP/cadaver.txt"
-	check "cadaver cd meter/day and ls shows the file and its size" \
-	    grep -Eq "2001-02-03.csv +$SIZE " "$TMP/cadaver.txt"
-	check "cadaver's get is byte for byte the file" \
-	    cmp -s "$home/2001-02-03.csv" "$FILE"
-	grep -q . "$home/2001-02-03.csv" 2>/dev/null ||
-	    sed 's/^/# /' "$TMP/cadaver.txt" | tail -n 20
-else
-	diag "no cadaver or script: install cadaver (scripts/deps)"
-	not_ok "cadaver is installed"
-fi
+home="$TMP/cadaver-home"
+mkdir -p "$home"
+printf 'machine 127.0.0.1\nlogin user\npassword 24680\n' >"$home/.netrc"
+chmod 600 "$home/.netrc"
+printf 'y\nls\ncd meter/day\nls\nget 2001-02-03.csv\nquit\n' |
+    (cd "$home" && HOME="$home" TERM=dumb timeout 60 script -qec \
+    "cadaver https://127.0.0.1:$HTTPS_PORT/dav/" /dev/null) \
+    >"$TMP/cadaver.out" 2>&1
+tr -d '\r' <"$TMP/cadaver.out" >"$TMP/cadaver.txt"
+check "cadaver lists /dav/ (meter, bulk)" sh -c \
+    'grep -q "Coll: *meter" "$1" && grep -q "Coll: *bulk" "$1"' - \
+    "$TMP/cadaver.txt"
+check "cadaver cd meter/day and ls shows the file and its size" \
+    grep -Eq "2001-02-03.csv +$SIZE " "$TMP/cadaver.txt"
+check "cadaver's get is byte for byte the file" \
+    cmp -s "$home/2001-02-03.csv" "$FILE"
+grep -q . "$home/2001-02-03.csv" 2>/dev/null ||
+    sed 's/^/# /' "$TMP/cadaver.txt" | tail -n 20
 
 # --- Lockout, PIN changes and the back-off (they count failures) -------------
 check "the administrator is commissioned" commission administrator 99999 97531

@@ -3,7 +3,7 @@
 # (gateway.py) against mewsd in front of mews-sim.
 . "$(dirname "$0")/lib.sh"
 export MEWS_PROFILE_DIR="$PROFILES"
-/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || skip_all "no python3-pymodbus"
+have_module pymodbus.client || need "no Python module pymodbus.client" python3-pymodbus
 
 port=$(free_port)
 up_port=$(free_port)

@@ -11,10 +11,12 @@
 # file) and gets its CSV file like a real device; a group's consumption is
 # its members' added up; installers edit groups (users may not) and
 # refused configurations answer 400 with the field; a source offline makes
-# the virtual meter's values stale, never half a sum.  About two and a
-# half minutes: history needs two steps for consumption, CSV files one.
+# the virtual meter's values stale, never half a sum.  History needs two
+# steps for consumption, CSV files one: mewsd's clock runs 20 times as
+# fast as real time (test_clock), from 30 s past the hour so that the
+# test's steps stay in the hour history began in.
 . "$(dirname "$0")/web_lib.sh"
-command -v rrdtool >/dev/null || skip_all "no rrdtool"
+have rrdtool || need "no rrdtool" rrdtool
 
 cat >"$CONF" <<CONF
 state_dir = "$STATE";
@@ -56,6 +58,8 @@ spawn "$MEWS_SIM" --pty "$TMP/line2" --profile-dir "$PROFILES" \
 SIM2_PID=$LAST_PID
 wait_for 5 sh -c "test -e '$TMP/rs485' && test -e '$TMP/line2'" ||
     { not_ok "the simulators start"; done_testing; }
+now=$(date +%s)
+test_clock 20 $((now - now % 3600 + 30))
 start_mewsd || { not_ok "mewsd serves HTTPS"; sed 's/^/# /' "$LOG"; done_testing; }
 STARTED=$(date +%s)
 
@@ -237,7 +241,8 @@ check "rrdtool info reads it" sh -c "rrdtool info '$RRD' | grep -q '^ds\[v\].typ
 rows() {
 	for d in main sub1 sub2 unmetered; do
 		rrdtool fetch "$STATE/rrd/$d/energy_import.rrd" LAST -r 60 \
-		    -s $(($(date +%s) - 600)) | sed -n "s/^\([0-9]*\): /$d \1 /p"
+		    -s $(($(clock_now) - 600)) -e "$(clock_now)" |
+		    sed -n "s/^\([0-9]*\): /$d \1 /p"
 	done
 }
 whole_step() {
@@ -248,24 +253,17 @@ whole_step() {
 		print best + 0 }' "$TMP/rows")
 	[ "$TO" -gt 0 ]
 }
-whole_step_within() {
-	local end=$(($(date +%s) + $1 * MEWS_WAIT_SCALE))
-	until whole_step; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 1
-	done
-}
 check "a whole step is archived for the sources and unmetered" \
-    whole_step_within 150
+    wait_every 1 $((150 * MEWS_WAIT_SCALE)) whole_step
 FROM=$((TO - 60))
 call GET /api/history
 diag "history: $(json -c .stats); the step $FROM-$TO:"
 grep -E " ($FROM|$TO) " "$TMP/rows" | sed 's/^/# /'
 [ "$TO" -gt 0 ] || sed 's/^/# /' "$TMP/rows"
 check "rrdtool fetch gives a known value of unmetered" sh -c "
-	rrdtool fetch '$RRD' LAST -r 60 -s -300 |
+	rrdtool fetch '$RRD' LAST -r 60 -s $(($(clock_now) - 300)) -e $(clock_now) |
 	    awk '/:/ && \$2 !~ /nan/ { found = 1 } END { exit !found }'"
-call GET "/api/history/unmetered/power.json?from=$(($(date +%s) - 600))"
+call GET "/api/history/unmetered/power.json?from=$(($(clock_now) - 600))"
 check "GET /api/history/unmetered/power.json has rows" has_rows
 
 # Consumption over the last step: the group is its members' sum, and the
@@ -315,7 +313,7 @@ check "the consumption table as a CSV download" sh -c "
 	    '$TMP/group.hdr' && grep -q 'energy_import' '$TMP/group.csv'"
 
 # CSV files: written a minute or so after history's first step.
-DAY=$(date +%Y-%m-%d)
+DAY=$(date -d "@$(clock_now)" +%Y-%m-%d)
 check "unmetered's day CSV file appears like a real device's" \
     wait_for 120 test -s "$STATE/csv/unmetered/day/$DAY.csv"
 check "its header names its metrics" \

@@ -3,8 +3,8 @@
 # made by mewsd, their updates go to rrdcached, which the real rrdtool
 # reads through; the API's history flushes what rrdcached holds first.
 . "$(dirname "$0")/web_lib.sh"
-command -v rrdcached >/dev/null || skip_all "no rrdcached"
-command -v rrdtool >/dev/null || skip_all "no rrdtool"
+have rrdcached || need "no rrdcached" rrdcached
+have rrdtool || need "no rrdtool" rrdtool
 
 sock="$TMP/rrdcached.sock"
 mkdir -p "$TMP/journal"
@@ -13,6 +13,8 @@ spawn rrdcached -g -l "unix:$sock" -j "$TMP/journal" -w 3600 -z 1 \
     -p "$TMP/rrdcached.pid" >"$TMP/rrdcached.log" 2>&1
 check "rrdcached is up" wait_for 10 test -S "$sock"
 
+# Minute steps 20 times as fast as real time (test_clock).
+test_clock 20
 write_conf
 cat >>"$CONF" <<CONF
 history = { rrdcached = "unix:$sock"; };

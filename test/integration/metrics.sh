@@ -5,8 +5,8 @@
 # python3-prometheus-client and compared with the API's values.
 . "$(dirname "$0")/web_lib.sh"
 . "$(dirname "$0")/live_lib.sh"
-/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
-	skip_all "no python3-prometheus-client"
+have_module prometheus_client ||
+	need "no Python module prometheus_client" python3-prometheus-client
 
 TOKEN="mews-test-token_0123456789abcdef"
 write_conf "metrics_token = \"$TOKEN\";"

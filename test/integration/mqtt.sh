@@ -10,8 +10,11 @@
 # mewsd is killed.
 . "$(dirname "$0")/web_lib.sh"
 . "$(dirname "$0")/live_lib.sh"
-for tool in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd; do
-	command -v "$tool" >/dev/null || skip_all "no $tool (Debian: mosquitto, mosquitto-clients)"
+for tool in /usr/sbin/mosquitto mosquitto_passwd; do
+	have "$tool" || need "no $tool" mosquitto
+done
+for tool in mosquitto_sub mosquitto_pub; do
+	have "$tool" || need "no $tool" mosquitto-clients
 done
 
 MQTT_PORT=$(free_port)
@@ -35,7 +38,7 @@ tls_files() {
 	    -CAkey "$TMP/ca.key" -CAcreateserial -days 2 \
 	    -extfile "$TMP/san.ext" -out "$TMP/broker.pem"
 } >/dev/null 2>&1
-tls_files || skip_all "openssl cannot make the test certificates"
+tls_files || { not_ok "openssl makes the test certificates"; done_testing; }
 cat >"$TMP/mosquitto.conf" <<CONF
 allow_anonymous false
 password_file $TMP/passwd
@@ -50,7 +53,7 @@ keyfile $TMP/broker.key
 CONF
 
 start_broker() {
-	spawn mosquitto -c "$TMP/mosquitto.conf"
+	spawn /usr/sbin/mosquitto -c "$TMP/mosquitto.conf"
 	BROKER_PID=$LAST_PID
 	wait_for 10 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -u mews \
 	    -P "$PW" -t probe -W 1 -E

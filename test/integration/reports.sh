@@ -14,10 +14,18 @@
 # logged failure, retried (mail.retry_s = 2: 2, 4, 8... s) and the report
 # delivered once it is up, also across a restart of mewsd.
 . "$(dirname "$0")/web_lib.sh"
-command -v rrdtool >/dev/null || skip_all "no rrdtool"
-command -v openssl >/dev/null || skip_all "no openssl"
-/usr/bin/python3 -c 'import aiosmtpd, pyftpdlib' 2>/dev/null ||
-    skip_all "no python3-aiosmtpd or python3-pyftpdlib"
+have rrdtool || need "no rrdtool" rrdtool
+have openssl || need "no openssl" openssl
+have_module aiosmtpd || need "no Python module aiosmtpd" python3-aiosmtpd
+have_module pyftpdlib || need "no Python module pyftpdlib" python3-pyftpdlib
+have /usr/sbin/sshd || need "no /usr/sbin/sshd" openssh-server
+have ssh-keygen || need "no ssh-keygen" openssh-client
+have /usr/sbin/vsftpd || need "no /usr/sbin/vsftpd" vsftpd
+# vsftpd chroots into its anonymous folder, owned by the ftp user its
+# package makes.
+[ "$(id -u)" = 0 ] || bail_out "vsftpd needs root for its chroot: run the tests as root"
+getent passwd ftp >/dev/null ||
+    bail_out "no user ftp: the Debian package vsftpd makes it (apt-get install --reinstall vsftpd)"
 HELPER="$(dirname "$0")/reports.py"
 helper() { /usr/bin/python3 "$HELPER" "$@"; }
 
@@ -66,17 +74,14 @@ mails() { find "$MAILS" -name '*.eml' | wc -l; }
 # newest: the last message saved.
 newest() { ls -t "$MAILS"/*.eml | head -1; }
 
-# SFTP into sshd on loopback, when this machine can run one.
+# SFTP into sshd on loopback.
 SFTP_PORT=$(free_port)
 SFTP_DIR="$TMP/sftp"
-SFTP_REPORT=""
-SFTP_STATE=""
-if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null; then
-	mkdir -p "$SFTP_DIR"
-	ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_host" &&
-	    ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_id" &&
-	    cp "$TMP/ssh_id.pub" "$TMP/ssh_authorized"
-	cat >"$TMP/sshd_config" <<SSHD
+mkdir -p "$SFTP_DIR"
+ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_host" &&
+    ssh-keygen -q -t ed25519 -N "" -f "$TMP/ssh_id" &&
+    cp "$TMP/ssh_id.pub" "$TMP/ssh_authorized"
+cat >"$TMP/sshd_config" <<SSHD
 ListenAddress 127.0.0.1
 Port $SFTP_PORT
 HostKey $TMP/ssh_host
@@ -88,32 +93,26 @@ UsePAM no
 PidFile $TMP/sshd.pid
 Subsystem sftp internal-sftp
 SSHD
-	[ "$(id -u)" = 0 ] && mkdir -p /run/sshd
-	spawn /usr/sbin/sshd -D -e -f "$TMP/sshd_config" 2>>"$TMP/sshd.log"
-	HOST_KEY=$(ssh-keygen -lf "$TMP/ssh_host.pub" |
-	    sed 's/.*SHA256:\([^ ]*\).*/\1/')
-	if poll 10 listening "$SFTP_PORT"; then
-		SFTP_REPORT=",
+mkdir -p /run/sshd
+spawn /usr/sbin/sshd -D -e -f "$TMP/sshd_config" 2>>"$TMP/sshd.log"
+HOST_KEY=$(ssh-keygen -lf "$TMP/ssh_host.pub" |
+    sed 's/.*SHA256:\([^ ]*\).*/\1/')
+check "sshd listens (SFTP)" poll 10 listening "$SFTP_PORT"
+SFTP_REPORT=",
 	{ name = \"sftp-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"sftp://127.0.0.1:$SFTP_PORT$SFTP_DIR/\";
 		   user = \"$(id -un)\"; key_file = \"$TMP/ssh_id\";
 		   host_key = \"$HOST_KEY\"; }; }"
-		SFTP_STATE=1
-	fi
-fi
-[ -n "$SFTP_STATE" ] || diag "no sshd here (Debian: openssh-server): SFTP untested"
 
 # FTPS (explicit: AUTH TLS, then protected data) into Debian's vsftpd, an
 # anonymous upload folder; vsftpd needs root for its chroot.  (pyftpdlib's
 # TLS handler breaks curl's data connections, so FTP above is plain.)
 FTPS_PORT=$(free_port)
 FTPS_DIR="$TMP/ftps"
-FTPS_REPORT=""
-if [ -x /usr/sbin/vsftpd ] && [ "$(id -u)" = 0 ] && getent passwd ftp >/dev/null; then
-	mkdir -p "$FTPS_DIR/in" /var/run/vsftpd/empty
-	chown ftp "$FTPS_DIR/in"
-	chmod 555 "$FTPS_DIR"
-	cat >"$TMP/vsftpd.conf" <<VSFTPD
+mkdir -p "$FTPS_DIR/in" /var/run/vsftpd/empty
+chown ftp "$FTPS_DIR/in"
+chmod 555 "$FTPS_DIR"
+cat >"$TMP/vsftpd.conf" <<VSFTPD
 listen=YES
 listen_address=127.0.0.1
 listen_port=$FTPS_PORT
@@ -137,15 +136,12 @@ xferlog_enable=YES
 vsftpd_log_file=$TMP/vsftpd.log
 log_ftp_protocol=YES
 VSFTPD
-	spawn /usr/sbin/vsftpd "$TMP/vsftpd.conf"
-	if poll 10 listening "$FTPS_PORT"; then
-		FTPS_REPORT=",
+spawn /usr/sbin/vsftpd "$TMP/vsftpd.conf"
+check "vsftpd listens (FTPS)" poll 10 listening "$FTPS_PORT"
+FTPS_REPORT=",
 	{ name = \"ftps-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"ftps://127.0.0.1:$FTPS_PORT/in/\";
 		   user = \"anonymous\"; ca_file = \"$TMP/cert.pem\"; }; }"
-	fi
-fi
-[ -n "$FTPS_REPORT" ] || diag "no vsftpd here, or not root: FTPS untested"
 
 # state DONE_DAILY DONE_PUSH: reports.state as mewsd writes it.
 state() {
@@ -235,22 +231,15 @@ check "the FTP server got main's file, byte for byte" poll 30 \
     cmp "$FTP_DIR/meters/main/day/$DAY.csv" "$CSV"
 check "the HTTPS server got it too (PUT)" poll 30 \
     cmp "$PUT_DIR/in/main/day/$DAY.csv" "$CSV"
-NREPORTS=3
-if [ -n "$SFTP_STATE" ]; then
-	check "sshd got it over SFTP, its host key checked" poll 30 \
-	    cmp "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
-	NREPORTS=$((NREPORTS + 1))
-fi
-if [ -n "$FTPS_REPORT" ]; then
-	check "vsftpd got it over FTPS (AUTH TLS, protected data)" poll 30 \
-	    cmp "$FTPS_DIR/in/main/day/$DAY.csv" "$CSV"
-	check "... which mewsd asked for: AUTH and PROT P" sh -c "
-	    grep -Eq '\"AUTH (TLS|SSL)\"' '$TMP/vsftpd.log' &&
-	    grep -q '\"PROT P\"' '$TMP/vsftpd.log'"
-	NREPORTS=$((NREPORTS + 1))
-fi
-check "reports.state says yesterday is delivered, for all $NREPORTS" poll 10 \
-    sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = $NREPORTS ]"
+check "sshd got it over SFTP, its host key checked" poll 30 \
+    cmp "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
+check "vsftpd got it over FTPS (AUTH TLS, protected data)" poll 30 \
+    cmp "$FTPS_DIR/in/main/day/$DAY.csv" "$CSV"
+check "... which mewsd asked for: AUTH and PROT P" sh -c "
+    grep -Eq '\"AUTH (TLS|SSL)\"' '$TMP/vsftpd.log' &&
+    grep -q '\"PROT P\"' '$TMP/vsftpd.log'"
+check "reports.state says yesterday is delivered, for all 5" poll 10 \
+    sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = 5 ]"
 
 # The administrator's API: settings without the password, and tests.
 expect "GET /api/reports" 200 GET /api/reports

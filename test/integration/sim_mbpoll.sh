@@ -4,8 +4,8 @@
 # addresses, exceptions, fault injection, the link's life.
 . "$(dirname "$0")/lib.sh"
 
-command -v mbpoll >/dev/null 2>&1 || skip_all "mbpoll is not installed"
-[ -x "$MEWS_SIM" ] || skip_all "$MEWS_SIM is not built"
+have mbpoll || need "no mbpoll" mbpoll
+[ -x "$MEWS_SIM" ] || bail_out "$MEWS_SIM is not built"
 
 BUS=$TMP/bus
 

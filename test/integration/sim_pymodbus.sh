@@ -7,9 +7,10 @@
 
 PY=/usr/bin/python3
 READ="$top_srcdir/test/integration/read_pymodbus.py"
-[ -x "$MEWS_SIM" ] || skip_all "$MEWS_SIM is not built"
-$PY -c 'import pymodbus.client' 2>/dev/null ||
-	skip_all "$PY has no pymodbus (apt-get install python3-pymodbus)"
+[ -x "$MEWS_SIM" ] || bail_out "$MEWS_SIM is not built"
+have_module pymodbus.client ||
+	need "no Python module pymodbus.client" python3-pymodbus
+have ss || need "no ss" iproute2
 
 DEVICES="--device 1:sdm630 --device 2:sdm120 --device 3:em24 \
     --device 4:abb-b23 --device 5:sdm630 --dead 5"
@@ -145,7 +146,7 @@ else
 fi
 PORT=$(sed -n 's/^mews-sim: ready on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/tcp.out")
 check "tcp: listens on 127.0.0.1 only" \
-    sh -c "ss -ltn 2>/dev/null | grep -q '127.0.0.1:$PORT ' || ! command -v ss >/dev/null"
+    sh -c "ss -ltn | grep -q '127.0.0.1:$PORT '"
 
 read_specs --tcp "127.0.0.1:$PORT" --timeout 2 $ALL $DEAD $UNKNOWN
 check "tcp: every read is answered" test $? -eq 0

@@ -7,7 +7,7 @@
 # /api/consumption for the day and for a range of minutes, in a CSV
 # download's cost column (each row's index delta priced), in the CSV
 # files' cost columns (day, month, year), and in the e-mailed report's
-# summary when Debian's aiosmtpd is there to receive it.  sub's meter was
+# summary, received by Debian's aiosmtpd.  sub's meter was
 # swapped yesterday (devices[].replacements): its consumption, and the
 # group's, go on across the swap, the swap's periods flagged.
 #
@@ -15,7 +15,9 @@
 # 03:00, so yesterday had 25 hours and the bands follow local time
 # through it.  About a minute in all.
 . "$(dirname "$0")/web_lib.sh"
-command -v rrdtool >/dev/null || skip_all "no rrdtool"
+have rrdtool || need "no rrdtool" rrdtool
+have openssl || need "no openssl" openssl
+have_module aiosmtpd || need "no Python module aiosmtpd" python3-aiosmtpd
 tariffs() { /usr/bin/python3 "$(dirname "$0")/tariffs.py" "$@"; }
 csvh() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
 
@@ -37,29 +39,23 @@ set -- $(tariffs expect yesterday)
 Y_START=$1 Y_END=$2 Y_ENERGY=$3 Y_TOTAL=$4
 diag "yesterday: $(((Y_END - Y_START) / 3600)) hours, energy $Y_ENERGY EUR, with standing $Y_TOTAL EUR"
 
-# The report, when this machine can receive mail: yesterday's is owed.
-REPORT_CONF=""
-if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null &&
-    command -v openssl >/dev/null &&
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+# The report: yesterday's is owed.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
     -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
-    2>>"$TMP/openssl.log"; then
-	SMTP_PORT=$(free_port)
-	MAILS="$TMP/mails"
-	mkdir -p "$MAILS"
-	spawn /usr/bin/python3 "$(dirname "$0")/reports.py" smtp "$MAILS" \
-	    "$SMTP_PORT" "$TMP/cert.pem" "$TMP/key.pem" starttls reporter \
-	    s3cret >>"$TMP/smtp.log" 2>&1
-	poll 20 listening "$SMTP_PORT" || not_ok "aiosmtpd starts"
-	REPORT_CONF="mail = { server = \"127.0.0.1\"; port = $SMTP_PORT;
+    2>>"$TMP/openssl.log" || { not_ok "a certificate for 127.0.0.1"; done_testing; }
+SMTP_PORT=$(free_port)
+MAILS="$TMP/mails"
+mkdir -p "$MAILS"
+spawn /usr/bin/python3 "$(dirname "$0")/reports.py" smtp "$MAILS" \
+    "$SMTP_PORT" "$TMP/cert.pem" "$TMP/key.pem" starttls reporter \
+    s3cret >>"$TMP/smtp.log" 2>&1
+poll 20 listening "$SMTP_PORT" || not_ok "aiosmtpd starts"
+REPORT_CONF="mail = { server = \"127.0.0.1\"; port = $SMTP_PORT;
 	 user = \"reporter\"; password = \"s3cret\";
 	 from = \"mews@example.com\"; ca_file = \"$TMP/cert.pem\"; };
 reports = ( { name = \"daily\"; every = \"day\"; at = \"00:00\";
 	      devices = [ \"main\" ]; to = [ \"fm@example.com\" ]; } );"
-else
-	diag "no aiosmtpd or openssl (Debian: python3-aiosmtpd): the report is untested"
-fi
 
 mkdir -p "$STATE/rrd/main"
 chmod 700 "$STATE"
@@ -74,7 +70,7 @@ check "history made up for yesterday, for main and sub (swapped at $SWAP_AT from
 	/usr/bin/python3 '$(dirname "$0")/csv_files.py' history '$STATE/rrd/main' &&
 	/usr/bin/python3 '$(dirname "$0")/csv_files.py' history '$STATE/rrd/sub' \
 	    $SWAP_AT 10"
-[ -n "$REPORT_CONF" ] && printf 'reports = ( { name = "daily"; done = %sL; } );\n' \
+printf 'reports = ( { name = "daily"; done = %sL; } );\n' \
     "$(/usr/bin/python3 -c "
 import time
 lt = time.localtime($Y_START - 1)
@@ -247,19 +243,17 @@ check "sub, without a tariff, has files without a cost column" sh -c "
 	test -s '$STATE/csv/sub/day/${DAY##*/}' &&
 	! head -1 '$STATE/csv/sub/day/${DAY##*/}' | grep -q cost"
 
-if [ -n "$REPORT_CONF" ]; then
-	check "yesterday's report is mailed" poll 60 \
-	    sh -c "ls '$MAILS'/*.eml >/dev/null 2>&1"
-	MAIL=$(ls "$MAILS"/*.eml 2>/dev/null | head -1)
-	LINE=$(/usr/bin/python3 "$(dirname "$0")/reports.py" summary "$MAIL" \
-	    "main.energy_import cost")
-	TOTAL=$(/usr/bin/python3 "$(dirname "$0")/reports.py" text "$MAIL" |
-	    sed -n 's/^Total cost: //p')
-	diag "summary: energy_import cost: $LINE"
-	diag "Total cost: $TOTAL"
-	check "the summary's cost and its total are yesterday's" \
-	    tariffs summary "$LINE" "$TOTAL"
-fi
+check "yesterday's report is mailed" poll 60 \
+    sh -c "ls '$MAILS'/*.eml >/dev/null 2>&1"
+MAIL=$(ls "$MAILS"/*.eml 2>/dev/null | head -1)
+LINE=$(/usr/bin/python3 "$(dirname "$0")/reports.py" summary "$MAIL" \
+    "main.energy_import cost")
+TOTAL=$(/usr/bin/python3 "$(dirname "$0")/reports.py" text "$MAIL" |
+    sed -n 's/^Total cost: //p')
+diag "summary: energy_import cost: $LINE"
+diag "Total cost: $TOTAL"
+check "the summary's cost and its total are yesterday's" \
+    tariffs summary "$LINE" "$TOTAL"
 
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"; rc=$?

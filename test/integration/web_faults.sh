@@ -3,7 +3,7 @@
 # connections, slowloris headers, a TLS handshake flood, random bytes on
 # every port.  Everything keeps answering; nothing is held for long.
 . "$(dirname "$0")/web_lib.sh"
-/usr/bin/python3 -c 'import ssl' 2>/dev/null || skip_all "no python3 ssl"
+have_module ssl || need "no Python module ssl" python3
 
 web_up "max_connections = 256;"
 check "the administrator is commissioned" commission administrator 99999 24680

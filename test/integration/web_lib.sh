@@ -3,8 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 export MEWS_PROFILE_DIR="$PROFILES"
 export MEWS_WWW_DIR="$top_srcdir/www"
-command -v curl >/dev/null || skip_all "no curl"
-command -v jq >/dev/null || skip_all "no jq"
+have curl || need "no curl" curl
+have jq || need "no jq" jq
 
 HTTPS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
@@ -62,6 +62,10 @@ start_mewsd() {
 	wait_for 15 sh -c "[ \$(grep -c 'https: listening on 127.0.0.1 port \
 $HTTPS_PORT' '$LOG') -gt ${before:-0} ]"
 }
+
+# Sessions that outlive a test whose clock runs fast (test_clock): the
+# default 15 minutes idle would be 45 s at 20 times real time.
+LONG_SESSIONS="session_idle_s = 86400; session_max_s = 2592000;"
 
 # Start everything; the tests need all of it.
 web_up() {
@@ -125,9 +129,10 @@ commission() {
 }
 
 # after_step [SECONDS]: sleep until SECONDS (default 2) past the next
-# minute boundary, when history has taken a step and written it.
+# minute boundary of mewsd's clock (test_clock), when history has taken a
+# step and written it.
 after_step() {
 	local now
-	now=$(date +%s)
-	sleep $((60 - now % 60 + ${1:-2}))
+	now=$(clock_now)
+	clock_until $((now - now % 60 + 60 + ${1:-2}))
 }

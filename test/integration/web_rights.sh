@@ -8,8 +8,8 @@
 # PIN; what a profile may do must work.  The writes allowed are harmless
 # or undone by the next rows, and mews.conf is left as it was.
 . "$(dirname "$0")/web_lib.sh"
-command -v rrdtool >/dev/null || skip_all "no rrdtool"
-[ -x /usr/bin/python3 ] || skip_all "no python3"
+have rrdtool || need "no rrdtool" rrdtool
+have /usr/bin/python3 || need "no /usr/bin/python3" python3
 
 # Made-up history of main (csv_files.py), so that reading history,
 # consumption and graphs finds archives without waiting for a minute.

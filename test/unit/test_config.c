@@ -679,11 +679,42 @@ test_all_errors_reported(void **state)
 	conf_errors_free(&errs);
 }
 
+/* A virtual meter has no profile: its rules are checked on its metrics. */
+static void
+test_alarm_on_virtual_meter(void **state)
+{
+	static const char *devices = BUS "devices = ( { id = \"main\"; "
+	    "bus = \"rs485\"; address = 1; profile = \"testmeter\"; },\n"
+	    "{ id = \"v\"; virtual = { op = \"scale\"; of = [ \"main\" ]; "
+	    "factor = 2.0; }; } );\n";
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%salarms = ( { id = \"hi\"; "
+	    "device = \"v\"; metric = \"voltage_l1\"; above = 500.0; } );\n",
+	    devices);
+	cfg = load(text, &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	config_free(cfg);
+	snprintf(text, sizeof(text), "%salarms = ( { id = \"p\"; "
+	    "device = \"v\"; metric = \"power\"; above = 1.0; } );\n",
+	    devices);
+	expect_error(text, 6, "device \"v\" (virtual meter) has no power");
+	snprintf(text, sizeof(text), "%salarms = ( { id = \"t\"; "
+	    "device = \"v\"; tripped = true; } );\n", devices);
+	expect_error(text, 6, "tripped is for a breaker, and \"v\" is a "
+	    "virtual meter");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_and_defaults),
+		cmocka_unit_test(test_alarm_on_virtual_meter),
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_missing_file),

@@ -50,7 +50,8 @@ utc_min(int y, int mon, int d, int h, int min)
 
 /*
  * Without its zone data the system silently runs a zone as UTC: the test
- * is skipped then (cmocka's skip(), so include this after cmocka.h).
+ * fails then, naming the package, as a skip would hide a missing install
+ * step (cmocka's fail_msg(), so include this after cmocka.h).
  */
 static inline void
 need_zone(const char *tz, time_t t, long gmtoff)
@@ -60,7 +61,8 @@ need_zone(const char *tz, time_t t, long gmtoff)
 	zone(tz);
 	localtime_r(&t, &tm);
 	if (tm.tm_gmtoff != gmtoff)
-		skip();
+		fail_msg("no zone data for %s: install the Debian package "
+		    "tzdata (scripts/deps --test)", tz);
 }
 
 static inline void
