@@ -74,31 +74,33 @@ clock_wall_span(uint64_t ms)
 int
 clock_accelerate(const char *spec, char *err, size_t errlen)
 {
+	struct timespec now;
 	char *end;
 	double rate;
 	long long epoch, start;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	epoch = start = (long long)now.tv_sec;
 	rate = strtod(spec, &end);
 	if (end == spec || !(rate >= 1 && rate <= CLOCK_RATE_MAX) ||
 	    (*end != '\0' && *end != '@'))
 		goto bad;
-	clock_gettime(CLOCK_REALTIME, &clock_epoch);
-	clock_start = clock_epoch.tv_sec;
 	if (*end == '@') {
 		epoch = strtoll(end + 1, &end, 10);
 		if ((*end != '\0' && *end != '=') || epoch <= 0 ||
-		    epoch > (long long)clock_epoch.tv_sec)
+		    epoch > (long long)now.tv_sec)
 			goto bad;
 		start = epoch;
+		now.tv_nsec = 0;
 		if (*end == '=') {
 			start = strtoll(end + 1, &end, 10);
 			if (*end != '\0' || start <= 0)
 				goto bad;
 		}
-		clock_epoch.tv_sec = (time_t)epoch;
-		clock_epoch.tv_nsec = 0;
-		clock_start = (time_t)start;
 	}
+	now.tv_sec = (time_t)epoch;
+	clock_epoch = now;
+	clock_start = (time_t)start;
 	clock_speed = rate;
 	return 0;
 bad:
