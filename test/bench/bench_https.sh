@@ -69,13 +69,10 @@ command -v pgrep >/dev/null 2>&1 || missing="$missing procps"
 [ -x /usr/bin/python3 ] || missing="$missing python3"
 if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
+	# No service starts while apt-get runs, and the nginx it brings is
+	# disabled after: a benchmark leaves the machine's services as it
+	# found them.
 	mews_apt_install $missing || die "apt-get install$missing failed"
-	# No service started while apt-get ran, but nginx's package enabled
-	# nginx for every boot: a benchmark leaves the machine's services as
-	# it found them, an nginx that was there already included.
-	case $missing in
-	*nginx-light*) (MEWS_TEST_SERVICES=nginx; mews_quiet_services) ;;
-	esac
 	NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 fi
 

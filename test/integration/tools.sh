@@ -111,6 +111,26 @@ needed "zone data for Europe/Paris" tzdata zone Europe/Paris 1719835200 +0200
 needed "zone data for America/Havana" tzdata \
     zone America/Havana 1719835200 -0400
 
+# The services scripts/deps installed stay disabled and stopped: enabled
+# by no runlevel's S link nor systemd's wants, and no such daemon of init's
+# (the tests' own instances are their children).
+daemon_of() {
+	case $1 in ssh) echo sshd ;; *) echo "$1" ;; esac
+}
+quiet() {
+	! ls /etc/rc[2345].d/S*"$1" >/dev/null 2>&1 &&
+	    ! ls /etc/systemd/system/*.wants/"$1".service >/dev/null 2>&1 &&
+	    ! pgrep -P 1 -x "$(daemon_of "$1")" >/dev/null
+}
+if [ -s "$MEWS_QUIETED" ]; then
+	for s in $(cat "$MEWS_QUIETED"); do
+		check "service $s, installed by scripts/deps, is neither enabled nor running" \
+		    quiet "$s"
+	done
+else
+	ok "no service was installed by scripts/deps on this machine ($MEWS_QUIETED)"
+fi
+
 # shellcheck disable=SC2086
 missing=$(mews_missing_packages $MEWS_BUILD_PACKAGES $MEWS_TEST_PACKAGES)
 missing=${missing% }
