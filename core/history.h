@@ -56,7 +56,7 @@ void history_free(struct history *);
 const struct history_stats *history_stats(const struct history *);
 /*
  * A test hook, never used by mewsd: the clock whose minute boundaries the
- * writer follows (time(NULL) by default), so that a benchmark can drive
+ * writer follows (clock_wall() by default), so that a benchmark can drive
  * the steps instead of waiting for the wall clock's.
  */
 void history_set_clock(struct history *, time_t (*now)(void *), void *arg);

@@ -226,10 +226,10 @@ check "A: and every hour's cost" \
 live_quietly() { helper live "$@" >/dev/null; }
 b_day() { date -d "@$(clock_now)" +%Y-%m-%d; }
 b_live() { live_quietly "$CSV_B/day/$(b_day).csv" "," "."; }
-b_within() { [ "$(clock_now)" -lt $((B_START + 200)) ]; }
+b_within() { [ "$(clock_now)" -lt $((B_START + 200 * MEWS_WAIT_SCALE)) ]; }
 until b_live || ! b_within; do sleep 0.2; done
 DAY_B="$CSV_B/day/$(b_day).csv"
-check "B: today's day file holds the simulated meter's index within 200 s" \
+check "B: today's day file holds the simulated meter's index within $((200 * MEWS_WAIT_SCALE)) s" \
     live_quietly "$DAY_B" "," "."
 diag "B's file has an index $(($(clock_now) - B_START)) s after the start"
 check "B: format with ',' and '.'" \

@@ -46,9 +46,9 @@ check "the old PIN still logs in" login administrator 24680
 
 # Space again: history resumes by itself.
 rm -f "$STATE/filler"
-after_step 20
+after_step 1
 check "history resumes when there is room" \
-    sh -c "ls '$STATE'/rrd/*/*.rrd >/dev/null 2>&1"
+    wait_for 30 sh -c "ls '$STATE'/rrd/*/*.rrd >/dev/null 2>&1"
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"; rc=$?
 check "clean stop (exit $rc)" [ "$rc" = 0 ]

@@ -24,9 +24,15 @@ start_mewsd || { not_ok "mewsd starts"; done_testing; }
 check "mewsd writes through rrdcached" \
     grep -q "history: .* through rrdcached" "$LOG"
 check "the user is commissioned" commission user 11111 24680
-after_step 15
+after_step 1
+step=$(step_now)
 rrd="$STATE/rrd/main/energy_import.rrd"
-check "mewsd made the archive" test -f "$rrd"
+check "mewsd made the archive" wait_for 30 test -f "$rrd"
+cached_row() {
+	[ "$(rrdtool lastupdate --daemon "unix:$sock" "$rrd" 2>/dev/null |
+	    awk -F: 'NR == 3 { print $1 }')" -ge "$step" ]
+}
+wait_for 30 cached_row
 out=$(rrdtool lastupdate --daemon "unix:$sock" "$rrd" 2>&1)
 last=$(printf '%s\n' "$out" | awk -F: 'NR == 3 { print $1 }')
 check "rrdtool through rrdcached sees the step ($last)" \

@@ -130,9 +130,25 @@ commission() {
 
 # after_step [SECONDS]: sleep until SECONDS (default 2) past the next
 # minute boundary of mewsd's clock (test_clock), when history has taken a
-# step and written it.
+# step.  Its writes take real time, spread over 40 s of the clock: wait
+# for a file's row with written.
 after_step() {
 	local now
 	now=$(clock_now)
 	clock_until $((now - now % 60 + 60 + ${1:-2}))
+}
+# step_now: the start of the current step of mewsd's clock.
+step_now() {
+	local now
+	now=$(clock_now)
+	echo $((now - now % 60))
+}
+# written ARCHIVE T [known]: the archive has a row for the step at T or
+# later; with "known", its value is not unknown (a first step may come
+# before the first reading).
+written() {
+	local row
+	row=$(rrdtool lastupdate "$1" 2>/dev/null | sed -n 3p)
+	[ -n "$row" ] && [ "${row%%:*}" -ge "$2" ] &&
+	    { [ "${3:-}" != known ] || [ "${row#*: }" != U ]; }
 }
