@@ -55,10 +55,36 @@ api_backed_off(struct api *api, struct evhttp_request *req)
 	return 1;
 }
 
-/* Logged in: a new session, its cookie, and what the pages need to know. */
+/* What the pages know of a session: its profile, rights and secrets' state. */
+static json_t *
+api_session_json(struct api *api, int profile)
+{
+	return json_pack("{s:s, s:b, s:b, s:o, s:i}", "profile",
+	    auth_profile_name(profile), "must_change_pin",
+	    auth_must_change(api->auth, profile), "default_puk",
+	    auth_default_puk(api->auth, profile), "rights",
+	    api_rights(profile), "idle_timeout_s",
+	    api->d->cfg->http.session_idle_s);
+}
+
+/*
+ * A PUK mewsd made, in the answer: the only time it is ever shown, so the
+ * person can write it down.
+ */
+static void
+api_add_puk(json_t *o, const char *made)
+{
+	if (o != NULL && made[0] != '\0')
+		json_object_set_new(o, "new_puk", json_string(made));
+}
+
+/*
+ * Logged in: a new session, its cookie, what the pages need to know, and
+ * the PUK made for it, if any.
+ */
 static void
 api_logged_in(struct api *api, struct evhttp_request *req, int profile,
-    int code)
+    const char *made)
 {
 	const struct session *s = session_create(api->sessions, profile,
 	    clock_wall());
@@ -70,12 +96,23 @@ api_logged_in(struct api *api, struct evhttp_request *req, int profile,
 	}
 	guard_succeeded(api->guard, http_peer(req));
 	api_session_cookie(req, s->token);
-	o = json_pack("{s:s, s:b, s:o, s:i}", "profile",
-	    auth_profile_name(profile), "must_change_pin",
-	    auth_must_change(api->auth, profile), "rights",
-	    api_rights(profile), "idle_timeout_s",
-	    api->d->cfg->http.session_idle_s);
-	http_send_json(req, code, o);
+	o = api_session_json(api, profile);
+	api_add_puk(o, made);
+	http_send_json(req, 200, o);
+}
+
+/*
+ * A string member that may be left out: 0 with *out NULL or the string,
+ * or -1 (and 400 sent) when it is there but not a string.
+ */
+static int
+api_string_opt(struct evhttp_request *req, json_t *body, const char *key,
+    const char **out)
+{
+	*out = NULL;
+	if (json_object_get(body, key) == NULL)
+		return 0;
+	return (*out = api_string(req, body, key)) != NULL ? 0 : -1;
 }
 
 /*
@@ -123,6 +160,20 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 		http_send_error(req, 400, "new_pin", "the new PIN must be 5 "
 		    "digits and not the default PIN");
 		return;
+	case AUTH_BAD_PUK:
+		http_send_error(req, 400, "new_puk", "the new PUK must be 14 "
+		    "digits (spaces allowed), not the default PUK, or "
+		    "\"" AUTH_PUK_GENERATE "\"; a profile sets its own only "
+		    "with its first PIN, later the administrator sets it");
+		return;
+	case AUTH_NOT_LOCKED:
+		log_warnx("https: %s: a PUK for profile %s, which is not "
+		    "locked: refused, nothing changed", peer, name);
+		o = json_pack("{s:s, s:b}", "error", "this profile is not "
+		    "locked: a PUK unlocks only a profile locked after 3 "
+		    "wrong PINs", "locked", 0);
+		http_send_json(req, 409, o);
+		return;
 	case AUTH_STORAGE:
 		http_send_error(req, 500, NULL, "the profiles could not be "
 		    "saved in state_dir: nothing was changed");
@@ -154,7 +205,7 @@ api_login(struct api_call *c)
 			http_peer_name(c->req, peer, sizeof(peer));
 			log_info("https: %s: profile %s logged in", peer,
 			    auth_profile_name(profile));
-			api_logged_in(c->api, c->req, profile, 200);
+			api_logged_in(c->api, c->req, profile, "");
 		} else
 			api_refused(c->api, c->req, profile, r, left, "PIN");
 	}
@@ -165,10 +216,10 @@ void
 api_unlock(struct api_call *c)
 {
 	json_t *body;
-	const char *puk, *new_pin;
+	const char *puk, *new_pin, *new_puk;
 	enum auth_result r;
 	int profile, left;
-	char peer[NET_PEER_MAX];
+	char peer[NET_PEER_MAX], made[AUTH_PUK_TEXT_LEN];
 
 	/*
 	 * Not backed off: someone who mistyped the PIN and then tried again
@@ -180,19 +231,23 @@ api_unlock(struct api_call *c)
 		return;
 	if ((profile = api_profile_of(c->req, body)) != -1 &&
 	    (puk = api_string(c->req, body, "puk")) != NULL &&
-	    (new_pin = api_string(c->req, body, "new_pin")) != NULL) {
-		r = auth_unlock(c->api->auth, profile, puk, new_pin, &left);
+	    (new_pin = api_string(c->req, body, "new_pin")) != NULL &&
+	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0) {
+		r = auth_unlock(c->api->auth, profile, puk, new_pin, new_puk,
+		    made, &left);
 		events_login(c->api->d->events, r == AUTH_OK ? -1 : (int)r,
 		    profile, http_peer(c->req), "https", "PUK", left);
 		if (r == AUTH_OK) {
 			http_peer_name(c->req, peer, sizeof(peer));
 			log_info("https: %s: profile %s unlocked with its PUK, "
-			    "new PIN set", peer, auth_profile_name(profile));
+			    "new PIN set%s", peer, auth_profile_name(profile),
+			    made[0] != '\0' ? ", new PUK made" : "");
 			events_add(c->api->d->events, EVENT_UNLOCKED,
 			    auth_profile_name(profile), peer, NULL, "https: "
-			    "PUK and a new PIN");
+			    "PUK and a new PIN%s", made[0] != '\0' ?
+			    ", a new PUK made" : "");
 			session_drop_profile(c->api->sessions, profile, NULL);
-			api_logged_in(c->api, c->req, profile, 200);
+			api_logged_in(c->api, c->req, profile, made);
 		} else
 			api_refused(c->api, c->req, profile, r, left, "PUK");
 	}
@@ -211,36 +266,36 @@ api_logout(struct api_call *c)
 void
 api_session(struct api_call *c)
 {
-	int p = c->session->profile;
-
-	http_send_json(c->req, 200, json_pack("{s:s, s:b, s:o, s:i}",
-	    "profile", auth_profile_name(p), "must_change_pin",
-	    auth_must_change(c->api->auth, p), "rights", api_rights(p),
-	    "idle_timeout_s", c->api->d->cfg->http.session_idle_s));
+	http_send_json(c->req, 200, api_session_json(c->api,
+	    c->session->profile));
 }
 
 void
 api_pin(struct api_call *c)
 {
 	json_t *body;
-	const char *pin, *new_pin;
+	const char *pin, *new_pin, *new_puk;
 	enum auth_result r;
 	int left, profile = c->session->profile;
-	char peer[NET_PEER_MAX];
+	char peer[NET_PEER_MAX], made[AUTH_PUK_TEXT_LEN];
 
 	if (api_backed_off(c->api, c->req) ||
 	    (body = http_body_object(c->req)) == NULL)
 		return;
 	if ((pin = api_string(c->req, body, "pin")) != NULL &&
-	    (new_pin = api_string(c->req, body, "new_pin")) != NULL) {
-		r = auth_change_pin(c->api->auth, profile, pin, new_pin, &left);
+	    (new_pin = api_string(c->req, body, "new_pin")) != NULL &&
+	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0) {
+		r = auth_change_pin(c->api->auth, profile, pin, new_pin,
+		    new_puk, made, &left);
 		if (r == AUTH_OK) {
 			http_peer_name(c->req, peer, sizeof(peer));
-			log_info("https: %s: profile %s changed its PIN", peer,
-			    auth_profile_name(profile));
+			log_info("https: %s: profile %s changed its PIN%s", peer,
+			    auth_profile_name(profile), made[0] != '\0' ?
+			    ", a new PUK made for it" : new_puk != NULL ?
+			    " and its PUK" : "");
 			/* Every session of the profile ends, this one too. */
 			session_drop_profile(c->api->sessions, profile, NULL);
-			api_logged_in(c->api, c->req, profile, 200);
+			api_logged_in(c->api, c->req, profile, made);
 		} else {
 			if (r == AUTH_LOCKED)
 				session_drop_profile(c->api->sessions, profile,
@@ -257,14 +312,53 @@ api_profiles(struct api_call *c)
 	http_send_json(c->req, 200, auth_json(c->api->auth));
 }
 
+/* What the administrator set, for the log and the event log: no secret. */
+static const char *
+api_set_what(const char *new_pin, const char *new_puk, const char *made)
+{
+	if (new_pin != NULL && (new_puk != NULL || made[0] != '\0'))
+		return made[0] != '\0' ? "PIN and a made PUK" : "PIN and PUK";
+	if (new_pin != NULL)
+		return "PIN";
+	return made[0] != '\0' ? "PUK (made by mewsd)" : "PUK";
+}
+
+/* auth_set, answered: the PUK made, if any, shown this once. */
+static void
+api_profile_apply(struct api_call *c, int profile, const char *new_pin,
+    const char *new_puk)
+{
+	enum auth_result r;
+	const char *what;
+	char peer[NET_PEER_MAX], made[AUTH_PUK_TEXT_LEN];
+	json_t *o;
+
+	r = auth_set(c->api->auth, profile, new_pin, new_puk, made);
+	if (r != AUTH_OK) {
+		api_refused(c->api, c->req, profile, r, 0, "PIN");
+		return;
+	}
+	what = api_set_what(new_pin, new_puk, made);
+	http_peer_name(c->req, peer, sizeof(peer));
+	log_info("https: %s: administrator set the %s of profile %s", peer,
+	    what, auth_profile_name(profile));
+	events_note(c->api->d->events, EVENT_CONFIG_CHANGED, NULL,
+	    "profile %s: %s set", auth_profile_name(profile), what);
+	/* A new PIN ends the profile's sessions; a PUK is not a login. */
+	if (new_pin != NULL)
+		session_drop_profile(c->api->sessions, profile,
+		    c->session->token);
+	o = json_object();
+	api_add_puk(o, made);
+	http_send_json(c->req, 200, o);
+}
+
 void
 api_profile_set(struct api_call *c)
 {
 	json_t *body;
-	const char *new_pin;
-	enum auth_result r;
+	const char *new_pin, *new_puk;
 	int profile;
-	char peer[NET_PEER_MAX];
 
 	if ((profile = auth_profile_parse(c->arg)) == -1) {
 		http_send_error(c->req, 404, NULL, "no profile \"%s\"", c->arg);
@@ -272,17 +366,13 @@ api_profile_set(struct api_call *c)
 	}
 	if ((body = http_body_object(c->req)) == NULL)
 		return;
-	if ((new_pin = api_string(c->req, body, "new_pin")) != NULL) {
-		r = auth_set_pin(c->api->auth, profile, new_pin);
-		if (r == AUTH_OK) {
-			http_peer_name(c->req, peer, sizeof(peer));
-			log_info("https: %s: administrator set the PIN of "
-			    "profile %s", peer, auth_profile_name(profile));
-			session_drop_profile(c->api->sessions, profile,
-			    c->session->token);
-			http_send_json(c->req, 200, json_object());
-		} else
-			api_refused(c->api, c->req, profile, r, 0, "PIN");
+	if (api_string_opt(c->req, body, "new_pin", &new_pin) == 0 &&
+	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0) {
+		if (new_pin == NULL && new_puk == NULL)
+			http_send_error(c->req, 400, "new_pin", "new_pin, "
+			    "new_puk or both: a string is expected");
+		else
+			api_profile_apply(c, profile, new_pin, new_puk);
 	}
 	json_decref(body);
 }

@@ -37,27 +37,36 @@ api_counters(const struct daemon *d)
 		const struct http_stats *hs = http_stats(d->http);
 
 		json_object_set_new(o, "http", json_pack("{s:I, s:I, s:I, "
-		    "s:I, s:I, s:I, s:i}", "requests",
+		    "s:I, s:I, s:I, s:I, s:I, s:i}", "requests",
 		    (json_int_t)hs->requests, "connections",
 		    (json_int_t)hs->connections, "evicted",
-		    (json_int_t)hs->evicted, "timed_out",
+		    (json_int_t)hs->evicted, "over_per_address",
+		    (json_int_t)hs->over_per_address, "timed_out",
 		    (json_int_t)hs->timed_out, "handshakes_refused",
-		    (json_int_t)hs->handshakes_refused, "redirects",
-		    (json_int_t)hs->redirects, "open", (int)hs->open));
+		    (json_int_t)hs->handshakes_refused,
+		    "handshakes_refused_per_address",
+		    (json_int_t)hs->handshakes_refused_per_address,
+		    "redirects", (json_int_t)hs->redirects, "open",
+		    (int)hs->open));
 	}
 	if (d->mbtcp != NULL) {
 		const struct mbtcp_stats *ms = mbtcp_stats(d->mbtcp);
 
 		gw = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I}", "clients", (json_int_t)mbtcp_clients(d->mbtcp),
+		    "s:I, s:I, s:I, s:I, s:I}", "clients",
+		    (json_int_t)mbtcp_clients(d->mbtcp),
 		    "accepted", (json_int_t)ms->accepted, "refused",
-		    (json_int_t)ms->refused, "evicted",
+		    (json_int_t)ms->refused, "not_allowed",
+		    (json_int_t)ms->not_allowed, "over_per_address",
+		    (json_int_t)ms->over_per_address, "evicted",
 		    (json_int_t)ms->evicted, "idle_closed",
 		    (json_int_t)ms->idle_closed, "bad_frames",
 		    (json_int_t)ms->bad_frames, "requests",
 		    (json_int_t)ms->requests, "responses",
 		    (json_int_t)ms->responses, "exceptions",
-		    (json_int_t)ms->exceptions);
+		    (json_int_t)ms->exceptions, "denied",
+		    (json_int_t)ms->denied, "writes",
+		    (json_int_t)ms->writes);
 		json_object_set_new(o, "gateway", gw);
 	}
 	return o;
@@ -112,32 +121,57 @@ api_log_level_name(enum log_level l)
 	}
 }
 
+/*
+ * The gateway's allow list, null without one (open to all).  Read only:
+ * a list of groups is more than the page's fields, and who may operate
+ * the devices is set in mews.conf.
+ */
+static json_t *
+api_allow_json(const struct config *cfg)
+{
+	json_t *a;
+	size_t i;
+
+	if (!cfg->modbus_tcp.has_allow)
+		return json_null();
+	a = json_array();
+	for (i = 0; a != NULL && i < cfg->modbus_tcp.nallow; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "from",
+		    cfg->modbus_tcp.allow[i].text, "access",
+		    config_access_name(cfg->modbus_tcp.allow[i].access)));
+	return a;
+}
+
 void
 api_system_get(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
 
 	http_send_json(c->req, 200, json_pack("{s:s, s:s, "
-	    "s:{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i}, "
-	    "s:{s:b, s:s, s:i, s:i, s:i, s:i}, "
-	    "s:{s:b, s:s, s:i, s:b, s:i, s:i}}",
+	    "s:{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:i}, "
+	    "s:{s:b, s:s, s:i, s:i, s:i, s:i, s:i}, s:o, "
+	    "s:{s:b, s:s, s:i, s:b, s:i, s:i, s:i}}",
 	    "log_level", api_log_level_name(cfg->log_level),
 	    "state_dir", cfg->state_dir,
 	    "http", "listen", cfg->http.listen, "https_port",
 	    cfg->http.https_port, "http_port", cfg->http.http_port, "cert",
 	    cfg->http.cert, "key", cfg->http.key, "max_connections",
-	    cfg->http.max_connections, "session_idle_s",
+	    cfg->http.max_connections, "max_connections_per_address",
+	    cfg->http.max_connections_per_address, "session_idle_s",
 	    cfg->http.session_idle_s, "session_max_s",
 	    cfg->http.session_max_s,
 	    "modbus_tcp", "enabled", cfg->modbus_tcp.enabled, "listen",
 	    cfg->modbus_tcp.listen, "port", cfg->modbus_tcp.port,
-	    "max_clients", cfg->modbus_tcp.max_clients, "idle_timeout_s",
+	    "max_clients", cfg->modbus_tcp.max_clients,
+	    "max_clients_per_address",
+	    cfg->modbus_tcp.max_clients_per_address, "idle_timeout_s",
 	    cfg->modbus_tcp.idle_timeout_s, "unit_id",
-	    cfg->modbus_tcp.unit_id,
+	    cfg->modbus_tcp.unit_id, "modbus_tcp_allow", api_allow_json(cfg),
 	    "ftp", "enabled", cfg->ftp.enabled, "listen", cfg->ftp.listen,
 	    "port", cfg->ftp.port, "require_tls", cfg->ftp.require_tls,
-	    "max_sessions", cfg->ftp.max_sessions, "idle_timeout_s",
-	    cfg->ftp.idle_timeout_s));
+	    "max_sessions", cfg->ftp.max_sessions,
+	    "max_sessions_per_address", cfg->ftp.max_sessions_per_address,
+	    "idle_timeout_s", cfg->ftp.idle_timeout_s));
 }
 
 /* The sections the system page may change, each a group of mews.conf. */

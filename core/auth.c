@@ -33,6 +33,7 @@ struct auth_state {
 	struct auth_secret pin;
 	struct auth_secret puk;
 	int		must_change;
+	int		puk_default;	/* the seed's: public, dies with the PIN */
 	int		pin_failures;
 	int		puk_failures;
 };
@@ -69,6 +70,12 @@ const char *
 auth_profile_name(enum auth_profile p)
 {
 	return p < AUTH_NPROFILES ? auth_defaults[p].name : "?";
+}
+
+const char *
+auth_default_pin(enum auth_profile p)
+{
+	return p < AUTH_NPROFILES ? auth_defaults[p].pin : "?";
 }
 
 static int
@@ -178,14 +185,66 @@ auth_verify(const struct auth_secret *stored, const char *secret)
 	return CRYPTO_memcmp(want, got, AUTH_HASH_LEN) == 0;
 }
 
+/* The default PIN with this PUK (digits), counters cleared. */
 static int
-auth_set_default(struct auth_state *st, enum auth_profile p)
+auth_set_default(struct auth_state *st, enum auth_profile p, const char *puk)
 {
 	memset(st, 0, sizeof(*st));
 	st->must_change = 1;
+	st->puk_default = strcmp(puk, auth_defaults[p].puk) == 0;
 	if (auth_hash(auth_defaults[p].pin, &st->pin) == -1 ||
-	    auth_hash(auth_defaults[p].puk, &st->puk) == -1)
+	    auth_hash(puk, &st->puk) == -1)
 		return -1;
+	return 0;
+}
+
+/* "00000 9999 00000", as printed: its 14 digits, or -1. */
+static int
+auth_puk_digits(const char *puk, char *digits)
+{
+	size_t n = 0;
+
+	for (; puk != NULL && *puk != '\0'; puk++) {
+		if (*puk == ' ')
+			continue;
+		if (n == AUTH_PUK_LEN || !isdigit((unsigned char)*puk))
+			return -1;
+		digits[n++] = *puk;
+	}
+	digits[n] = '\0';
+	return n == AUTH_PUK_LEN ? 0 : -1;
+}
+
+/* Grouped as the seed's are printed, for the person to copy. */
+static void
+auth_puk_print(const char *digits, char *out)
+{
+	snprintf(out, AUTH_PUK_TEXT_LEN, "%.5s %.4s %.5s", digits, digits + 5,
+	    digits + 9);
+}
+
+/* 14 digits from the CSPRNG, never the seed's: 0, or -1. */
+static int
+auth_puk_generate(enum auth_profile p, char *digits)
+{
+	unsigned char b[32];
+	size_t n, i;
+
+	do {
+		for (n = 0; n < AUTH_PUK_LEN; ) {
+			if (RAND_bytes(b, sizeof(b)) != 1) {
+				log_warnx("auth: the random generator failed: "
+				    "no PUK made");
+				return -1;
+			}
+			/* Bytes under 250 only, so that no digit is likelier. */
+			for (i = 0; i < sizeof(b) && n < AUTH_PUK_LEN; i++)
+				if (b[i] < 250)
+					digits[n++] = (char)('0' + b[i] % 10);
+		}
+		digits[n] = '\0';
+	} while (strcmp(digits, auth_defaults[p].puk) == 0);
+	OPENSSL_cleanse(b, sizeof(b));
 	return 0;
 }
 
@@ -208,10 +267,11 @@ auth_save(struct auth *a)
 		const struct auth_state *st = &a->p[i];
 
 		fprintf(af.fp, "%s = { pin = \"%s\"; puk = \"%s\"; "
-		    "must_change_pin = %s; pin_failures = %d; "
-		    "puk_failures = %d; };\n", auth_defaults[i].name,
-		    st->pin.text, st->puk.text,
-		    st->must_change ? "true" : "false", st->pin_failures,
+		    "must_change_pin = %s; puk_default = %s; "
+		    "pin_failures = %d; puk_failures = %d; };\n",
+		    auth_defaults[i].name, st->pin.text, st->puk.text,
+		    st->must_change ? "true" : "false",
+		    st->puk_default ? "true" : "false", st->pin_failures,
 		    st->puk_failures);
 	}
 	if (atomic_commit(&af, 0) == -1) {
@@ -237,6 +297,28 @@ auth_read_secret(const config_setting_t *g, const char *key,
 		return -1;
 	strcpy(out->text, v);
 	return 0;
+}
+
+/*
+ * Files from before puk_default say nothing of it: the hash tells.  A
+ * seed PUK on a profile that left its default PIN before the seed PUKs
+ * died with it unlocks nothing now; someone must give it a PUK.
+ */
+static void
+auth_read_puk_default(const config_setting_t *g, enum auth_profile p,
+    struct auth_state *st, const char *path)
+{
+	int b;
+
+	if (config_setting_lookup_bool(g, "puk_default", &b))
+		st->puk_default = b;
+	else
+		st->puk_default = auth_verify(&st->puk, auth_defaults[p].puk);
+	if (st->puk_default && !st->must_change)
+		log_warnx("auth: %s: profile %s has no PUK that unlocks it (the "
+		    "default one died with its default PIN): the "
+		    "administrator sets one on the profiles page", path,
+		    auth_defaults[p].name);
 }
 
 /* Fills st from the file: 0, or -1 with the reason logged. */
@@ -270,8 +352,10 @@ auth_read(const char *path, struct auth_state *st)
 			    "mewsd --reset-profile %s", path,
 			    auth_defaults[i].name, auth_defaults[i].name);
 			rc = -1;
+			break;
 		}
 		st[i].must_change = b;
+		auth_read_puk_default(g, i, &st[i], path);
 	}
 	config_destroy(&lc);
 	return rc;
@@ -326,7 +410,7 @@ auth_new(const char *state_dir)
 		return a;
 	}
 	for (i = 0; i < AUTH_NPROFILES; i++)
-		if (auth_set_default(&a->p[i], i) == -1) {
+		if (auth_set_default(&a->p[i], i, auth_defaults[i].puk) == -1) {
 			auth_free(a);
 			return NULL;
 		}
@@ -334,8 +418,9 @@ auth_new(const char *state_dir)
 		auth_free(a);
 		return NULL;
 	}
-	log_info("auth: %s made with the default PINs; each profile must "
-	    "change its PIN at its first login", a->path);
+	log_info("auth: %s made with the default PINs and PUKs; each profile "
+	    "must change its PIN, and with it its PUK, at its first login",
+	    a->path);
 	return a;
 }
 
@@ -401,47 +486,122 @@ auth_new_pin_ok(enum auth_profile p, const char *pin)
 	return auth_pin_valid(pin) && strcmp(pin, auth_defaults[p].pin) != 0;
 }
 
-/* The new PIN in place of the old, every counter cleared. */
+/* new_puk as auth.h allows it. */
+static int
+auth_new_puk_ok(enum auth_profile p, const char *new_puk)
+{
+	char digits[AUTH_PUK_LEN + 1];
+	int ok;
+
+	if (new_puk == NULL || strcmp(new_puk, AUTH_PUK_GENERATE) == 0)
+		return 1;
+	ok = auth_puk_digits(new_puk, digits) == 0 &&
+	    strcmp(digits, auth_defaults[p].puk) != 0;
+	OPENSSL_cleanse(digits, sizeof(digits));
+	return ok;
+}
+
+/*
+ * The digits of the PUK to set, "" to keep the one there: a made one
+ * (*made set) when asked for, or in place of a seed PUK whose default PIN
+ * goes now.
+ */
+static int
+auth_pick_puk(const struct auth_state *st, enum auth_profile p,
+    const char *new_puk, int pin_leaves_default, char *digits, int *made)
+{
+	*made = 0;
+	digits[0] = '\0';
+	if (new_puk == NULL && !(pin_leaves_default && st->puk_default))
+		return 0;
+	if (new_puk != NULL && strcmp(new_puk, AUTH_PUK_GENERATE) != 0)
+		return auth_puk_digits(new_puk, digits);
+	*made = 1;
+	return auth_puk_generate(p, digits);
+}
+
+/*
+ * The new PIN (NULL: kept) and PUK in place, saved, or nothing changed.
+ * A new PIN clears the PIN failures (and the PUK's with clear_puk: an
+ * unlock) and ends the default PIN.
+ */
 static enum auth_result
-auth_replace_pin(struct auth *a, enum auth_profile p, const char *new_pin,
-    int clear_puk)
+auth_replace(struct auth *a, enum auth_profile p, const char *new_pin,
+    const char *new_puk, int clear_puk, char *made)
 {
 	struct auth_state *st = &a->p[p];
 	struct auth_state before = *st;
+	char digits[AUTH_PUK_LEN + 1];
+	enum auth_result r = AUTH_STORAGE;
+	int generated;
 
-	if (auth_hash(new_pin, &st->pin) == -1)
-		return AUTH_STORAGE;
-	st->must_change = 0;
-	st->pin_failures = 0;
-	if (clear_puk)
-		st->puk_failures = 0;
-	return auth_commit(a, p, &before);
+	made[0] = '\0';
+	if (auth_pick_puk(st, p, new_puk, new_pin != NULL && st->must_change,
+	    digits, &generated) == -1 ||
+	    (new_pin != NULL && auth_hash(new_pin, &st->pin) == -1) ||
+	    (digits[0] != '\0' && auth_hash(digits, &st->puk) == -1)) {
+		*st = before;
+		goto out;
+	}
+	if (new_pin != NULL) {
+		st->must_change = 0;
+		st->pin_failures = 0;
+		if (clear_puk)
+			st->puk_failures = 0;
+	}
+	if (digits[0] != '\0')
+		st->puk_default = 0;
+	if ((r = auth_commit(a, p, &before)) == AUTH_OK && generated)
+		auth_puk_print(digits, made);
+out:
+	OPENSSL_cleanse(digits, sizeof(digits));
+	return r;
+}
+
+/* Its PUK, and not a seed PUK whose default PIN has gone. */
+static int
+auth_puk_matches(const struct auth_state *st, enum auth_profile p,
+    const char *puk)
+{
+	char digits[AUTH_PUK_LEN + 1];
+	int ok;
+
+	ok = auth_puk_digits(puk, digits) == 0 &&
+	    (st->must_change || strcmp(digits, auth_defaults[p].puk) != 0) &&
+	    auth_verify(&st->puk, digits);
+	OPENSSL_cleanse(digits, sizeof(digits));
+	return ok;
+}
+
+/* A new PUK only where it is asked at all: with the default PIN's end. */
+static int
+auth_puk_request_ok(const struct auth_state *st, enum auth_profile p,
+    const char *new_puk)
+{
+	return auth_new_puk_ok(p, new_puk) &&
+	    (new_puk == NULL || st->must_change);
 }
 
 enum auth_result
 auth_unlock(struct auth *a, enum auth_profile p, const char *puk,
-    const char *new_pin, int *left)
+    const char *new_pin, const char *new_puk, char *made, int *left)
 {
 	struct auth_state *st = &a->p[p];
-	char digits[AUTH_PUK_LEN + 1];
-	size_t n = 0;
 
 	auth_refresh(a);
 	*left = 0;
+	made[0] = '\0';
 	if (st->puk_failures >= AUTH_PUK_TRIES)
 		return AUTH_BLOCKED;
+	/* Not a way around the PIN: nothing is judged, nothing changes. */
+	if (st->pin_failures < AUTH_PIN_TRIES)
+		return AUTH_NOT_LOCKED;
 	if (!auth_new_pin_ok(p, new_pin))
 		return AUTH_BAD_PIN;
-	/* As printed on the card: "00000 9999 00000". */
-	for (; puk != NULL && *puk != '\0' && n <= AUTH_PUK_LEN; puk++)
-		if (*puk != ' ')
-			digits[n++] = *puk;
-	if (n == AUTH_PUK_LEN && puk != NULL && *puk == '\0') {
-		digits[n] = '\0';
-		if (auth_digits(digits, AUTH_PUK_LEN) &&
-		    auth_verify(&st->puk, digits))
-			return auth_replace_pin(a, p, new_pin, 1);
-	}
+	if (!auth_puk_request_ok(st, p, new_puk))
+		return AUTH_BAD_PUK;
+	if (auth_puk_matches(st, p, puk))
+		return auth_replace(a, p, new_pin, new_puk, 1, made);
 	st->puk_failures++;
 	auth_count_failure(a);
 	*left = AUTH_PUK_TRIES - st->puk_failures;
@@ -455,27 +615,35 @@ auth_unlock(struct auth *a, enum auth_profile p, const char *puk,
 
 enum auth_result
 auth_change_pin(struct auth *a, enum auth_profile p, const char *pin,
-    const char *new_pin, int *left)
+    const char *new_pin, const char *new_puk, char *made, int *left)
 {
 	enum auth_result r;
 
 	*left = 0;
+	made[0] = '\0';
+	auth_refresh(a);
 	if (!auth_new_pin_ok(p, new_pin))
 		return AUTH_BAD_PIN;
+	if (!auth_puk_request_ok(&a->p[p], p, new_puk))
+		return AUTH_BAD_PUK;
 	if ((r = auth_login(a, p, pin, left)) != AUTH_OK)
 		return r;
-	return auth_replace_pin(a, p, new_pin, 0);
+	return auth_replace(a, p, new_pin, new_puk, 0, made);
 }
 
 enum auth_result
-auth_set_pin(struct auth *a, enum auth_profile p, const char *new_pin)
+auth_set(struct auth *a, enum auth_profile p, const char *new_pin,
+    const char *new_puk, char *made)
 {
+	made[0] = '\0';
 	auth_refresh(a);
 	if (a->p[p].puk_failures >= AUTH_PUK_TRIES)
 		return AUTH_BLOCKED;
-	if (!auth_new_pin_ok(p, new_pin))
+	if (new_pin != NULL && !auth_new_pin_ok(p, new_pin))
 		return AUTH_BAD_PIN;
-	return auth_replace_pin(a, p, new_pin, 0);
+	if (!auth_new_puk_ok(p, new_puk))
+		return AUTH_BAD_PUK;
+	return auth_replace(a, p, new_pin, new_puk, 0, made);
 }
 
 unsigned long
@@ -492,6 +660,13 @@ auth_must_change(struct auth *a, enum auth_profile p)
 	return a->p[p].must_change;
 }
 
+int
+auth_default_puk(struct auth *a, enum auth_profile p)
+{
+	auth_refresh(a);
+	return a->p[p].puk_default;
+}
+
 json_t *
 auth_json(struct auth *a)
 {
@@ -503,8 +678,9 @@ auth_json(struct auth *a)
 		const struct auth_state *st = &a->p[i];
 
 		json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:b, "
-		    "s:i, s:i}", "profile", auth_defaults[i].name,
+		    "s:b, s:i, s:i}", "profile", auth_defaults[i].name,
 		    "must_change_pin", st->must_change,
+		    "default_puk", st->puk_default,
 		    "locked", st->pin_failures >= AUTH_PIN_TRIES,
 		    "blocked", st->puk_failures >= AUTH_PUK_TRIES,
 		    "pin_failures", st->pin_failures,
@@ -513,12 +689,29 @@ auth_json(struct auth *a)
 	return arr;
 }
 
+/* The default PIN and a made PUK (printed into puk once saved). */
+static int
+auth_reset_one(struct auth *a, enum auth_profile p, char *puk)
+{
+	char digits[AUTH_PUK_LEN + 1];
+	int rc;
+
+	rc = auth_puk_generate(p, digits) == 0 &&
+	    auth_set_default(&a->p[p], p, digits) == 0 && auth_save(a) == 0 ?
+	    0 : -1;
+	if (rc == 0)
+		auth_puk_print(digits, puk);
+	OPENSSL_cleanse(digits, sizeof(digits));
+	return rc;
+}
+
 int
-auth_reset_profile(const char *state_dir, const char *name)
+auth_reset_profile(const char *state_dir, const char *name, char *puk)
 {
 	struct auth *a;
 	int p, rc;
 
+	puk[0] = '\0';
 	if ((p = auth_profile_parse(name)) == -1) {
 		log_warnx("no profile %s: administrator, installer or user",
 		    name);
@@ -534,15 +727,16 @@ auth_reset_profile(const char *state_dir, const char *name)
 		int i;
 
 		for (i = 0; i < AUTH_NPROFILES; i++)
-			if (i != p && auth_set_default(&a->p[i], i) == -1) {
+			if (i != p && auth_set_default(&a->p[i], i,
+			    auth_defaults[i].puk) == -1) {
 				auth_free(a);
 				return -1;
 			}
 	}
-	rc = auth_set_default(&a->p[p], p) == 0 ? auth_save(a) : -1;
+	rc = auth_reset_one(a, p, puk);
 	if (rc == 0)
-		log_info("profile %s reset: PIN %s until it is changed at "
-		    "the next login", name, auth_defaults[p].pin);
+		log_info("profile %s reset: its default PIN until it is "
+		    "changed at the next login, and a new PUK", name);
 	auth_free(a);
 	return rc;
 }

@@ -5,6 +5,13 @@
  * PIN; ten wrong PUKs block it until root runs `mewsd --reset-profile` on
  * the box.  A default PIN must be changed at the first login.
  *
+ * The seed's PUKs are as public as its PINs, so a seed PUK dies with its
+ * default PIN: whatever replaces the default PIN (the first change, an
+ * unlock, the administrator) also replaces a seed PUK, with one typed or
+ * made from the CSPRNG, and a seed PUK is never accepted once the default
+ * PIN has gone.  A PUK unlocks only a locked profile: given to any other
+ * it changes nothing.
+ *
  * Secrets are kept only as salted PBKDF2-HMAC-SHA256 hashes in
  * state_dir/profiles.conf (0600), with the failure counters, so a restart
  * unlocks nothing.  Honestly: no hash makes a 5-digit PIN resist an offline
@@ -28,6 +35,10 @@ enum auth_profile {
 #define AUTH_PUK_LEN		14
 #define AUTH_PIN_TRIES		3
 #define AUTH_PUK_TRIES		10
+/* A PUK as printed, "12345 6789 01234", and its NUL. */
+#define AUTH_PUK_TEXT_LEN	(AUTH_PUK_LEN + 3)
+/* new_puk: a PUK made by mewsd rather than typed. */
+#define AUTH_PUK_GENERATE	"generate"
 
 enum auth_result {
 	AUTH_OK,
@@ -35,6 +46,8 @@ enum auth_result {
 	AUTH_LOCKED,		/* needs the PUK */
 	AUTH_BLOCKED,		/* needs root on the box */
 	AUTH_BAD_PIN,		/* the new PIN is not acceptable */
+	AUTH_BAD_PUK,		/* the new PUK is not acceptable */
+	AUTH_NOT_LOCKED,	/* a PUK for a profile not locked */
 	AUTH_STORAGE		/* the state could not be saved: nothing changed */
 };
 
@@ -46,32 +59,57 @@ void auth_free(struct auth *);
 
 int auth_profile_parse(const char *name);	/* -1: none */
 const char *auth_profile_name(enum auth_profile);
+/* The seed's PIN: public, printed in README.md and mewsd(8). */
+const char *auth_default_pin(enum auth_profile);
 
 /* Exactly 5 digits.  A new PIN must also differ from the default. */
 int auth_pin_valid(const char *);
 
 enum auth_result auth_login(struct auth *, enum auth_profile,
     const char *pin, int *left);
-/* The PUK (spaces allowed) and a new PIN: unlocks, the PIN replaced. */
+/*
+ * new_puk, wherever a PUK may be set: NULL (none asked for: a seed PUK
+ * is replaced by a made one when the default PIN goes, any other kept),
+ * AUTH_PUK_GENERATE, or 14 digits (spaces allowed) other than the seed's.
+ * made (AUTH_PUK_TEXT_LEN) gets the PUK mewsd made, as printed, to be
+ * shown once, or "" when it made none.
+ *
+ * The PUK (spaces allowed) and a new PIN: a locked profile unlocked, the
+ * PIN replaced.  new_puk only while the profile is on its default PIN.
+ */
 enum auth_result auth_unlock(struct auth *, enum auth_profile,
-    const char *puk, const char *new_pin, int *left);
-/* A logged-in profile changes its own PIN. */
+    const char *puk, const char *new_pin, const char *new_puk, char *made,
+    int *left);
+/*
+ * A logged-in profile changes its own PIN; new_puk only while it is on
+ * its default PIN.
+ */
 enum auth_result auth_change_pin(struct auth *, enum auth_profile,
-    const char *pin, const char *new_pin, int *left);
-/* The administrator sets another profile's PIN: a lock is lifted, a block
- * is not. */
-enum auth_result auth_set_pin(struct auth *, enum auth_profile,
-    const char *new_pin);
+    const char *pin, const char *new_pin, const char *new_puk, char *made,
+    int *left);
+/*
+ * The administrator sets a profile's PIN, PUK or both (NULL: not that
+ * one, but a new PIN in place of the default still replaces a seed PUK):
+ * a new PIN lifts a lock, nothing lifts a block.
+ */
+enum auth_result auth_set(struct auth *, enum auth_profile,
+    const char *new_pin, const char *new_puk, char *made);
 int auth_must_change(struct auth *, enum auth_profile);
+/* Its PUK is still the seed's. */
+int auth_default_puk(struct auth *, enum auth_profile);
 /*
  * Changes whenever a PIN, a lock or a failure counter does, here or on
  * disk: what a cache of recently verified PINs is checked against.
  */
 unsigned long auth_version(struct auth *);
-/* [{"profile", "must_change_pin", "locked", "blocked", ...}] */
+/* [{"profile", "must_change_pin", "default_puk", "locked", ...}] */
 json_t *auth_json(struct auth *);
 
-/* `mewsd --reset-profile NAME`: default PIN, counters cleared.  0 or -1. */
-int auth_reset_profile(const char *state_dir, const char *name);
+/*
+ * `mewsd --reset-profile NAME`: the default PIN, a new PUK made (never
+ * the seed's: it is public), counters cleared.  0 with the PUK, as
+ * printed, in puk (AUTH_PUK_TEXT_LEN), or -1.
+ */
+int auth_reset_profile(const char *state_dir, const char *name, char *puk);
 
 #endif

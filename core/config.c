@@ -32,6 +32,7 @@ static struct config_gateway *config_find_gateway(struct config *,
 
 static const char *const parity_names[] = { "none", "even", "odd", NULL };
 static const char *const level_names[] = { "warning", "info", "debug", NULL };
+static const char *const access_names[] = { "read", "write", NULL };
 
 /* The standard rates; anything else is a typo on an RS485 line. */
 static const int standard_bauds[] = {
@@ -51,6 +52,12 @@ const char *
 config_parity_name(enum config_parity p)
 {
 	return parity_names[p];
+}
+
+const char *
+config_access_name(enum config_access a)
+{
+	return access_names[a];
 }
 
 static const config_setting_t *
@@ -264,7 +271,8 @@ config_load_http(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "listen", "https_port",
 	    "http_port", "cert", "key", "www", "max_connections",
-	    "session_idle_s", "session_max_s", "metrics_token", NULL };
+	    "max_connections_per_address", "session_idle_s", "session_max_s",
+	    "metrics_token", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
@@ -279,6 +287,8 @@ config_load_http(struct config_load *ld, const config_setting_t *root)
 	config_get_path(ld, s, "www", &cfg->http.www);
 	config_get_ranged(ld, s, "max_connections", 0, 8, 4096,
 	    &cfg->http.max_connections);
+	config_get_ranged(ld, s, "max_connections_per_address", 0, 8, 4096,
+	    &cfg->http.max_connections_per_address);
 	config_get_ranged(ld, s, "session_idle_s", 0, 60, 86400,
 	    &cfg->http.session_idle_s);
 	config_get_ranged(ld, s, "session_max_s", 0, 300, 30 * 86400,
@@ -359,18 +369,120 @@ config_load_routes(struct config_load *ld, const config_setting_t *group)
 	}
 }
 
+static void
+config_load_allow_entry(struct config_load *ld, const config_setting_t *s,
+    struct config_allow *a)
+{
+	static const char *const keys[] = { "from", "access", NULL };
+	const char *from = NULL;
+	char err[160];
+	int access = CONFIG_ACCESS_READ;
+
+	a->line = conf_line(s);
+	conf_check_keys(ld->errs, ld->file, s, keys);
+	if (conf_get_choice(ld->errs, ld->file, s, "access", access_names,
+	    &access) == 0)
+		a->access = (enum config_access)access;
+	if (conf_get_string(ld->errs, ld->file, s, "from", 1, &from) == -1)
+		return;
+	snprintf(a->text, sizeof(a->text), "%s", from);
+	if (netmask_parse(from, &a->from, err, sizeof(err)) == -1)
+		conf_error(ld->errs, config_member(s, "from"), ld->file,
+		    "allow: from \"%.64s\": %s", from, err);
+}
+
+/*
+ * The first entry matching a client wins: one that an earlier entry
+ * covers whole never matches, a mistake (a host given write access after
+ * its network's read entry stays read-only).
+ */
+static void
+config_check_allow_order(struct config_load *ld)
+{
+	const struct config_allow *a = ld->cfg->modbus_tcp.allow, *e, *l;
+	size_t n = ld->cfg->modbus_tcp.nallow, i, j;
+
+	for (i = 1; i < n; i++) {
+		l = &a[i];
+		for (j = 0; j < i; j++) {
+			e = &a[j];
+			if (e->from.net.family == 0 || l->from.net.family == 0 ||
+			    !netmask_covers(&e->from, &l->from))
+				continue;
+			conf_errors_add(ld->errs, ld->file, l->line, "allow: "
+			    "the entry for %s is never used: the one at line "
+			    "%d (%s, %s) comes first and takes all its "
+			    "clients (the first match wins: put narrower "
+			    "entries first)", l->text, e->line, e->text,
+			    config_access_name(e->access));
+			break;
+		}
+	}
+}
+
+/* allow = ( { from = "CIDR"; access = "read"|"write"; }, ... ) */
+static void
+config_load_allow(struct config_load *ld, const config_setting_t *group)
+{
+	struct config *cfg = ld->cfg;
+	const config_setting_t *list;
+	int n, i;
+
+	n = config_list(ld, group, "allow", &list);
+	if (list == NULL)
+		return;
+	cfg->modbus_tcp.has_allow = 1;
+	if (n == 0)
+		return;
+	if ((cfg->modbus_tcp.allow = calloc((size_t)n,
+	    sizeof(struct config_allow))) == NULL) {
+		conf_error(ld->errs, list, ld->file, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		config_load_allow_entry(ld, config_setting_get_elem(list,
+		    (unsigned)i), &cfg->modbus_tcp.allow[i]);
+		cfg->modbus_tcp.nallow++;
+	}
+	config_check_allow_order(ld);
+}
+
+/* A gateway anyone may use, or none may: legal, and said. */
+static void
+config_warn_modbus_tcp(struct config_load *ld, const config_setting_t *s)
+{
+	struct config *cfg = ld->cfg;
+	int line = s != NULL ? conf_line(s) : 0;
+
+	if (!cfg->modbus_tcp.enabled)
+		return;
+	if (!cfg->modbus_tcp.has_allow)
+		conf_errors_add(&cfg->warnings, ld->file, line, "warning: "
+		    "modbus_tcp has no allow list: anyone who reaches port "
+		    "%d can read and operate every device on the buses (open "
+		    "a breaker, switch an output, write any register); list "
+		    "who may connect in modbus_tcp.allow",
+		    cfg->modbus_tcp.port);
+	else if (cfg->modbus_tcp.nallow == 0)
+		conf_errors_add(&cfg->warnings, ld->file, line, "warning: "
+		    "modbus_tcp.allow is empty: every client is refused "
+		    "(enabled = false turns the gateway off)");
+}
+
 /* After buses and gateways: routes name them. */
 static void
 config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "enabled", "listen", "port",
-	    "max_clients", "idle_timeout_s", "max_pending", "retries",
-	    "unit_id", "routes", NULL };
+	    "max_clients", "max_clients_per_address", "idle_timeout_s",
+	    "max_pending", "retries", "unit_id", "routes", "allow", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
-	if ((s = config_group(ld, root, "modbus_tcp", keys)) == NULL)
+	if ((s = config_group(ld, root, "modbus_tcp", keys)) == NULL) {
+		config_warn_modbus_tcp(ld, config_member(root, "modbus_tcp"));
 		return;
+	}
 	conf_get_bool(ld->errs, ld->file, s, "enabled",
 	    &cfg->modbus_tcp.enabled);
 	config_get_listen(ld, s, &cfg->modbus_tcp.listen);
@@ -384,7 +496,11 @@ config_load_modbus_tcp(struct config_load *ld, const config_setting_t *root)
 	config_get_ranged(ld, s, "retries", 0, 0, 5, &cfg->modbus_tcp.retries);
 	config_get_ranged(ld, s, "unit_id", 0, 0, 247,
 	    &cfg->modbus_tcp.unit_id);
+	config_get_ranged(ld, s, "max_clients_per_address", 0, 1, 1024,
+	    &cfg->modbus_tcp.max_clients_per_address);
 	config_load_routes(ld, s);
+	config_load_allow(ld, s);
+	config_warn_modbus_tcp(ld, s);
 }
 
 static void
@@ -475,8 +591,8 @@ static void
 config_load_ftp(struct config_load *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "enabled", "listen", "port",
-	    "require_tls", "passive_ports", "max_sessions", "idle_timeout_s",
-	    NULL };
+	    "require_tls", "passive_ports", "max_sessions",
+	    "max_sessions_per_address", "idle_timeout_s", NULL };
 	struct config *cfg = ld->cfg;
 	const config_setting_t *s;
 
@@ -490,6 +606,8 @@ config_load_ftp(struct config_load *ld, const config_setting_t *root)
 	config_load_passive_ports(ld, s);
 	config_get_ranged(ld, s, "max_sessions", 0, 1, 256,
 	    &cfg->ftp.max_sessions);
+	config_get_ranged(ld, s, "max_sessions_per_address", 0, 1, 256,
+	    &cfg->ftp.max_sessions_per_address);
 	config_get_ranged(ld, s, "idle_timeout_s", 0, 1, 86400,
 	    &cfg->ftp.idle_timeout_s);
 }
@@ -1041,6 +1159,8 @@ config_defaults(struct config *cfg)
 	cfg->http.key = strdup("");
 	cfg->http.www = strdup(www && www[0] ? www : PKGDATADIR "/www");
 	cfg->http.max_connections = 256;
+	/* A quarter: one address never takes the place of everyone. */
+	cfg->http.max_connections_per_address = 64;
 	cfg->http.session_idle_s = 15 * 60;
 	cfg->http.session_max_s = 12 * 3600;
 	cfg->http.metrics_token = strdup("");
@@ -1050,6 +1170,7 @@ config_defaults(struct config *cfg)
 	cfg->modbus_tcp.max_clients = 32;
 	cfg->modbus_tcp.idle_timeout_s = 60;
 	cfg->modbus_tcp.max_pending = 16;
+	cfg->modbus_tcp.max_clients_per_address = 8;
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
@@ -1057,6 +1178,7 @@ config_defaults(struct config *cfg)
 	cfg->ftp.passive_first = 50000;
 	cfg->ftp.passive_last = 50099;
 	cfg->ftp.max_sessions = 16;
+	cfg->ftp.max_sessions_per_address = 4;
 	cfg->ftp.idle_timeout_s = 300;
 	cfg->history.enabled = 1;
 	cfg->history.max_mb = 512;
@@ -1177,6 +1299,8 @@ config_free(struct config *cfg)
 	free(cfg->history.rrdcached);
 	free(cfg->modbus_tcp.listen);
 	free(cfg->modbus_tcp.routes);
+	free(cfg->modbus_tcp.allow);
+	conf_errors_free(&cfg->warnings);
 	free(cfg->ftp.listen);
 	free(cfg->http.metrics_token);
 	free(cfg->mqtt.host);

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "log.h"
 #include "metric.h"
+#include "netmask.h"
 
 #define CONFIG_ID_MAX		32	/* [a-z0-9_-]{1,32} */
 
@@ -108,6 +109,19 @@ struct config_route {
 	int			 last;
 	struct config_bus	*bus;		/* exactly one of bus, gateway */
 	struct config_gateway	*gateway;
+	int			 line;
+};
+
+/*
+ * An entry of modbus_tcp.allow: clients in from may connect, with that
+ * access.  The first entry that matches a client is its own.
+ */
+enum config_access { CONFIG_ACCESS_READ, CONFIG_ACCESS_WRITE };
+
+struct config_allow {
+	struct netmask		 from;
+	char			 text[64];	/* as written, for the log */
+	enum config_access	 access;
 	int			 line;
 };
 
@@ -229,6 +243,7 @@ struct config {
 		char		*key;
 		char		*www;		/* the pages */
 		int		 max_connections;
+		int		 max_connections_per_address;
 		int		 session_idle_s;
 		int		 session_max_s;
 		char		*metrics_token;	/* "": /metrics by session only */
@@ -244,6 +259,10 @@ struct config {
 		int		 unit_id;	/* the box's own image; 0: none */
 		size_t		 nroutes;
 		struct config_route *routes;
+		int		 max_clients_per_address;
+		int		 has_allow;	/* 0: open to every address */
+		size_t		 nallow;
+		struct config_allow *allow;
 	} modbus_tcp;
 	struct {
 		int		 enabled;
@@ -253,6 +272,7 @@ struct config {
 		int		 passive_first;	/* passive_ports = [ first, */
 		int		 passive_last;	/* last ] */
 		int		 max_sessions;
+		int		 max_sessions_per_address;
 		int		 idle_timeout_s;
 	} ftp;
 	struct config_mqtt	 mqtt;
@@ -291,10 +311,16 @@ struct config {
 	struct profile		**profiles;
 	size_t			 ngroups;
 	struct config_group	*groups;
+	/*
+	 * What is allowed but unsafe, as "FILE:LINE: warning: message":
+	 * mewsd -t prints it, and the log has it at each start and reload.
+	 */
+	struct conf_errors	 warnings;
 };
 
 /* NULL on any mistake, each one added to errs as "FILE:LINE: message". */
 struct config *config_load(const char *path, struct conf_errors *errs);
+const char *config_access_name(enum config_access);
 void config_free(struct config *);
 
 int config_id_ok(const char *);

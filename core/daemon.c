@@ -138,8 +138,8 @@ daemon_apply_gateway(struct daemon *d, const struct config *old,
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
 	if (cfg->modbus_tcp.enabled &&
-	    (d->mbtcp = mbtcp_new(d->base, cfg, daemon_route, daemon_self,
-	    d)) == NULL)
+	    (d->mbtcp = mbtcp_new(d->base, cfg, d->events, daemon_route,
+	    daemon_self, d)) == NULL)
 		log_warnx("modbus tcp: the gateway is not running");
 }
 
@@ -152,7 +152,9 @@ daemon_same_web(const struct config *a, const struct config *b)
 	    strcmp(a->http.cert, b->http.cert) == 0 &&
 	    strcmp(a->http.key, b->http.key) == 0 &&
 	    strcmp(a->http.www, b->http.www) == 0 &&
-	    a->http.max_connections == b->http.max_connections;
+	    a->http.max_connections == b->http.max_connections &&
+	    a->http.max_connections_per_address ==
+	    b->http.max_connections_per_address;
 }
 
 /* The web server for d->cfg, in place of the running one. */

@@ -238,6 +238,8 @@ dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
 		    "box");
 		return -1;
 	case AUTH_BAD_PIN:
+	case AUTH_BAD_PUK:
+	case AUTH_NOT_LOCKED:	/* answers of unlocking, not of a login */
 	case AUTH_STORAGE:
 		break;
 	}

@@ -28,7 +28,10 @@
 
 static const char *const kind_names[] = { "alarm_raised", "alarm_cleared",
     "alarm_ack", "login", "login_failed", "locked", "unlocked", "blocked",
-    "logout", "config_changed", "command", "reload", "start", "stop" };
+    "logout", "config_changed", "command", "gateway_write", "reload",
+    "start", "stop" };
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == EVENT_NKINDS,
+    "a name for each kind of event");
 static const char *const header_names[] = { "kind", "profile", "address",
     "device", "detail" };
 
@@ -475,6 +478,10 @@ events_login(struct events *ev, int result, int profile,
 	case AUTH_BLOCKED:
 		events_add(ev, EVENT_BLOCKED, name, addr, NULL, "%s: blocked "
 		    "after %d wrong PUKs", via, AUTH_PUK_TRIES);
+		break;
+	case AUTH_NOT_LOCKED:
+		events_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL, "%s: a PUK "
+		    "for a profile that is not locked: refused", via);
 		break;
 	default:
 		break;

@@ -1,7 +1,8 @@
 /*
  * The event log: a durable record of what happened on the box and who did
  * it (alarms, logins and lockouts, configuration changes, control
- * commands, reloads, starts and stops), in state_dir/events/events.csv.
+ * commands, writes through the Modbus TCP gateway, reloads, starts and
+ * stops), in state_dir/events/events.csv.
  * Not the log ring (log.h), which is for diagnosis and forgets.
  *
  * One CSV record (RFC 4180, UTF-8, in the configured csv format, csv.h)
@@ -42,6 +43,7 @@ enum events_kind {
 	EVENT_LOGOUT,
 	EVENT_CONFIG_CHANGED,
 	EVENT_COMMAND,
+	EVENT_GATEWAY_WRITE,
 	EVENT_RELOAD,
 	EVENT_START,
 	EVENT_STOP,

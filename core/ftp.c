@@ -446,18 +446,58 @@ ftp_login_expired(evutil_socket_t fd, short what, void *arg)
 	    "not logged in in time");
 }
 
-/* Past max_sessions: told why in one write, which fits any socket. */
+/* Past a cap: told why in one write, which fits any socket. */
 static void
-ftp_refuse(evutil_socket_t fd, const char *peer, int max)
+ftp_refuse(evutil_socket_t fd, const char *peer, const char *whose, int max)
 {
 	char msg[96];
 	int n;
 
-	n = snprintf(msg, sizeof(msg), "421 Too many sessions (%d): try "
-	    "again later\r\n", max);
+	n = snprintf(msg, sizeof(msg), "421 Too many sessions%s (%d): try "
+	    "again later\r\n", whose, max);
 	if (send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_debug("ftp: %s: %s", peer, strerror(errno));
 	evutil_closesocket(fd);
+}
+
+static int
+ftp_sessions_from(const struct ftp *srv, const struct peer_key *k)
+{
+	const struct ftp_session *s;
+	int n = 0;
+
+	TAILQ_FOREACH(s, &srv->sessions, entry)
+		n += peer_key_equal(&s->key, k);
+	return n;
+}
+
+/*
+ * 1 (fd told 421 and closed) past max_sessions, or past
+ * max_sessions_per_address for the newcomer's address: without the
+ * second, one client holding idle sockets locks everyone else out.
+ */
+static int
+ftp_over_caps(struct ftp *srv, evutil_socket_t fd, const struct peer_key *k,
+    const char *peer)
+{
+	const struct config *cfg = srv->d->cfg;
+	int mine;
+
+	if (srv->nsessions >= (size_t)cfg->ftp.max_sessions) {
+		log_warnx("ftp: %s: refused: %zu sessions already (max_sessions)",
+		    peer, srv->nsessions);
+		ftp_refuse(fd, peer, "", cfg->ftp.max_sessions);
+		return 1;
+	}
+	if ((mine = ftp_sessions_from(srv, k)) >=
+	    cfg->ftp.max_sessions_per_address) {
+		log_warnx("ftp: %s: refused: %d sessions from this address "
+		    "already (max_sessions_per_address)", peer, mine);
+		ftp_refuse(fd, peer, " from your address",
+		    cfg->ftp.max_sessions_per_address);
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -469,16 +509,14 @@ ftp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct ftp_session *s;
 	struct timeval login = { FTP_LOGIN_S, 0 };
 	socklen_t len = sizeof(s->local);
+	struct peer_key key;
 	char peer[NET_PEER_MAX];
 
 	(void)l;
 	net_peer(sa, 1, peer, sizeof(peer));
-	if (srv->nsessions >= (size_t)cfg->ftp.max_sessions) {
-		log_warnx("ftp: %s: refused: %zu sessions already (max_sessions)",
-		    peer, srv->nsessions);
-		ftp_refuse(fd, peer, cfg->ftp.max_sessions);
+	peer_key(sa, &key);
+	if (ftp_over_caps(srv, fd, &key, peer))
 		return;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->bev = bufferevent_socket_new(srv->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
@@ -504,6 +542,7 @@ ftp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	s->srv = srv;
 	memcpy(&s->peer, sa, (size_t)salen < sizeof(s->peer) ? (size_t)salen :
 	    sizeof(s->peer));
+	s->key = key;
 	snprintf(s->who, sizeof(s->who), "%s", peer);
 	s->user = -1;
 	s->profile = -1;
@@ -550,11 +589,11 @@ ftp_new(struct daemon *d)
 	}
 	evconnlistener_set_error_cb(srv->listener, ftp_accept_error);
 	log_info("ftp: listening on %s port %d: %s/csv read only, passive "
-	    "ports %d..%d, at most %d sessions%s", cfg->ftp.listen,
-	    net_port(srv->listener),
+	    "ports %d..%d, at most %d sessions, %d from one address%s",
+	    cfg->ftp.listen, net_port(srv->listener),
 	    cfg->state_dir, cfg->ftp.passive_first, cfg->ftp.passive_last,
-	    cfg->ftp.max_sessions, cfg->ftp.require_tls ? ", TLS required" :
-	    "");
+	    cfg->ftp.max_sessions, cfg->ftp.max_sessions_per_address,
+	    cfg->ftp.require_tls ? ", TLS required" : "");
 	return srv;
 }
 

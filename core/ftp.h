@@ -16,9 +16,10 @@
  * - Passive data connections only (ftp_data.h), one at a time per session.
  * - Every command that would write is answered 550; anything above the
  *   share's root, symbolic links and odd names are refused (ftp_path.h).
- * - At most ftp.max_sessions at once (past that a newcomer gets 421); a
- *   session idle for ftp.idle_timeout_s, or not logged in within
- *   FTP_LOGIN_S, is closed.
+ * - At most ftp.max_sessions at once, and ftp.max_sessions_per_address
+ *   from one client address (peer.h), so that one client cannot take them
+ *   all: past either a newcomer gets 421.  A session idle for
+ *   ftp.idle_timeout_s, or not logged in within FTP_LOGIN_S, is closed.
  *
  * Settings other than the listening address and port apply to sessions
  * from the next command after a reload; a new address or port restarts

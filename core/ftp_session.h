@@ -14,6 +14,7 @@
 #include "ftp_data.h"
 #include "ftp_path.h"
 #include "net.h"
+#include "peer.h"
 
 struct bufferevent;
 struct event;
@@ -28,6 +29,7 @@ struct ftp_session {
 	struct event		*login;		/* FTP_LOGIN_S to log in */
 	struct sockaddr_storage	 local;		/* the address it reached */
 	struct sockaddr_storage	 peer;
+	struct peer_key		 key;		/* its client, for the caps */
 	char			 who[NET_PEER_MAX + 32];	/* "ADDR:PORT (profile)" */
 	int			 tls;		/* the control connection */
 	int			 upgrading;	/* 234 sent: TLS next */

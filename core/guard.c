@@ -1,13 +1,11 @@
-#include <netinet/in.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "guard.h"
+#include "peer.h"
 
 struct guard_entry {
-	uint8_t		key[16];	/* IPv4-mapped, or the /64 */
+	struct peer_key	key;
 	int		used;
 	unsigned	next;		/* ring of failure times */
 	unsigned	count;
@@ -30,19 +28,6 @@ guard_free(struct guard *g)
 	free(g);
 }
 
-static void
-guard_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)
-		    sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, 8);
-}
-
 static time_t
 guard_latest(const struct guard_entry *e)
 {
@@ -53,13 +38,13 @@ static struct guard_entry *
 guard_find(struct guard *g, const struct sockaddr *sa, int create)
 {
 	struct guard_entry *e, *victim = NULL;
-	uint8_t key[16];
+	struct peer_key key;
 	size_t i;
 
-	guard_key(sa, key);
+	peer_key(sa, &key);
 	for (i = 0; i < GUARD_ADDRESSES; i++) {
 		e = &g->e[i];
-		if (e->used && memcmp(e->key, key, 16) == 0)
+		if (e->used && peer_key_equal(&e->key, &key))
 			return e;
 		if (victim == NULL || (victim->used && (!e->used ||
 		    guard_latest(e) < guard_latest(victim))))
@@ -68,7 +53,7 @@ guard_find(struct guard *g, const struct sockaddr *sa, int create)
 	if (!create)
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
-	memcpy(victim->key, key, 16);
+	victim->key = key;
 	victim->used = 1;
 	return victim;
 }

@@ -4,9 +4,11 @@
  * address gets 429 until the oldest of them is GUARD_WINDOW_S old.  A
  * person who mistypes a few times never gets there (three wrong PINs lock
  * the profile first and leave seven tries for the PUK), and a success
- * clears the address's record.  IPv6 clients are counted per /64, the
- * block one host can pick addresses from.  The table is bounded: when
- * full, the address with the oldest latest failure is forgotten.
+ * clears the address's record.  Clients are told apart as peer.h does:
+ * IPv4 ones per address, also when a listener on "::" shows them as
+ * ::ffff:a.b.c.d, IPv6 ones per /64, the block one host can pick
+ * addresses from.  The table is bounded: when full, the address with the
+ * oldest latest failure is forgotten.
  */
 #ifndef MEWS_GUARD_H
 #define MEWS_GUARD_H

@@ -16,19 +16,35 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "http_method.h"
 #include "http_static.h"
 #include "log.h"
 #include "net.h"
+#include "peer.h"
 #include "tls.h"
+
+/*
+ * What an address is refused for its caps is logged a line a minute at
+ * most (HTTP_QUIET_US): a flood must not flood the log too.
+ */
+#define HTTP_QUIET_US		(60 * 1000000ULL)
+
+struct http_quiet {
+	uint64_t		 logged_us;
+	unsigned long long	 unlogged;
+};
 
 struct http_conn {
 	TAILQ_ENTRY(http_conn)	 entry;	/* oldest activity first */
 	struct http		*http;	/* NULL once the server is gone */
 	struct bufferevent	*bev;
 	struct event		*deadline;
+	struct event		*admit;	/* once it has its socket */
+	struct peer_key		 key;	/* its client, once admitted */
+	int			 admitted;
 	int			 in_request;
 	struct evbuffer_cb_entry *input_cb;
 	int			 at_start;	/* input begins a request */
@@ -46,9 +62,13 @@ struct http {
 	int			 http_port;
 	char			*www;
 	unsigned		 max_conns;
+	unsigned		 max_per_address;
 	struct http_conns	 conns;
 	double			 tokens;	/* handshakes we may start */
 	struct timeval		 refilled;
+	struct peer_rates	*rates;	/* handshakes per address */
+	struct http_quiet	 quiet_handshakes;
+	struct http_quiet	 quiet_connections;
 	http_api_cb		 api;
 	void			*api_arg;
 	http_api_cb		 dav;
@@ -82,6 +102,8 @@ http_conn_release(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	}
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	if (c->admit != NULL)
+		event_free(c->admit);
 	/* The bufferevent is being freed: its input outlives c briefly. */
 	if (c->input_cb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
@@ -149,14 +171,72 @@ http_refill(struct http *h)
 	h->refilled = now;
 }
 
+/*
+ * 1 when a refusal may be logged now, with *skipped those that were not
+ * since the last line.
+ */
+static int
+http_quiet_may_log(struct http_quiet *q, uint64_t now_us,
+    unsigned long long *skipped)
+{
+	if (q->logged_us != 0 && now_us - q->logged_us < HTTP_QUIET_US) {
+		q->unlogged++;
+		return 0;
+	}
+	*skipped = q->unlogged;
+	q->logged_us = now_us;
+	q->unlogged = 0;
+	return 1;
+}
+
+/* Who is at the other end of a TLS connection, HTTPS or FTPS: 0, or -1. */
+static int
+http_ssl_peer(SSL *ssl, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+	int fd = SSL_get_fd(ssl);
+
+	return fd == -1 ? -1 : getpeername(fd, (struct sockaddr *)ss, &len);
+}
+
+/*
+ * Within its address's share of the handshake rate, so that one address
+ * flooding ClientHellos cannot spend the whole budget of the box.  An
+ * address that cannot be known has the global limit only.
+ */
+static int
+http_address_may_shake(struct http *h, SSL *ssl)
+{
+	struct sockaddr_storage ss;
+	struct peer_key k;
+	uint64_t now = clock_now_us();
+	unsigned long long skipped;
+	char peer[NET_PEER_MAX];
+
+	if (http_ssl_peer(ssl, &ss) == -1)
+		return 1;
+	peer_key((struct sockaddr *)&ss, &k);
+	if (peer_rates_take(h->rates, &k, now))
+		return 1;
+	h->stats.handshakes_refused_per_address++;
+	if (http_quiet_may_log(&h->quiet_handshakes, now, &skipped)) {
+		net_peer((struct sockaddr *)&ss, 0, peer, sizeof(peer));
+		log_warnx("https: %s: TLS handshakes refused: over %d a second "
+		    "from one address (%llu more such refusals, from any "
+		    "address, since the last line like this)", peer,
+		    HTTP_HANDSHAKES_PER_ADDRESS, skipped);
+	}
+	return 0;
+}
+
 static int
 http_client_hello(SSL *ssl, int *alert, void *arg)
 {
 	struct http *h = arg;
 
-	(void)ssl;
 	http_refill(h);
-	if (h->tokens < 1) {
+	/* The address first: what it is refused spends no global token. */
+	if (!http_address_may_shake(h, ssl) || h->tokens < 1) {
 		h->stats.handshakes_refused++;
 		*alert = SSL_AD_HANDSHAKE_FAILURE;
 		return SSL_CLIENT_HELLO_ERROR;
@@ -165,16 +245,99 @@ http_client_hello(SSL *ssl, int *alert, void *arg)
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-/* The connection that has waited longest for its next request. */
+/*
+ * The connection that has waited longest for its next request: of key's
+ * client only, unless key is NULL; never except.
+ */
 static struct http_conn *
-http_idlest(struct http *h)
+http_idlest(struct http *h, const struct peer_key *key,
+    const struct http_conn *except)
 {
 	struct http_conn *c;
 
 	TAILQ_FOREACH(c, &h->conns, entry)
-		if (!c->in_request)
+		if (!c->in_request && c != except && (key == NULL ||
+		    (c->admitted && peer_key_equal(&c->key, key))))
 			return c;
 	return NULL;
+}
+
+static unsigned
+http_from_address(const struct http *h, const struct peer_key *key)
+{
+	const struct http_conn *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+		n += c->admitted && peer_key_equal(&c->key, key);
+	return n;
+}
+
+/* Closed to make room: out of the count now, freed by evhttp later. */
+static void
+http_conn_evict(struct http *h, struct http_conn *c)
+{
+	TAILQ_REMOVE(&h->conns, c, entry);
+	c->http = NULL;
+	h->stats.open--;
+	http_conn_kill(c);
+}
+
+/*
+ * Past its address's cap, the idlest connection of that address goes (the
+ * newcomer itself when all the others are busy), so that one client
+ * never closes another's; past max_connections, the idlest of all.
+ */
+static void
+http_make_room(struct http *h, struct http_conn *c,
+    const struct sockaddr *sa)
+{
+	struct http_conn *old;
+	unsigned long long skipped;
+	unsigned mine = http_from_address(h, &c->key);
+	char peer[NET_PEER_MAX];
+
+	if (mine > h->max_per_address &&
+	    (old = http_idlest(h, &c->key, NULL)) != NULL) {
+		h->stats.over_per_address++;
+		if (http_quiet_may_log(&h->quiet_connections, clock_now_us(),
+		    &skipped)) {
+			net_peer(sa, 0, peer, sizeof(peer));
+			log_warnx("https: %s: %u connections from this address "
+			    "(max_connections_per_address %u): its idlest "
+			    "closed (%llu more such closes, from any address, "
+			    "since the last line like this)", peer, mine,
+			    h->max_per_address, skipped);
+		}
+		http_conn_evict(h, old);
+	} else if (h->stats.open > h->max_conns &&
+	    (old = http_idlest(h, NULL, c)) != NULL) {
+		h->stats.evicted++;
+		http_conn_evict(h, old);
+	}
+}
+
+/*
+ * Run once evhttp has given the connection its socket, which it does
+ * after http_new_conn and before the loop reads a byte from it.
+ */
+static void
+http_conn_admit(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	evutil_socket_t sock;
+
+	(void)fd;
+	(void)what;
+	/* Gone already (evicted, or the client left): nothing to admit. */
+	if (c->http == NULL || (sock = bufferevent_getfd(c->bev)) == -1 ||
+	    getpeername(sock, (struct sockaddr *)&ss, &len) == -1)
+		return;
+	peer_key((struct sockaddr *)&ss, &c->key);
+	c->admitted = 1;
+	http_make_room(c->http, c, (struct sockaddr *)&ss);
 }
 
 /* At a request's start: a method evhttp does not know is rewritten. */
@@ -207,16 +370,19 @@ static struct bufferevent *
 http_new_conn(struct event_base *base, void *arg)
 {
 	struct http *h = arg;
-	struct http_conn *c, *old;
+	struct http_conn *c;
 	SSL *ssl;
 
 	if ((ssl = SSL_new(h->tls->ctx)) == NULL)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->deadline = evtimer_new(base, http_conn_expired, c)) == NULL ||
-	    !SSL_set_ex_data(ssl, http_ex_index, c)) {
+	    (c->admit = event_new(base, -1, 0, http_conn_admit, c)) ==
+	    NULL || !SSL_set_ex_data(ssl, http_ex_index, c)) {
 		if (c != NULL && c->deadline != NULL)
 			event_free(c->deadline);
+		if (c != NULL && c->admit != NULL)
+			event_free(c->admit);
 		free(c);
 		SSL_free(ssl);
 		return NULL;
@@ -235,20 +401,13 @@ http_new_conn(struct event_base *base, void *arg)
 	}
 	/* Browsers often close without a close_notify: not an error. */
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	if (h->stats.open >= h->max_conns) {
-		if ((old = http_idlest(h)) != NULL) {
-			h->stats.evicted++;
-			TAILQ_REMOVE(&h->conns, old, entry);
-			old->http = NULL;
-			h->stats.open--;
-			http_conn_kill(old);
-		}
-	}
 	c->http = h;
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	h->stats.open++;
 	h->stats.connections++;
 	http_conn_arm(c, HTTP_REQUEST_S);
+	/* Its client is known once it has its socket: room is made then. */
+	event_active(c->admit, 0, 0);
 	return c->bev;
 }
 
@@ -439,10 +598,13 @@ http_new(struct event_base *base, const struct config *cfg, struct tls *tls,
 	h->api = api;
 	h->api_arg = arg;
 	h->max_conns = (unsigned)cfg->http.max_connections;
+	h->max_per_address = (unsigned)cfg->http.max_connections_per_address;
 	h->tokens = HTTP_HANDSHAKE_BURST;
 	event_base_gettimeofday_cached(base, &h->refilled);
 	TAILQ_INIT(&h->conns);
-	if ((h->www = strdup(cfg->http.www)) == NULL ||
+	if ((h->rates = peer_rates_new(HTTP_HANDSHAKES_PER_ADDRESS,
+	    HTTP_HANDSHAKE_BURST_ADDRESS)) == NULL ||
+	    (h->www = strdup(cfg->http.www)) == NULL ||
 	    (h->https = http_bind(h, "https", cfg->http.listen,
 	    cfg->http.https_port, &h->https_port)) == NULL ||
 	    (h->plain = http_bind(h, "http", cfg->http.listen,
@@ -460,8 +622,9 @@ http_new(struct event_base *base, const struct config *cfg, struct tls *tls,
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_gencb(h->plain, http_redirect, h);
 	log_info("https: listening on %s port %d (pages from %s, at most %u "
-	    "connections); http port %d redirects to it", cfg->http.listen,
-	    h->https_port, h->www, h->max_conns, h->http_port);
+	    "connections, %u from one address); http port %d redirects to "
+	    "it", cfg->http.listen, h->https_port, h->www, h->max_conns,
+	    h->max_per_address, h->http_port);
 	return h;
 }
 
@@ -484,6 +647,7 @@ http_free(struct http *h)
 	if (h->plain != NULL)
 		evhttp_free(h->plain);
 	free(h->www);
+	peer_rates_free(h->rates);
 	free(h);
 }
 

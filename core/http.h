@@ -9,10 +9,14 @@
  * accept, and each next request within HTTP_REQUEST_S of the previous
  * answer, however slowly the bytes drip in.  Past max_connections the
  * connection idle longest is closed for the newcomer, so a crowd of idle
- * connections never locks people out.  New TLS handshakes are held to a
- * rate the loop can afford (HTTP_HANDSHAKES_PER_S, in bursts of
- * HTTP_HANDSHAKE_BURST): past it they are refused at their ClientHello,
- * before any costly cryptography.
+ * connections never locks people out; past max_connections_per_address
+ * from one client (peer.h), its own idlest is, so that one client never
+ * closes another's.  New TLS handshakes, FTPS's too, are held to a rate
+ * the loop can afford (HTTP_HANDSHAKES_PER_S, in bursts of
+ * HTTP_HANDSHAKE_BURST), and each client address to a quarter of it: past
+ * either they are refused at their ClientHello, before any costly
+ * cryptography, and one address flooding ClientHellos leaves the rest of
+ * the budget to everyone else.
  */
 #ifndef MEWS_HTTP_H
 #define MEWS_HTTP_H
@@ -36,12 +40,16 @@ struct sockaddr;
 #define HTTP_MAX_BODY		(64 * 1024)
 #define HTTP_HANDSHAKES_PER_S	400
 #define HTTP_HANDSHAKE_BURST	512
+#define HTTP_HANDSHAKES_PER_ADDRESS	100	/* a second */
+#define HTTP_HANDSHAKE_BURST_ADDRESS	128
 
 struct http_stats {
 	uint64_t	connections;
 	uint64_t	evicted;	/* idle, closed for a newcomer */
+	uint64_t	over_per_address; /* closed: its address's cap */
 	uint64_t	timed_out;	/* missed their deadline */
-	uint64_t	handshakes_refused;
+	uint64_t	handshakes_refused;	/* all of them */
+	uint64_t	handshakes_refused_per_address;	/* its address's rate */
 	uint64_t	requests;
 	uint64_t	redirects;	/* on the plain port */
 	unsigned	open;

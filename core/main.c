@@ -48,7 +48,8 @@ usage(void)
 	    "  -h       this help\n"
 	    "  --reset-profile name\n"
 	    "           give a profile (administrator, installer, user) its\n"
-	    "           default PIN again, unlocked and unblocked, and exit\n",
+	    "           default PIN again and a new PUK, unlocked and\n"
+	    "           unblocked, print them and exit\n",
 	    CONFIG_DEFAULT_PATH);
 }
 
@@ -115,6 +116,23 @@ mewsd_prepare_state(const struct config *cfg)
 }
 
 /*
+ * --reset-profile: the new PUK goes to root's terminal, the one place it
+ * is ever shown, and never to the log.
+ */
+static int
+mewsd_reset_profile(const struct config *cfg, const char *name)
+{
+	char puk[AUTH_PUK_TEXT_LEN];
+
+	if (mewsd_prepare_state(cfg) == -1 ||
+	    auth_reset_profile(cfg->state_dir, name, puk) == -1)
+		return -1;
+	printf("%s: PIN %s (change it at the first login), new PUK %s\n",
+	    name, auth_default_pin(auth_profile_parse(name)), puk);
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+/*
  * Every connection is a descriptor: the default 1024 would cap the web
  * and gateway clients together well below what their limits allow.
  */
@@ -138,6 +156,8 @@ mewsd_log_config(const struct config *cfg)
 	log_info("configuration %s: %zu bus(es), %zu gateway(s), %zu "
 	    "device(s), state in %s", cfg->path, cfg->nbuses, cfg->ngateways,
 	    cfg->ndevices, cfg->state_dir);
+	for (i = 0; i < cfg->warnings.n; i++)
+		log_warnx("%s", cfg->warnings.msgs[i]);
 	for (i = 0; i < cfg->nbuses; i++) {
 		const struct config_bus *b = &cfg->buses[i];
 
@@ -297,6 +317,7 @@ main(int argc, char *argv[])
 	struct mewsd d;
 	const char *reset = NULL;
 	char *abs;
+	size_t i;
 	int ch, check = 0, foreground = 0, rc;
 
 	memset(&d, 0, sizeof(d));
@@ -338,12 +359,13 @@ main(int argc, char *argv[])
 	    NULL)
 		return 1;
 	if (reset != NULL) {
-		rc = mewsd_prepare_state(cfg) == 0 ?
-		    auth_reset_profile(cfg->state_dir, reset) : -1;
+		rc = mewsd_reset_profile(cfg, reset);
 		config_free(cfg);
 		return rc == 0 ? 0 : 1;
 	}
 	if (check) {
+		for (i = 0; i < cfg->warnings.n; i++)
+			fprintf(stderr, "%s\n", cfg->warnings.msgs[i]);
 		printf("%s: configuration OK\n", d.cfg_path);
 		config_free(cfg);
 		return 0;

@@ -45,6 +45,21 @@ size_t mbap_build(uint8_t *out, uint16_t tid, uint8_t unit,
 size_t mbap_exception(uint8_t *out, uint16_t tid, uint8_t unit, uint8_t fc,
     uint8_t code);
 
+/*
+ * A function that only reads (1-4, 7, 11, 12, 17, 20, 24): what a
+ * read-only client of the gateway may send.  Every other code may change
+ * a device: writes (5, 6, 15, 16, 21, 22, 23), diagnostics (8: its
+ * sub-function 4 puts a device in listen-only mode), 43 (MEI transport)
+ * and codes the specification leaves to vendors.
+ */
+int mbap_is_read(uint8_t fc);
+/*
+ * A request PDU for the logs: "function 6, register 0, value 1", with the
+ * first register (or coil) a write changes, the sub-function of 8 and the
+ * MEI type of 43.
+ */
+void mbap_describe(const uint8_t *pdu, size_t len, char *out, size_t size);
+
 /* The exception codes a gateway answers with itself. */
 #define MBAP_EX_ILLEGAL_FUNCTION	0x01
 #define MBAP_EX_ILLEGAL_ADDRESS		0x02

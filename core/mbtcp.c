@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,21 @@
 
 #include "clock.h"
 #include "config.h"
+#include "events.h"
 #include "link.h"
 #include "log.h"
 #include "mbap.h"
 #include "mbtcp.h"
 #include "net.h"
+#include "netmask.h"
 
 /* A request still queued this long has lost its client's interest. */
 #define MBTCP_DEADLINE_MS	5000
 #define MBTCP_HOUSEKEEP_MS	1000
+/* Connections refused are logged at most this often: anyone may knock. */
+#define MBTCP_REFUSED_LOG_US	1000000
+/* 248..255 are reserved: no device on a line has such an address. */
+#define MBTCP_UNIT_MAX		247
 
 struct mbtcp_req {
 	TAILQ_ENTRY(mbtcp_req)	 entry;
@@ -40,6 +47,10 @@ struct mbtcp_client {
 	struct mbtcp		*srv;
 	struct bufferevent	*bev;
 	char			 peer[INET6_ADDRSTRLEN + 8];
+	struct netaddr		 addr;		/* IPv4 even if mapped */
+	char			 host[INET6_ADDRSTRLEN]; /* addr, for events */
+	enum config_access	 access;
+	uint64_t		 denied;	/* requests refused it */
 	uint64_t		 last_us;	/* last request or answer */
 	struct mbtcp_reqs	 queue;		/* read, not yet sent */
 	size_t			 nqueue;
@@ -60,6 +71,13 @@ struct mbtcp {
 	struct mbtcp_clients	 clients;
 	size_t			 nclients;
 	int			 max_clients;
+	int			 max_per_address;
+	int			 open;		/* no allow list */
+	size_t			 nallow;
+	struct config_allow	*allow;		/* a copy: reloads free cfg */
+	struct events		*events;
+	uint64_t		 refused_log_us; /* last refusal logged */
+	uint64_t		 refused_quiet;	/* refused since, not logged */
 	int			 idle_timeout_s;
 	int			 max_pending;
 	int			 retries;
@@ -190,6 +208,62 @@ mbtcp_done(void *arg, enum txn_result res, const uint8_t *pdu, size_t len)
 	mbtcp_parse(c);
 }
 
+/* A request that cannot change a device: a read, of one device. */
+static int
+mbtcp_reads_only(const struct mbtcp_req *r)
+{
+	return r->unit != 0 && mbap_is_read(r->pdu[0]);
+}
+
+/*
+ * A read client's write, refused: the first of each client is a warning,
+ * the others debug, so a client trying in a loop does not flood the log.
+ */
+static void
+mbtcp_log_denied(struct mbtcp_client *c, const struct mbtcp_req *r)
+{
+	char what[128];
+
+	c->srv->stats.denied++;
+	mbap_describe(r->pdu, r->len, what, sizeof(what));
+	if (c->denied++ == 0)
+		log_warnx("modbus tcp: client %s: unit %u, %s: refused, its "
+		    "access is read (modbus_tcp.allow); further refusals are "
+		    "logged at debug level", c->peer, r->unit, what);
+	else
+		log_debug("modbus tcp: client %s: unit %u, %s: refused, its "
+		    "access is read", c->peer, r->unit, what);
+}
+
+/* The exception the gateway answers itself, or 0: on to a device. */
+static uint8_t
+mbtcp_screen(struct mbtcp_client *c, const struct mbtcp_req *r)
+{
+	if (r->pdu[0] & 0x80)
+		return MBAP_EX_ILLEGAL_FUNCTION;
+	if (c->access == CONFIG_ACCESS_READ && !mbtcp_reads_only(r)) {
+		mbtcp_log_denied(c, r);
+		return MBAP_EX_ILLEGAL_FUNCTION;
+	}
+	if (r->unit > MBTCP_UNIT_MAX)
+		return MBAP_EX_PATH_UNAVAILABLE;
+	return 0;
+}
+
+/* Who changed what on which device, for the event log. */
+static void
+mbtcp_note_write(struct mbtcp_client *c, const struct mbtcp_req *r)
+{
+	char what[128];
+
+	c->srv->stats.writes++;
+	mbap_describe(r->pdu, r->len, what, sizeof(what));
+	log_debug("modbus tcp: client %s: unit %u on %s, %s", c->peer,
+	    r->unit, link_name(&c->link), what);
+	events_add(c->srv->events, EVENT_GATEWAY_WRITE, NULL, c->host, NULL,
+	    "unit %u on %s, %s", r->unit, link_name(&c->link), what);
+}
+
 /* Send the head of the client's queue on its way. */
 static void
 mbtcp_next(struct mbtcp_client *c)
@@ -197,7 +271,7 @@ mbtcp_next(struct mbtcp_client *c)
 	struct mbtcp *srv = c->srv;
 	struct bus_request req;
 	struct mbtcp_req *r;
-	uint8_t pdu[MBAP_PDU_MAX];
+	uint8_t pdu[MBAP_PDU_MAX], ex;
 	size_t n;
 
 	while (c->cur == NULL && (r = TAILQ_FIRST(&c->queue)) != NULL) {
@@ -205,8 +279,8 @@ mbtcp_next(struct mbtcp_client *c)
 		c->nqueue--;
 		if (c->nqueue < (size_t)srv->max_pending)
 			bufferevent_enable(c->bev, EV_READ);
-		if (r->pdu[0] & 0x80) {
-			mbtcp_exception(c, r, MBAP_EX_ILLEGAL_FUNCTION);
+		if ((ex = mbtcp_screen(c, r)) != 0) {
+			mbtcp_exception(c, r, ex);
 			free(r);
 			continue;
 		}
@@ -236,7 +310,8 @@ mbtcp_next(struct mbtcp_client *c)
 			c->cur = NULL;
 			mbtcp_exception(c, r, MBAP_EX_BUSY);
 			free(r);
-		}
+		} else if (!mbtcp_reads_only(r))
+			mbtcp_note_write(c, r);
 	}
 }
 
@@ -337,6 +412,94 @@ mbtcp_oldest_idle(struct mbtcp *srv)
 	return oldest;
 }
 
+/*
+ * The access of a client at a: the first allow entry that matches it, or
+ * write for all without a list.  -1 when no entry matches.
+ */
+static int
+mbtcp_access(const struct mbtcp *srv, const struct netaddr *a,
+    enum config_access *access)
+{
+	size_t i;
+
+	if (srv->open) {
+		*access = CONFIG_ACCESS_WRITE;
+		return 0;
+	}
+	for (i = 0; i < srv->nallow; i++)
+		if (netmask_match(&srv->allow[i].from, a)) {
+			*access = srv->allow[i].access;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+mbtcp_from_address(const struct mbtcp *srv, const struct netaddr *a)
+{
+	const struct mbtcp_client *c;
+	int n = 0;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+		n += netaddr_same_client(&c->addr, a);
+	return n;
+}
+
+/*
+ * A connection refused, in the log: one a second at most, with how many
+ * went unsaid since, so a stranger connecting in a loop cannot flood it.
+ * The counters have them all.
+ */
+static void __attribute__((format(printf, 3, 4)))
+mbtcp_log_refused(struct mbtcp *srv, const char *peer, const char *fmt, ...)
+{
+	uint64_t now = clock_now_us();
+	char why[160];
+	va_list ap;
+
+	if (srv->refused_log_us != 0 &&
+	    now - srv->refused_log_us < MBTCP_REFUSED_LOG_US) {
+		srv->refused_quiet++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (srv->refused_quiet > 0)
+		log_warnx("modbus tcp: client %s refused: %s (and %llu more "
+		    "refused since the last one logged)", peer, why,
+		    (unsigned long long)srv->refused_quiet);
+	else
+		log_warnx("modbus tcp: client %s refused: %s", peer, why);
+	srv->refused_log_us = now;
+	srv->refused_quiet = 0;
+}
+
+/*
+ * Before anything else, so that neither a stranger nor one address
+ * holding many connections takes a place (or closes an idle client to
+ * make one).
+ */
+static int
+mbtcp_admit(struct mbtcp *srv, const struct sockaddr *sa, const char *peer,
+    struct netaddr *a, enum config_access *access)
+{
+	if (netaddr_from_sockaddr(sa, a) == -1 ||
+	    mbtcp_access(srv, a, access) == -1) {
+		srv->stats.not_allowed++;
+		mbtcp_log_refused(srv, peer, "no modbus_tcp.allow entry "
+		    "matches its address");
+		return -1;
+	}
+	if (mbtcp_from_address(srv, a) >= srv->max_per_address) {
+		srv->stats.over_per_address++;
+		mbtcp_log_refused(srv, peer, "%d clients from its address "
+		    "already (max_clients_per_address)", srv->max_per_address);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -344,15 +507,21 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct mbtcp *srv = arg;
 	struct mbtcp_client *c, *old;
 	char peer[sizeof(c->peer)];
+	enum config_access access;
+	struct netaddr addr;
 
 	(void)l;
 	(void)salen;
 	net_peer(sa, 1, peer, sizeof(peer));
+	if (mbtcp_admit(srv, sa, peer, &addr, &access) == -1) {
+		evutil_closesocket(fd);
+		return;
+	}
 	if (srv->nclients >= (size_t)srv->max_clients) {
 		if ((old = mbtcp_oldest_idle(srv)) == NULL) {
 			srv->stats.refused++;
-			log_warnx("modbus tcp: client %s refused: %d clients, "
-			    "all busy", peer, srv->max_clients);
+			mbtcp_log_refused(srv, peer, "%d clients, all busy",
+			    srv->max_clients);
 			evutil_closesocket(fd);
 			return;
 		}
@@ -369,6 +538,9 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->srv = srv;
 	memcpy(c->peer, peer, sizeof(c->peer));
+	c->addr = addr;
+	inet_ntop(addr.family, addr.bytes, c->host, sizeof(c->host));
+	c->access = access;
 	c->last_us = clock_now_us();
 	TAILQ_INIT(&c->queue);
 	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
@@ -376,8 +548,8 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	srv->stats.accepted++;
 	bufferevent_setcb(c->bev, mbtcp_readable, NULL, mbtcp_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug("modbus tcp: client %s connected (%zu clients)", peer,
-	    srv->nclients);
+	log_debug("modbus tcp: client %s connected, %s access (%zu clients)",
+	    peer, config_access_name(access), srv->nclients);
 }
 
 static void
@@ -410,22 +582,90 @@ mbtcp_housekeep(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * A copy, since a reload frees cfg.  Out of memory, nobody gets in: a
+ * gateway that cannot tell who may use it is closed, not open.
+ */
+static void
+mbtcp_settings_allow(struct mbtcp *srv, const struct config *cfg)
+{
+	size_t n = cfg->modbus_tcp.nallow;
+
+	free(srv->allow);
+	srv->allow = NULL;
+	srv->nallow = 0;
+	srv->open = !cfg->modbus_tcp.has_allow;
+	if (n == 0)
+		return;
+	if ((srv->allow = calloc(n, sizeof(*srv->allow))) == NULL) {
+		log_warnx("modbus tcp: out of memory for the allow list: "
+		    "every client is refused");
+		return;
+	}
+	memcpy(srv->allow, cfg->modbus_tcp.allow, n * sizeof(*srv->allow));
+	srv->nallow = n;
+}
+
 static void
 mbtcp_settings(struct mbtcp *srv, const struct config *cfg)
 {
 	srv->max_clients = cfg->modbus_tcp.max_clients;
+	srv->max_per_address = cfg->modbus_tcp.max_clients_per_address;
 	srv->idle_timeout_s = cfg->modbus_tcp.idle_timeout_s;
 	srv->max_pending = cfg->modbus_tcp.max_pending;
 	srv->retries = cfg->modbus_tcp.retries;
 	srv->unit_id = cfg->modbus_tcp.unit_id;
+	mbtcp_settings_allow(srv, cfg);
+}
+
+/*
+ * A reloaded list applies to the clients already there: an address it
+ * drops is closed, one whose access changed has the new one from its
+ * next request on.
+ */
+static void
+mbtcp_recheck(struct mbtcp *srv)
+{
+	struct mbtcp_client *c, *next;
+	enum config_access access;
+
+	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (mbtcp_access(srv, &c->addr, &access) == -1) {
+			srv->stats.not_allowed++;
+			mbtcp_close(c, "no modbus_tcp.allow entry matches its "
+			    "address any more");
+			continue;
+		}
+		if (access != c->access)
+			log_info("modbus tcp: client %s: access %s, was %s",
+			    c->peer, config_access_name(access),
+			    config_access_name(c->access));
+		c->access = access;
+	}
+}
+
+static const char *
+mbtcp_allow_summary(const struct mbtcp *srv, char *buf, size_t size)
+{
+	if (srv->open)
+		return "open to every address (no allow list)";
+	snprintf(buf, size, "%zu allow entr%s", srv->nallow,
+	    srv->nallow == 1 ? "y" : "ies");
+	return buf;
 }
 
 void
 mbtcp_configure(struct mbtcp *srv, const struct config *cfg)
 {
 	struct mbtcp_client *c, *next;
+	char allow[32];
 
 	mbtcp_settings(srv, cfg);
+	log_info("modbus tcp: %d clients at most, %d per address, %s",
+	    srv->max_clients, srv->max_per_address,
+	    mbtcp_allow_summary(srv, allow, sizeof(allow)));
+	mbtcp_recheck(srv);
 	/* Requests left waiting by mbtcp_drop_link go on now. */
 	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -455,14 +695,17 @@ mbtcp_drop_link(struct mbtcp *srv, const void *impl)
 
 struct mbtcp *
 mbtcp_new(struct event_base *base, const struct config *cfg,
-    mbtcp_route_cb route, mbtcp_self_cb self, void *arg)
+    struct events *events, mbtcp_route_cb route, mbtcp_self_cb self,
+    void *arg)
 {
 	struct timeval tick = { MBTCP_HOUSEKEEP_MS / 1000, 0 };
 	struct mbtcp *srv;
+	char allow[32];
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return NULL;
 	srv->base = base;
+	srv->events = events;
 	TAILQ_INIT(&srv->clients);
 	mbtcp_settings(srv, cfg);
 	srv->route = route;
@@ -471,6 +714,7 @@ mbtcp_new(struct event_base *base, const struct config *cfg,
 	srv->listener = net_listen(base, mbtcp_accept, srv, "modbus tcp",
 	    cfg->modbus_tcp.listen, cfg->modbus_tcp.port, 64);
 	if (srv->listener == NULL) {
+		free(srv->allow);
 		free(srv);
 		return NULL;
 	}
@@ -484,8 +728,10 @@ mbtcp_new(struct event_base *base, const struct config *cfg,
 		mbtcp_free(srv);
 		return NULL;
 	}
-	log_info("modbus tcp: listening on %s port %d, %d clients at most",
-	    cfg->modbus_tcp.listen, srv->port, srv->max_clients);
+	log_info("modbus tcp: listening on %s port %d, %d clients at most, "
+	    "%d per address, %s", cfg->modbus_tcp.listen, srv->port,
+	    srv->max_clients, srv->max_per_address,
+	    mbtcp_allow_summary(srv, allow, sizeof(allow)));
 	return srv;
 }
 
@@ -504,5 +750,6 @@ mbtcp_free(struct mbtcp *srv)
 		event_free(srv->ev_resume);
 	if (srv->ev_housekeep != NULL)
 		event_free(srv->ev_housekeep);
+	free(srv->allow);
 	free(srv);
 }

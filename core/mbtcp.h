@@ -10,6 +10,15 @@
  * (its own exceptions unchanged), 0x0B when it failed to respond (after
  * the timeout and the configured retries; a damaged reply is retried,
  * never forwarded), 0x0A when there is no route or the path is down.
+ *
+ * Who may use it (modbus_tcp.allow): a client whose address no entry
+ * matches is closed as it connects, as is one past max_clients_per_address
+ * from its address.  A read client's requests that may change a device
+ * (anything but the read functions, mbap_is_read, and anything to unit 0)
+ * are answered 0x01 and never reach a line.  Without a list every client
+ * may write, as on any gateway.  Units 248..255 (reserved) never reach a
+ * line either: 0x0A.  Each request that may change a device and goes on
+ * to one is in the event log (gateway_write).
  */
 #ifndef MEWS_MBTCP_H
 #define MEWS_MBTCP_H
@@ -19,6 +28,7 @@
 
 struct event_base;
 struct config;
+struct events;
 struct link;
 struct mbtcp;
 
@@ -34,6 +44,10 @@ typedef size_t (*mbtcp_self_cb)(void *arg, const uint8_t *pdu, size_t len,
 struct mbtcp_stats {
 	uint64_t	accepted;
 	uint64_t	refused;	/* full, no idle client to close */
+	uint64_t	not_allowed;	/* no allow entry: closed at once */
+	uint64_t	over_per_address; /* max_clients_per_address */
+	uint64_t	denied;		/* a read client's write: 0x01 */
+	uint64_t	writes;		/* sent on to a device, logged */
 	uint64_t	evicted;	/* idle, closed for a newcomer */
 	uint64_t	idle_closed;
 	uint64_t	bad_frames;	/* MBAP errors: connection closed */
@@ -42,12 +56,13 @@ struct mbtcp_stats {
 	uint64_t	exceptions;	/* answered by the gateway itself */
 };
 
-/* NULL (logged) when it cannot listen. */
+/* NULL (logged) when it cannot listen.  events may be NULL. */
 struct mbtcp *mbtcp_new(struct event_base *, const struct config *,
-    mbtcp_route_cb, mbtcp_self_cb, void *arg);
+    struct events *, mbtcp_route_cb, mbtcp_self_cb, void *arg);
 /*
- * A reload: new limits, retries and unit id; clients stay connected, and
- * requests held back by mbtcp_drop_link go on.
+ * A reload: new limits, retries, unit id and allow list; clients stay
+ * connected with the access the new list gives them (those it no longer
+ * lets in are closed), and requests held back by mbtcp_drop_link go on.
  */
 void mbtcp_configure(struct mbtcp *, const struct config *);
 /*

@@ -306,6 +306,51 @@ metrics_history(struct evbuffer *out, const struct history *h)
 	}
 }
 
+/*
+ * Who the gateway turned away, and the writes it let through: a stranger
+ * knocking or a read-only client trying to write is worth an alert.
+ */
+static void
+metrics_gateway(struct evbuffer *out, const struct mbtcp *gw)
+{
+	const struct mbtcp_stats *s = mbtcp_stats(gw);
+	const struct {
+		const char	*reason;
+		uint64_t	 value;
+	} refused[] = {
+		{ "not_allowed", s->not_allowed },
+		{ "per_address", s->over_per_address },
+		{ "full", s->refused },
+	};
+	size_t i;
+
+	metrics_family(out, "mews_gateway_clients", "gauge", "Modbus "
+	    "TCP clients connected to the gateway");
+	evbuffer_add_printf(out, "mews_gateway_clients %zu\n",
+	    mbtcp_clients(gw));
+	metrics_family(out, "mews_gateway_requests_total", "counter",
+	    "Modbus TCP requests the gateway received");
+	evbuffer_add_printf(out, "mews_gateway_requests_total %llu\n",
+	    (unsigned long long)s->requests);
+	metrics_family(out, "mews_gateway_refused_total", "counter",
+	    "Connections closed as they came: no modbus_tcp.allow entry, "
+	    "max_clients_per_address, or full with no idle client");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		evbuffer_add_printf(out, "mews_gateway_refused_total"
+		    "{reason=\"%s\"} %llu\n", refused[i].reason,
+		    (unsigned long long)refused[i].value);
+	metrics_family(out, "mews_gateway_denied_total", "counter",
+	    "Requests of read-only clients that could change a device, "
+	    "answered with exception 1");
+	evbuffer_add_printf(out, "mews_gateway_denied_total %llu\n",
+	    (unsigned long long)s->denied);
+	metrics_family(out, "mews_gateway_writes_total", "counter",
+	    "Requests that could change a device sent on to one (each in "
+	    "the event log)");
+	evbuffer_add_printf(out, "mews_gateway_writes_total %llu\n",
+	    (unsigned long long)s->writes);
+}
+
 int
 metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
 {
@@ -315,16 +360,8 @@ metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
 		metrics_devices(out, d->poller);
 	}
 	metrics_links(out, d);
-	if (d->mbtcp != NULL) {
-		metrics_family(out, "mews_gateway_clients", "gauge", "Modbus "
-		    "TCP clients connected to the gateway");
-		evbuffer_add_printf(out, "mews_gateway_clients %zu\n",
-		    mbtcp_clients(d->mbtcp));
-		metrics_family(out, "mews_gateway_requests_total", "counter",
-		    "Modbus TCP requests the gateway received");
-		evbuffer_add_printf(out, "mews_gateway_requests_total %llu\n",
-		    (unsigned long long)mbtcp_stats(d->mbtcp)->requests);
-	}
+	if (d->mbtcp != NULL)
+		metrics_gateway(out, d->mbtcp);
 	if (d->http != NULL) {
 		metrics_family(out, "mews_http_requests_total", "counter",
 		    "HTTPS requests served");

@@ -6,11 +6,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "auth.h"
 #include "session.h"
 
+/* Profile p's places are [p * SESSION_PER_PROFILE, + SESSION_PER_PROFILE). */
+#define SESSION_SLOTS	(AUTH_NPROFILES * SESSION_PER_PROFILE)
+
 struct sessions {
-	struct session	 s[SESSION_MAX];
-	int		 used[SESSION_MAX];
+	struct session	 s[SESSION_SLOTS];
+	int		 used[SESSION_SLOTS];
 	int		 idle_s;
 	int		 max_s;
 };
@@ -52,11 +56,13 @@ const struct session *
 session_create(struct sessions *ss, int profile, time_t now)
 {
 	unsigned char raw[SESSION_TOKEN_LEN / 2];
-	size_t i, slot = 0;
+	size_t i, first, slot;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (profile < 0 || profile >= AUTH_NPROFILES ||
+	    RAND_bytes(raw, sizeof(raw)) != 1)
 		return NULL;
-	for (i = 0; i < SESSION_MAX; i++) {
+	first = slot = (size_t)profile * SESSION_PER_PROFILE;
+	for (i = first; i < first + SESSION_PER_PROFILE; i++) {
 		if (!session_live(ss, i, now)) {
 			slot = i;
 			break;
@@ -82,7 +88,7 @@ session_slot(const struct sessions *ss, const char *token)
 
 	if (strlen(token) != SESSION_TOKEN_LEN)
 		return -1;
-	for (i = 0; i < SESSION_MAX; i++)
+	for (i = 0; i < SESSION_SLOTS; i++)
 		if (CRYPTO_memcmp(ss->s[i].token, token,
 		    SESSION_TOKEN_LEN) == 0 && ss->used[i])
 			found = (long)i;
@@ -120,7 +126,7 @@ session_drop_profile(struct sessions *ss, int profile, const char *keep)
 {
 	size_t i;
 
-	for (i = 0; i < SESSION_MAX; i++)
+	for (i = 0; i < SESSION_SLOTS; i++)
 		if (ss->used[i] && ss->s[i].profile == profile &&
 		    (keep == NULL || strcmp(ss->s[i].token, keep) != 0)) {
 			OPENSSL_cleanse(&ss->s[i], sizeof(ss->s[i]));

@@ -462,7 +462,8 @@ bench_write_config(const char *dir, const char *pty, int baud, int port,
 	    "http_port = %d; };\n"
 	    "ftp = { enabled = false; listen = \"127.0.0.1\"; };\n"
 	    "modbus_tcp = { listen = \"127.0.0.1\"; port = %d; "
-	    "max_clients = 64; max_pending = 16; idle_timeout_s = 0; };\n"
+	    "max_clients = 64; max_clients_per_address = 64; "
+	    "max_pending = 16; idle_timeout_s = 0; };\n"
 	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = %d; "
 	    "parity = \"none\"; timeout_ms = 300; silence_us = %u; } );\n"
 	    "devices = ( );\n", dir, bench_srcdir(), bench_free_port(),

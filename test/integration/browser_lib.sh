@@ -48,6 +48,29 @@ run_driver() {
 	fi
 }
 
+# shown_puk_unlocks PROFILE DEFAULT_PUK [FILE]: the PUK a page showed
+# (the driver keeps it in WORK_DIR/FILE, puk by default) tried against the
+# daemon.  Once three wrong PINs lock the profile, the default PUK, which
+# a PUK made in its place killed, is refused and the one shown unlocks it.
+shown_puk_unlocks() {
+	local puk pin
+	puk=$(cat "$TMP/browser/${3:-puk}" 2>/dev/null)
+	JAR="$TMP/jar.puk"
+	rm -f "$JAR"
+	for pin in 00001 00002 00003; do
+		call POST /api/login "{\"profile\":\"$1\",\"pin\":\"$pin\"}"
+	done
+	check "three wrong PINs lock the $1 (HTTP $STATUS)" [ "$STATUS" = 423 ]
+	call POST /api/unlock \
+	    "{\"profile\":\"$1\",\"puk\":\"$2\",\"new_pin\":\"97531\"}"
+	check "its default PUK no longer unlocks it: 401 (HTTP $STATUS)" \
+	    [ "$STATUS" = 401 ]
+	call POST /api/unlock \
+	    "{\"profile\":\"$1\",\"puk\":\"$puk\",\"new_pin\":\"97531\"}"
+	check "the PUK the page showed ($puk) unlocks it (HTTP $STATUS)" \
+	    sh -c '[ -n "$1" ] && [ "$2" = 200 ]' - "$puk" "$STATUS"
+}
+
 # The daemon outlived the browser and stops cleanly.
 stop_mewsd() {
 	local rc

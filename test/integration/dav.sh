@@ -284,8 +284,9 @@ is "the right PIN of a locked profile: 423" 423
 JAR="$TMP/jar.installer"
 call POST /api/login '{"profile":"installer","pin":"13579"}'
 check "the web login is locked too (HTTP $STATUS)" [ "$STATUS" = 423 ]
-call POST /api/unlock '{"profile":"installer","puk":"00000555500000","new_pin":"11223"}'
-check "the PUK unlocks it in the web pages (HTTP $STATUS)" [ "$STATUS" = 200 ]
+call POST /api/unlock "{\"profile\":\"installer\",\"puk\":\"$(puk_of installer)\",\"new_pin\":\"11223\"}"
+check "its PUK, made when it was commissioned, unlocks it in the web pages (HTTP $STATUS)" \
+    [ "$STATUS" = 200 ]
 CRED="installer:11223"
 dav -I "$URL/dav/meter/day/2001-02-03.csv"
 is "and the share opens with the new PIN" 200

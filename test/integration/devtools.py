@@ -147,6 +147,7 @@ class Browser:
         self.network = []	# failed loads: (url, status, text)
         self.requests = {}	# every request: id -> (method, url)
         self.answers = []	# every response: (id, url, status)
+        self.finished = set()	# the ids of responses wholly loaded
 
     @staticmethod
     def _high(fd, close=True):
@@ -194,6 +195,8 @@ class Browser:
             self.answers.append((p["requestId"], r["url"], r["status"]))
             if r["status"] >= 400:
                 self.network.append((r["url"], r["status"], r.get("statusText", "")))
+        elif method == "Network.loadingFinished":
+            self.finished.add(p["requestId"])
         elif method == "Network.loadingFailed":
             if not p.get("canceled"):
                 self.network.append((self.requests.get(p["requestId"], ("", "?"))[1], 0,
@@ -293,6 +296,9 @@ class Browser:
         self.pump()
         for rid, u, st in reversed(self.answers):
             if st == status and urllib.parse.urlsplit(u).path == path:
+                # The body is there once loaded, which on a loaded machine
+                # may come well after the headers.
+                self.until(lambda: rid in self.finished, 10)
                 r = self.send("Network.getResponseBody", {"requestId": rid})
                 body = r["body"]
                 if r.get("base64Encoded"):

@@ -22,7 +22,7 @@ gateways = (
 	{ name = "nowhere"; host = "127.0.0.1"; port = $dead_port; }
 );
 modbus_tcp = { listen = "127.0.0.1"; port = $port; max_clients = 55;
-	idle_timeout_s = 2; unit_id = 200;
+	max_clients_per_address = 64; idle_timeout_s = 2; unit_id = 200;
 	routes = ( { first = 100; last = 110; bus = "down"; },
 		   { first = 50; last = 59; gateway = "gw1"; },
 		   { first = 60; gateway = "nowhere"; } ); };

@@ -121,7 +121,9 @@ check("a device never read has no live sample",
       "dead device: %r" % [d["id"] for d in dead])
 for fam in ("mews_bus_requests", "mews_bus_timeouts", "mews_bus_crc_errors",
             "mews_device_requests", "mews_http_requests",
-            "mews_gateway_requests", "mews_history_updates",
+            "mews_gateway_requests", "mews_gateway_refused",
+            "mews_gateway_denied", "mews_gateway_writes",
+            "mews_history_updates",
             "mews_history_failures", "mews_history_lost"):
     check("%s_total is a counter" % fam,
           fam in families and families[fam].type == "counter",

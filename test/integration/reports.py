@@ -7,7 +7,7 @@ running until killed):
   smtp DIR PORT CERT KEY starttls|tls USER PASSWORD
       aiosmtpd; STARTTLS required before AUTH, or implicit TLS; AUTH
       required, checked against USER and PASSWORD (535 otherwise); each
-      message saved as DIR/N.eml.
+      message saved as DIR/N.eml, its plain text decoded as DIR/N.txt.
   ftp DIR PORT USER PASSWORD       pyftpdlib, DIR writable by USER.
   https DIR PORT CERT KEY          PUT /PATH saves DIR/PATH, answers 201.
 
@@ -101,9 +101,16 @@ def cmd_smtp(folder, port, cert, key, mode, user, password):
         async def handle_DATA(self, server, session, envelope):
             count[0] += 1
             path = os.path.join(folder, "%d.eml" % count[0])
+            raw = envelope.original_content or envelope.content.encode()
+            # The text as a reader sees it, once quoted-printable lines
+            # are joined again: what the tests search.
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            with open(os.path.join(folder, "%d.txt" % count[0]), "w") as f:
+                for part in msg.walk():
+                    if part.get_content_type() == "text/plain":
+                        f.write(part.get_content())
             with open(path + ".tmp", "wb") as f:
-                f.write(envelope.original_content or
-                        envelope.content.encode())
+                f.write(raw)
             os.rename(path + ".tmp", path)
             with open(path + ".rcpt", "w") as f:
                 f.write("\n".join(envelope.rcpt_tos) + "\n")
@@ -149,6 +156,10 @@ def cmd_https(folder, port, cert, key):
     import http.server
 
     class Put(http.server.BaseHTTPRequestHandler):
+        # HTTP/1.1, so the "100 Continue" curl's Expect asks for is sent:
+        # an HTTP/1.0 server makes curl wait a second before each upload.
+        protocol_version = "HTTP/1.1"
+
         def do_PUT(self):
             rel = self.path.lstrip("/")
             if ".." in rel.split("/"):
@@ -162,6 +173,8 @@ def cmd_https(folder, port, cert, key):
                 f.write(data)
             self.send_response(201)
             self.send_header("Content-Length", "0")
+            # One request a connection: the server serves one at a time.
+            self.send_header("Connection", "close")
             self.end_headers()
 
         def log_message(self, *args):

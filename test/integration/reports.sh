@@ -13,6 +13,11 @@
 # server's 535; the settings changed through the API; a server down is a
 # logged failure, retried (mail.retry_s = 2: 2, 4, 8... s) and the report
 # delivered once it is up, also across a restart of mewsd.
+#
+# mewsd's clock runs 20 times as fast as real time (test_clock), so the
+# schedule's first look 5 s after a start and the retries take a fraction
+# of a second.  It starts at noon of the helper's today: mewsd's yesterday
+# is the made-up one, however near midnight the test runs.
 . "$(dirname "$0")/web_lib.sh"
 have rrdtool || need "no rrdtool" rrdtool
 have openssl || need "no openssl" openssl
@@ -29,14 +34,6 @@ getent passwd ftp >/dev/null ||
 HELPER="$(dirname "$0")/reports.py"
 helper() { /usr/bin/python3 "$HELPER" "$@"; }
 
-# poll SECONDS COMMAND...: every half second until the command succeeds.
-poll() {
-	local deadline=$(($(date +%s) + $1)); shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
-		sleep 0.5
-	done
-}
 listening() {
 	/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)"
 }
@@ -60,7 +57,7 @@ start_smtp() {
 	spawn /usr/bin/python3 "$HELPER" smtp "$MAILS" "$2" "$TMP/cert.pem" "$TMP/key.pem" "$1" \
 	    reporter s3cret >>"$TMP/smtp.log" 2>&1
 	SMTP_PID=$LAST_PID
-	poll 20 listening "$2"
+	wait_for 10 listening "$2"
 }
 stop_smtp() { kill "$SMTP_PID"; wait "$SMTP_PID" 2>/dev/null; }
 # Under valgrind (scripts/check --deep) a memory error makes the exit 42.
@@ -97,7 +94,7 @@ mkdir -p /run/sshd
 spawn /usr/sbin/sshd -D -e -f "$TMP/sshd_config" 2>>"$TMP/sshd.log"
 HOST_KEY=$(ssh-keygen -lf "$TMP/ssh_host.pub" |
     sed 's/.*SHA256:\([^ ]*\).*/\1/')
-check "sshd listens (SFTP)" poll 10 listening "$SFTP_PORT"
+check "sshd listens (SFTP)" wait_for 5 listening "$SFTP_PORT"
 SFTP_REPORT=",
 	{ name = \"sftp-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"sftp://127.0.0.1:$SFTP_PORT$SFTP_DIR/\";
@@ -137,7 +134,7 @@ vsftpd_log_file=$TMP/vsftpd.log
 log_ftp_protocol=YES
 VSFTPD
 spawn /usr/sbin/vsftpd "$TMP/vsftpd.conf"
-check "vsftpd listens (FTPS)" poll 10 listening "$FTPS_PORT"
+check "vsftpd listens (FTPS)" wait_for 5 listening "$FTPS_PORT"
 FTPS_REPORT=",
 	{ name = \"ftps-up\"; at = \"00:00\"; devices = [ \"main\" ];
 	  push = { url = \"ftps://127.0.0.1:$FTPS_PORT/in/\";
@@ -184,7 +181,7 @@ mkdir -p "$STATE/rrd/main"
 chmod 700 "$STATE"
 check "history made up for yesterday" helper history "$STATE/rrd/main"
 state "$BEFORE" "$BEFORE"
-write_conf "" "$(reports_conf starttls "$SMTP_PORT")"
+write_conf "$LONG_SESSIONS" "$(reports_conf starttls "$SMTP_PORT")"
 check "mewsd -t accepts the mail and reports settings" \
     "$MEWSD" -t -c "$CONF"
 
@@ -192,11 +189,12 @@ start_smtp starttls "$SMTP_PORT" || not_ok "aiosmtpd starts (STARTTLS, AUTH)"
 spawn /usr/bin/python3 "$HELPER" ftp "$FTP_DIR" "$FTP_PORT" box ftp-pw >>"$TMP/ftp.log" 2>&1
 spawn /usr/bin/python3 "$HELPER" https "$PUT_DIR" "$PUT_PORT" "$TMP/cert.pem" "$TMP/key.pem" \
     >>"$TMP/put.log" 2>&1
-poll 20 listening "$FTP_PORT" || not_ok "pyftpdlib starts"
-poll 20 listening "$PUT_PORT" || not_ok "the HTTPS server starts"
-web_up "" "$(reports_conf starttls "$SMTP_PORT")"
+wait_for 10 listening "$FTP_PORT" || not_ok "pyftpdlib starts"
+wait_for 10 listening "$PUT_PORT" || not_ok "the HTTPS server starts"
+test_clock 20 $((Y_END + 12 * 3600))
+web_up "$LONG_SESSIONS" "$(reports_conf starttls "$SMTP_PORT")"
 
-check "yesterday's report, owed, is mailed at the start" poll 60 \
+check "yesterday's report, owed, is mailed at the start" wait_for 30 \
     sh -c "[ \$(find '$MAILS' -name '*.eml' | wc -l) -ge 1 ]"
 MAIL1="$MAILS/1.eml"
 helper text "$MAIL1" 2>&1 | head -40 | sed 's/^/#    /'
@@ -227,18 +225,18 @@ check "sub, with no history yesterday, says so and has no file" sh -c "
 	helper() { /usr/bin/python3 '$(dirname "$0")/reports.py' \"\$@\"; }
 	helper summary '$MAIL1' sub.offline | grep -q 'no history' &&
 	helper summary '$MAIL1' sub.files | grep -q none"
-check "the FTP server got main's file, byte for byte" poll 30 \
-    cmp "$FTP_DIR/meters/main/day/$DAY.csv" "$CSV"
-check "the HTTPS server got it too (PUT)" poll 30 \
-    cmp "$PUT_DIR/in/main/day/$DAY.csv" "$CSV"
-check "sshd got it over SFTP, its host key checked" poll 30 \
-    cmp "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
-check "vsftpd got it over FTPS (AUTH TLS, protected data)" poll 30 \
-    cmp "$FTPS_DIR/in/main/day/$DAY.csv" "$CSV"
+check "the FTP server got main's file, byte for byte" wait_for 15 \
+    cmp -s "$FTP_DIR/meters/main/day/$DAY.csv" "$CSV"
+check "the HTTPS server got it too (PUT)" wait_for 15 \
+    cmp -s "$PUT_DIR/in/main/day/$DAY.csv" "$CSV"
+check "sshd got it over SFTP, its host key checked" wait_for 15 \
+    cmp -s "$SFTP_DIR/main/day/$DAY.csv" "$CSV"
+check "vsftpd got it over FTPS (AUTH TLS, protected data)" wait_for 15 \
+    cmp -s "$FTPS_DIR/in/main/day/$DAY.csv" "$CSV"
 check "... which mewsd asked for: AUTH and PROT P" sh -c "
     grep -Eq '\"AUTH (TLS|SSL)\"' '$TMP/vsftpd.log' &&
     grep -q '\"PROT P\"' '$TMP/vsftpd.log'"
-check "reports.state says yesterday is delivered, for all 5" poll 10 \
+check "reports.state says yesterday is delivered, for all 5" wait_for 5 \
     sh -c "[ \$(grep -c 'done = ${Y_START}L' '$STATE/reports.state') = 5 ]"
 
 # The administrator's API: settings without the password, and tests.
@@ -258,7 +256,7 @@ expect "a test with the saved settings is sent (200)" 200 POST \
     /api/reports/test '{"report":"daily"}'
 check "and shows the server's 250 answer: $(json .answer)" \
     sh -c "printf '%s' '$BODY' | jq -e '.answer | startswith(\"250\")' >/dev/null"
-check "the test message arrived, marked [test]" poll 10 sh -c "
+check "the test message arrived, marked [test]" wait_for 5 sh -c "
 	grep -l '^Subject: \[test\]' '$MAILS'/*.eml | grep -q ."
 expect "a test of an unknown report is a 404" 404 POST /api/reports/test \
     '{"report":"nope"}'
@@ -296,19 +294,19 @@ state "$BEFORE" "$Y_START"
 before=$(mails)
 start_mewsd || not_ok "mewsd starts again"
 check "with the server down, the failure is logged with curl's reason" \
-    poll 30 grep -q "reports: daily: $DAY not delivered: .*[Cc]onnect.*tried again in 2 s (failure 1 in a row)" "$LOG"
+    wait_for 15 grep -q "reports: daily: $DAY not delivered: .*[Cc]onnect.*tried again in 2 s (failure 1 in a row)" "$LOG"
 check "and retried, waiting longer each time" \
-    poll 30 grep -q "reports: daily: $DAY not delivered: .*tried again in 8 s (failure 3 in a row)" "$LOG"
+    wait_for 15 grep -q "reports: daily: $DAY not delivered: .*tried again in 8 s (failure 3 in a row)" "$LOG"
 stop_mewsd
 check "stopped before delivery, reports.state still owes it" \
     grep -q "name = \"daily\"; done = ${BEFORE}L" "$STATE/reports.state"
 failed=$(grep -c "reports: daily: $DAY not delivered" "$LOG")
 start_mewsd || not_ok "mewsd starts again"
-check "started again with the server still down, it fails again" poll 30 \
+check "started again with the server still down, it fails again" wait_for 15 \
     sh -c "[ \$(grep -c 'reports: daily: $DAY not delivered' '$LOG') -gt $failed ]"
 start_smtp starttls "$SMTP_PORT" || not_ok "aiosmtpd starts again"
 check "once the server is up, the owed report arrives (retried)" \
-    poll 40 sh -c "[ \$(find '$MAILS' -name '*.eml' | wc -l) -gt $before ]"
+    wait_for 20 sh -c "[ \$(find '$MAILS' -name '*.eml' | wc -l) -gt $before ]"
 check "it is yesterday's, whole" helper mail "$(newest)" daily \
     mews@example.com fm@example.com "$DAY" "$STATE/csv"
 
@@ -316,12 +314,12 @@ check "it is yesterday's, whole" helper mail "$(newest)" daily \
 stop_mewsd
 stop_smtp
 start_smtp tls "$SMTPS_PORT" || not_ok "aiosmtpd starts (implicit TLS)"
-write_conf "" "$(reports_conf tls "$SMTPS_PORT")"
+write_conf "$LONG_SESSIONS" "$(reports_conf tls "$SMTPS_PORT")"
 state "$BEFORE" "$Y_START"
 before=$(mails)
 start_mewsd || not_ok "mewsd starts with security = tls"
 check "over implicit TLS, the report arrives" \
-    poll 40 sh -c "[ \$(find '$MAILS' -name '*.eml' | wc -l) -gt $before ]"
+    wait_for 20 sh -c "[ \$(find '$MAILS' -name '*.eml' | wc -l) -gt $before ]"
 check "it parses, its attachment the CSV file's bytes" helper mail \
     "$(newest)" daily mews@example.com fm@example.com "$DAY" "$STATE/csv"
 

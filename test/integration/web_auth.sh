@@ -1,7 +1,10 @@
 #!/bin/sh
 # Logging in to the web server and keeping strangers out: default and
-# changed PINs, the PIN lockout and the PUK, the PUK block and
-# `mewsd --reset-profile`, the per-address back-off, session cookies,
+# changed PINs, the PIN lockout and the PUK (only for a locked profile:
+# the security issue's attack replayed), the seed PUKs dying with the
+# default PINs, PUKs made or typed at the first PIN change and set by the
+# administrator, the PUK block and `mewsd --reset-profile` (which prints
+# a new PUK), the per-address back-off, session cookies,
 # CSRF, security headers, TLS, the plain-port redirect, size limits,
 # bad input and path traversal.
 #
@@ -106,10 +109,23 @@ call POST /api/pin '{"pin":"55555","new_pin":"123456"}'
 jcheck "a 6-digit new PIN: 400 field new_pin" 400 '.field == "new_pin"'
 call POST /api/pin '{"pin":"55555","new_pin":"12a45"}'
 jcheck "a new PIN with a letter: 400 field new_pin" 400 '.field == "new_pin"'
+call GET /api/session
+jcheck "the session says the PUK is still the seed's" 200 '.default_puk == true'
+for bad in '"1234567890123"' '"123456789012345"' '"1234567890123a"' \
+    '"00000 5555 00000"' '"00000555500000"' '12345678901234' '""'; do
+	call POST /api/pin "{\"pin\":\"55555\",\"new_pin\":\"24680\",\"new_puk\":$bad}"
+	jcheck "the first PIN change with new_puk $bad: 400 field new_puk" 400 \
+	    '.field == "new_puk"'
+done
+call GET /api/session
+jcheck "... and nothing changed: still the default PIN and PUK" 200 \
+    '.must_change_pin == true and .default_puk == true'
 cp "$JAR" "$TMP/jar.installer.old"
-hcall POST /api/pin '{"pin":"55555","new_pin":"24680"}'
-jcheck "the PIN is changed: 200, must_change_pin false" 200 \
-    '.must_change_pin == false'
+# The person types a PUK, grouped as they like: it is theirs, not shown back.
+INSTALLER_PUK="13579 0246 81357"
+hcall POST /api/pin "{\"pin\":\"55555\",\"new_pin\":\"24680\",\"new_puk\":\"1357902 4681357\"}"
+jcheck "the PIN and a typed PUK are set: 200, must_change_pin and default_puk false, no new_puk" \
+    200 '.must_change_pin == false and .default_puk == false and .new_puk == null'
 new_token=$(token)
 case $(header Set-Cookie) in
 "mews_session=$new_token;"*)
@@ -123,6 +139,9 @@ JAR="$TMP/jar.installer"
 call GET /api/session
 jcheck "the new session works, PIN no longer default" 200 \
     '.must_change_pin == false and .profile == "installer"'
+call POST /api/pin '{"pin":"24680","new_pin":"24680","new_puk":"generate"}'
+jcheck "past the first PIN change a profile cannot set its PUK: 400 field new_puk" \
+    400 '.field == "new_puk"'
 call POST /api/devices '{}'
 check "after the change a POST reaches its handler (HTTP $STATUS)" \
     [ "$STATUS" = 400 ]
@@ -133,7 +152,8 @@ check "profiles.conf holds PBKDF2 hashes" \
 check "profiles.conf holds no PIN in clear" \
     sh -c '! grep -Eq "\"(24680|55555|99999|11111)\"" "$1"' - "$profiles_file"
 check "profiles.conf holds no PUK in clear" \
-    sh -c '! grep -Eq "00000(5555|9999|1111)00000" "$1"' - "$profiles_file"
+    sh -c '! grep -Eq "00000(5555|9999|1111)00000|13579024681357" "$1"' - \
+    "$profiles_file"
 call POST /api/pin '{"pin":"13579","new_pin":"97531"}'
 jcheck "a wrong old PIN on /api/pin: 401 attempts_left 2" 401 \
     '.attempts_left == 2'
@@ -440,7 +460,46 @@ check "... the one in www/" cmp -s "$TMP/body" "$top_srcdir/www/index.html"
 # --- 2. Lockout and the PUK ------------------------------------------------
 JAR="$TMP/jar.admin"
 check "the administrator is commissioned" commission administrator 99999 13579
+admin_puk=$(puk_of administrator)
+check "its first PIN change made it a PUK, 14 digits as printed ($admin_puk)" \
+    sh -c 'printf "%s" "$1" | grep -Eqx "[0-9]{5} [0-9]{4} [0-9]{5}"' - \
+    "$admin_puk"
+check "... not the seed's" [ "$admin_puk" != "00000 9999 00000" ]
 admin_token=$(token)
+
+# The attack of the security issue, as it was sent: the seed's PUK and a
+# PIN of the attacker's for an administrator that is not locked and whose
+# PIN was changed long ago.  A PUK unlocks only a locked profile.
+attack() {	# PUK: STATUS, BODY, and the headers in $HDR
+	STATUS=$(curl -sk --max-time 10 \
+	    --resolve "$HOST:$HTTPS_PORT:127.0.0.1" -D "$HDR" -o "$TMP/body" \
+	    -w '%{http_code}' -H 'X-Requested-With: x' --data \
+	    "{\"profile\":\"administrator\",\"puk\":\"$1\",\"new_pin\":\"31337\"}" \
+	    "https://$HOST:$HTTPS_PORT/api/unlock")
+	BODY=$(cat "$TMP/body" 2>/dev/null)
+}
+cp "$profiles_file" "$TMP/profiles.before"
+attack "00000 9999 00000"
+jcheck "the issue's curl (the seed's PUK, the administrator not locked): 409" \
+    409 '.locked == false and (.error | test("not locked"))'
+check "... and no session cookie" sh -c '! grep -qi "^Set-Cookie" "$1"' - "$HDR"
+attack "$admin_puk"
+jcheck "even its own PUK, the administrator not locked: 409" 409 \
+    '.locked == false'
+check "... and nothing changed: profiles.conf byte for byte" \
+    cmp -s "$profiles_file" "$TMP/profiles.before"
+JAR="$TMP/jar.attacker"
+rm -f "$JAR"
+call POST /api/login '{"profile":"administrator","pin":"31337"}'
+jcheck "the attacker's PIN does not log in: 401" 401 '.attempts_left == 2'
+check "the real administrator's PIN still does" login administrator 13579
+call GET /api/profiles
+jcheck "... with no failure counted against its PUK" 200 \
+    '.[] | select(.profile == "administrator") | .locked == false and .puk_failures == 0 and .must_change_pin == false and .default_puk == false'
+call GET '/api/events?kind=login_failed'
+jcheck "the event log keeps the refused attempt, from its address" 200 \
+    'any(.events[]; .profile == "administrator" and .address == "127.0.0.1" and (.detail | contains("not locked")))'
+
 JAR="$TMP/jar.locker"
 rm -f "$JAR"
 call POST /api/login '{"profile":"administrator","pin":"11112"}'
@@ -453,9 +512,11 @@ call POST /api/login '{"profile":"administrator","pin":"13579"}'
 jcheck "the right PIN on a locked profile: 423 locked" 423 '.locked == true'
 check "no session was made" [ -z "$(token)" ]
 
-# A restart must not unlock; the guard's memory goes with it.
+# A restart must not unlock; the guard's memory goes with it.  The log
+# starts again, its first part kept for the look for secrets at the end.
 kill -TERM "$MEWSD_PID"
 wait "$MEWSD_PID"
+cat "$LOG" >>"$TMP/mewsd.log.before"
 : >"$LOG"
 if start_mewsd; then ok "mewsd restarts"; else not_ok "mewsd restarts"; sed 's/^/# /' "$LOG"; done_testing; fi
 call POST /api/login '{"profile":"administrator","pin":"13579"}'
@@ -463,19 +524,27 @@ jcheck "after a restart the profile is still locked: 423" 423 '.locked == true'
 raw -H "Cookie: mews_session=$admin_token" "$URL/api/session"
 check "a session from before the restart: 401 (HTTP $STATUS)" \
     [ "$STATUS" = 401 ]
-call POST /api/unlock '{"profile":"administrator","puk":"00000999900000","new_pin":"99999"}'
+call POST /api/unlock "{\"profile\":\"administrator\",\"puk\":\"$admin_puk\",\"new_pin\":\"99999\"}"
 jcheck "unlock with the default as new PIN: 400 field new_pin" 400 \
     '.field == "new_pin"'
-call POST /api/unlock '{"profile":"administrator","puk":"00000999900000","new_pin":"1357"}'
+call POST /api/unlock "{\"profile\":\"administrator\",\"puk\":\"$admin_puk\",\"new_pin\":\"1357\"}"
 jcheck "unlock with a 4-digit new PIN: 400 field new_pin" 400 \
     '.field == "new_pin"'
+call POST /api/unlock "{\"profile\":\"administrator\",\"puk\":\"$admin_puk\",\"new_pin\":\"97531\",\"new_puk\":\"generate\"}"
+jcheck "unlock asking for a new PUK past the default PIN: 400 field new_puk" \
+    400 '.field == "new_puk"'
 call POST /api/unlock '{"profile":"administrator","puk":"00000999900001","new_pin":"97531"}'
 jcheck "a wrong PUK: 401 puk_attempts_left 9" 401 '.puk_attempts_left == 9'
 call POST /api/unlock '{"profile":"administrator","puk":"0000099990000","new_pin":"97531"}'
 jcheck "a 13-digit PUK: 401 puk_attempts_left 8" 401 '.puk_attempts_left == 8'
-hcall POST /api/unlock '{"profile":"administrator","puk":"00000 9999 00000","new_pin":"97531"}'
-jcheck "the right PUK, with spaces, and a new PIN: 200 logged in" 200 \
-    '.profile == "administrator" and .must_change_pin == false'
+call POST /api/unlock '{"profile":"administrator","puk":"00000 9999 00000","new_pin":"97531"}'
+jcheck "the seed's PUK, dead with the default PIN, on the locked administrator: 401 puk_attempts_left 7" \
+    401 '.puk_attempts_left == 7'
+call POST /api/login '{"profile":"administrator","pin":"13579"}'
+jcheck "... and it is still locked" 423 '.locked == true'
+hcall POST /api/unlock "{\"profile\":\"administrator\",\"puk\":\"$admin_puk\",\"new_pin\":\"97531\"}"
+jcheck "the PUK made at commissioning, with spaces, and a new PIN: 200 logged in, the PUK kept" \
+    200 '.profile == "administrator" and .must_change_pin == false and .new_puk == null'
 check "... with a session cookie" [ -n "$(token)" ]
 expect "... that works" 200 GET /api/session
 check "the administrator logs in with the PIN set by the unlock" \
@@ -485,11 +554,72 @@ call GET /api/profiles
 jcheck "the administrator's counters are cleared" 200 \
     '.[] | select(.profile == "administrator") | .locked == false and .pin_failures == 0 and .puk_failures == 0'
 
-# --- 3. The PUK block and --reset-profile ----------------------------------
-# Ten wrong PUKs are ten failures for the address too: the tenth PUK would
-# be the address's tenth, so a success comes after the ninth.
+# --- 3. PUKs set by the administrator, the PUK block, --reset-profile -------
+# Every wrong PIN and PUK is a failure for the address too, ten of them
+# back it off: a success comes before the tenth.
+call POST /api/profiles/user '{"new_pin":"86420"}'
+user_puk=$(json '.new_puk // empty')
+jcheck "the administrator sets the PIN of the user, still on its default one: its seed PUK dies, a new one is shown" \
+    200 '(.new_puk | test("^[0-9]{5} [0-9]{4} [0-9]{5}$")) and .new_puk != "00000 1111 00000"'
+call POST /api/profiles/user '{"new_puk":"2468 0246 8024 68"}'
+jcheck "the administrator types a PUK for the user: 200, nothing shown back" \
+    200 '.new_puk == null'
+for bad in '"00000 1111 00000"' '"2468"' '"generated"' '24680246802468' \
+    '{}'; do
+	call POST /api/profiles/user "{\"new_puk\":$bad}"
+	jcheck "the administrator's new_puk $bad: 400 field new_puk" 400 \
+	    '.field == "new_puk"'
+done
+call POST /api/profiles/user '{}'
+jcheck "neither new_pin nor new_puk: 400" 400 '(.error | type) == "string"'
+call POST /api/profiles/user '{"new_puk":"generate"}'
+user_puk=$(json '.new_puk // empty')
+jcheck "the administrator has a PUK made for the user: 200, shown once" 200 \
+    '(.new_puk | test("^[0-9]{5} [0-9]{4} [0-9]{5}$"))'
+call GET /api/profiles
+jcheck "/api/profiles: the user's PUK is no longer the seed's" 200 \
+    '.[] | select(.profile == "user") | .default_puk == false'
+call GET '/api/events?kind=config_changed'
+jcheck "the event log says the administrator set the user's PUK" 200 \
+    'any(.events[]; .profile == "administrator" and (.detail | contains("profile user: PUK (made by mewsd) set")))'
+# The others may not: not the user itself, nor the installer.
+for who in "user 86420" "installer 24680"; do
+	JAR="$TMP/jar.notadmin"
+	# shellcheck disable=SC2086
+	login $who || not_ok "the ${who% *} logs in"
+	call POST /api/profiles/user '{"new_puk":"13579135791357"}'
+	jcheck "the ${who% *} may not set the user's PUK: 403" 403 \
+	    '(.error | type) == "string"'
+	call POST /api/profiles/user '{"new_puk":"generate"}'
+	check "... nor have one made (HTTP $STATUS)" [ "$STATUS" = 403 ]
+done
+rm -f "$JAR"
+raw -X POST -H 'X-Requested-With: mews' -H 'Content-Type: application/json' \
+    --data '{"new_puk":"generate"}' "$URL/api/profiles/user"
+check "nor anyone without a session: 401 (HTTP $STATUS)" [ "$STATUS" = 401 ]
+
 JAR="$TMP/jar.user"
 rm -f "$JAR"
+for pin in 00001 00002 00003; do
+	call POST /api/login "{\"profile\":\"user\",\"pin\":\"$pin\"}"
+done
+check "three wrong PINs lock the user (HTTP $STATUS)" [ "$STATUS" = 423 ]
+call POST /api/unlock '{"profile":"user","puk":"2468 0246 8024 68","new_pin":"86421"}'
+jcheck "the PUK the administrator replaced: 401" 401 '.puk_attempts_left == 9'
+call POST /api/unlock "{\"profile\":\"user\",\"puk\":\"$user_puk\",\"new_pin\":\"86421\"}"
+jcheck "the PUK the administrator had made unlocks the user: 200" 200 \
+    '.profile == "user" and .must_change_pin == false and .new_puk == null'
+check "the user logs in with its new PIN" login user 86421
+
+# The block: the user locked again, then ten wrong PUKs.
+for pin in 00001 00002 00003; do
+	call POST /api/login "{\"profile\":\"user\",\"pin\":\"$pin\"}"
+done
+check "three wrong PINs lock the user again (HTTP $STATUS)" [ "$STATUS" = 423 ]
+JAR=$admin_jar
+check "a success from this address clears its record" \
+    login administrator 97531
+JAR="$TMP/jar.user"
 i=1
 while [ "$i" -le 9 ]; do
 	call POST /api/unlock "{\"profile\":\"user\",\"puk\":\"1234567890123$i\",\"new_pin\":\"86420\"}"
@@ -507,9 +637,9 @@ check "a success from this address clears its record" \
 JAR="$TMP/jar.user"
 call POST /api/unlock '{"profile":"user","puk":"99999999999999","new_pin":"86420"}'
 jcheck "the tenth wrong PUK: 423 blocked" 423 '.blocked == true'
-call POST /api/unlock '{"profile":"user","puk":"00000111100000","new_pin":"86420"}'
+call POST /api/unlock "{\"profile\":\"user\",\"puk\":\"$user_puk\",\"new_pin\":\"86420\"}"
 jcheck "then the right PUK: 423 blocked" 423 '.blocked == true'
-call POST /api/login '{"profile":"user","pin":"11111"}'
+call POST /api/login '{"profile":"user","pin":"86421"}'
 jcheck "and the right PIN: 423 blocked" 423 '.blocked == true'
 JAR=$admin_jar
 call GET /api/profiles
@@ -517,23 +647,48 @@ jcheck "/api/profiles shows the user blocked, 10 PUK failures" 200 \
     '.[] | select(.profile == "user") | .blocked == true and .puk_failures == 10'
 call POST /api/profiles/user '{"new_pin":"86420"}'
 jcheck "the administrator cannot lift a block: 423" 423 '.blocked == true'
+call POST /api/profiles/user '{"new_puk":"generate"}'
+jcheck "nor give a blocked profile a PUK: 423" 423 '.blocked == true'
 "$MEWSD" --reset-profile nobody -c "$CONF" >/dev/null 2>&1; rc=$?
 check "--reset-profile of an unknown profile fails (exit $rc)" [ "$rc" != 0 ]
-"$MEWSD" --reset-profile user -c "$CONF" >"$TMP/reset.out" 2>&1; rc=$?
+"$MEWSD" --reset-profile user -c "$CONF" >"$TMP/reset.out" 2>"$TMP/reset.err"
+rc=$?
 check "--reset-profile user while the daemon runs: exit 0 (exit $rc)" \
     [ "$rc" = 0 ]
-[ "$rc" = 0 ] || sed 's/^/# /' "$TMP/reset.out"
+[ "$rc" = 0 ] || sed 's/^/# /' "$TMP/reset.err"
+reset_puk=$(sed -n 's/^user: PIN 11111 (change it at the first login), new PUK \([0-9]\{5\} [0-9]\{4\} [0-9]\{5\}\)$/\1/p' "$TMP/reset.out")
+check "it prints the default PIN and the new PUK, one line ($(cat "$TMP/reset.out"))" \
+    sh -c '[ -n "$1" ] && [ "$(wc -l <"$2")" = 1 ]' - "$reset_puk" "$TMP/reset.out"
+check "... a PUK that is none of the seed's nor the previous one" \
+    sh -c '[ "$1" != "00000 1111 00000" ] && [ "$1" != "$2" ]' - \
+    "$reset_puk" "$user_puk"
+check "... and puts no secret on stderr, which is the log" \
+    sh -c '! grep -Eq "11111|$(printf %s "$1" | tr -d " ")|$1" "$2"' - \
+    "$reset_puk" "$TMP/reset.err"
 check "profiles.conf is still mode 0600 after the reset" \
     [ "$(stat -c %a "$profiles_file")" = 600 ]
 JAR="$TMP/jar.user"
 call POST /api/login '{"profile":"user","pin":"11111"}'
-jcheck "the running daemon sees the reset: 11111 logs in, must_change_pin" \
-    200 '.must_change_pin == true and .profile == "user"'
+jcheck "the running daemon sees the reset: 11111 logs in, must_change_pin, a PUK that is not the seed's" \
+    200 '.must_change_pin == true and .default_puk == false and .profile == "user"'
 JAR=$admin_jar
 call GET /api/session
 check "the reset left the administrator's session alone (HTTP $STATUS)" \
     [ "$STATUS" = 200 ]
 check "the administrator's PIN survived the reset" login administrator 97531
+JAR="$TMP/jar.user"
+rm -f "$JAR"
+for pin in 00001 00002 00003; do
+	call POST /api/login "{\"profile\":\"user\",\"pin\":\"$pin\"}"
+done
+check "three wrong PINs lock the reset user (HTTP $STATUS)" [ "$STATUS" = 423 ]
+call POST /api/unlock '{"profile":"user","puk":"00000 1111 00000","new_pin":"86420"}'
+jcheck "the seed's PUK does not unlock a reset profile: 401" 401 \
+    '.puk_attempts_left == 9'
+call POST /api/unlock "{\"profile\":\"user\",\"puk\":\"$reset_puk\",\"new_pin\":\"86420\"}"
+jcheck "the PUK --reset-profile printed unlocks it, and stays its PUK: 200" \
+    200 '.profile == "user" and .must_change_pin == false and .new_puk == null'
+check "the user logs in with the PIN set by the unlock" login user 86420
 
 # --- 4. The back-off ------------------------------------------------------
 # The login just made cleared the record: ten failures from here.
@@ -564,9 +719,9 @@ rm -f "$JAR"
 call POST /api/unlock '{"profile":"installer","puk":"00000555500001","new_pin":"86420"}'
 jcheck "a wrong PUK is judged, not backed off: 401" 401 \
     '.puk_attempts_left == 9'
-call POST /api/unlock '{"profile":"installer","puk":"00000555500000","new_pin":"86420"}'
-jcheck "the right PUK unlocks while the address is backed off: 200" 200 \
-    '.profile == "installer"'
+call POST /api/unlock "{\"profile\":\"installer\",\"puk\":\"$INSTALLER_PUK\",\"new_pin\":\"86420\"}"
+jcheck "the PUK typed at its first PIN change unlocks while the address is backed off: 200" \
+    200 '.profile == "installer"'
 call POST /api/login '{"profile":"administrator","pin":"97531"}'
 jcheck "and its success cleared the address's record: the administrator logs in" \
     200 '.profile == "administrator"'
@@ -574,6 +729,15 @@ JAR=$admin_jar
 call GET /api/session
 check "a session already open is not backed off (HTTP $STATUS)" \
     [ "$STATUS" = 200 ]
+
+# Never a PUK in the log or the event log.
+cat "$LOG" >>"$TMP/mewsd.log.before"
+for secret in "$admin_puk" "$user_puk" "$reset_puk" "$INSTALLER_PUK"; do
+	digits=$(printf %s "$secret" | tr -d ' ')
+	check "neither the log nor the event log holds the PUK $secret" \
+	    sh -c '! grep -rqF -e "$1" -e "$2" "$3" "$4"' - "$secret" "$digits" \
+	    "$TMP/mewsd.log.before" "$STATE/events"
+done
 
 check "mewsd is still running" kill -0 "$MEWSD_PID"
 kill -TERM "$MEWSD_PID"

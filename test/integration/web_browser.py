@@ -4,12 +4,17 @@
 dashboard, sees live values from mews-sim update, and saves screenshots of
 the dashboard on a desktop and a phone viewport").
 
+The first PIN change also replaces the default PUK: the page shows the
+PUK mewsd made, once, with the advice to write it down; it is kept in
+WORK_DIR/puk for web_browser.sh to try against the daemon.
+
 The browser is driven by devtools.py (no npm, the DevTools pipe).
 
 usage: web_browser.py URL CERT_PEM SCREENSHOT_DIR CHROMIUM_LOG WORK_DIR
 """
 
 import os
+import re
 import time
 
 from devtools import Broken, check, drive, exists, js, mark, page_errors, text_of
@@ -41,7 +46,7 @@ GUEST_401 = ((401, "/api/session"), (401, "/api/status"))
 
 
 def run(b, argv):
-    url, _cert, shots = argv[:3]
+    url, _cert, shots, _log, work = argv[:5]
     os.makedirs(shots, exist_ok=True)
     b.open_page()
     b.viewport(1280, 800, 1, False)
@@ -72,17 +77,33 @@ def run(b, argv):
         b.click("#pin-banner a")
     else:
         b.eval("location.hash = '#/pin', true")
-    form = b.wait(exists("#pin-form"))
+    # The seed's PUK is as public as its PIN: the form replaces it too,
+    # with one mewsd makes unless the person types their own.
+    form = b.wait(exists("#pin-form") + " && " + exists("#first-puk-how-generate:checked"))
     if form:
         b.fill("#old-pin", INSTALLER_PIN)
         b.fill("#new-pin", NEW_PIN)
         b.fill("#new-pin2", NEW_PIN)
         b.click("#pin-submit")
-    gone = form and b.wait("!(" + exists("#pin-banner") + ") && !(" + exists("#pin-form") + ")")
-    check(bool(gone), f"changing the PIN to {NEW_PIN} through #pin-form removes the banner",
-          "no #pin-form" if not form else
-          "alert: %r, field errors: %r" % (b.eval(text_of("#alert")), b.eval(
+    made = form and b.wait("(() => { const e = document.querySelector('#new-puk');"
+                           " return e && !document.querySelector('#pin-banner')"
+                           " && !document.querySelector('#pin-form') ? e.textContent : null; })()")
+    advice = b.eval(text_of("#new-puk-panel")) or ""
+    check(bool(made) and re.fullmatch(r"[0-9]{5} [0-9]{4} [0-9]{5}", made) is not None
+          and made != "00000 5555 00000" and "Write it down" in advice and "only this once" in advice,
+          f"changing the PIN to {NEW_PIN} through #pin-form removes the banner and shows the new PUK"
+          f" ({made}) once, with the advice to write it down",
+          "no #pin-form with the PUK choice" if not form else
+          "panel %r, alert: %r, field errors: %r" % (advice, b.eval(text_of("#alert")), b.eval(
               "[...document.querySelectorAll('.field-error:not([hidden])')].map(e => e.textContent).join('; ')")))
+    if made:
+        with open(os.path.join(work, "puk"), "w") as f:
+            f.write(made + "\n")
+        b.click("#puk-done")
+    home = made and b.wait("location.hash === '#/home' && !(" + exists("#new-puk") + ")"
+                           " && /PIN and PUK have been changed/.test(document.querySelector('#notice').textContent)")
+    check(bool(home), "'I have written it down' leads home, the PUK no longer on the page",
+          "hash %s, notice %r" % (b.eval("location.hash"), b.eval(text_of("#notice"))))
 
     # 4. The dashboard, with the SDM630's L1 voltage from mews-sim.
     b.click('#nav-list a[href="#/dashboard"]')

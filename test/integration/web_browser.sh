@@ -1,7 +1,9 @@
 #!/bin/sh
 # The pages in a real browser: headless Chromium logs in as the installer,
-# changes the default PIN, opens the dashboard, sees mews-sim's values move,
-# saves screenshots on a desktop and a phone viewport, and logs out.
+# changes the default PIN (and is shown the new PUK that replaces the
+# default one, tried here afterwards), opens the dashboard, sees mews-sim's
+# values move, saves screenshots on a desktop and a phone viewport, and
+# logs out.
 # web_browser.py drives Chromium over the DevTools pipe (no npm) and prints
 # PASS/FAIL lines, turned into TAP here.
 . "$(dirname "$0")/browser_lib.sh"
@@ -17,5 +19,6 @@ start_sim || { not_ok "the simulator starts"; done_testing; }
 start_mewsd || { not_ok "mewsd serves HTTPS"; sed 's/^/# /' "$LOG"; done_testing; }
 
 run_driver 45 web_browser.py
+shown_puk_unlocks installer "00000 5555 00000"
 stop_mewsd
 done_testing

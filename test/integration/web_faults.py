@@ -2,11 +2,15 @@
 in time.  Prints one "PASS what" or "FAIL what: why" line per check for
 web_faults.sh to turn into TAP.
 
+The idle connections and slowloris each wait out the server's 10 s
+deadline: they wait it out together, slowloris in a thread of its own.
+
 usage: web_faults.py HOST HTTPS_PORT HTTP_PORT GATEWAY_PORT CAFILE COOKIE
 """
 import json
 import os
 import random
+import select
 import socket
 import ssl
 import sys
@@ -17,9 +21,41 @@ host, https_port, http_port, gw_port, cafile, cookie = sys.argv[1:7]
 https_port, http_port, gw_port = int(https_port), int(http_port), int(gw_port)
 
 
+# The lines of a check run alongside another, held back until it is done.
+held = threading.local()
+
+
 def report(ok, what, why=""):
-    print(("PASS " if ok else "FAIL ") + what + ("" if ok else ": " + why),
-          flush=True)
+    line = ("PASS " if ok else "FAIL ") + what + ("" if ok else ": " + why)
+    if getattr(held, "lines", None) is not None:
+        held.lines.append(line)
+    else:
+        print(line, flush=True)
+
+
+def run(check):
+    try:
+        check()
+    except Exception as e:  # a crash of one check is its failure
+        report(False, check.__name__, "%s: %s" % (type(e).__name__, e))
+
+
+def alongside(check):
+    """Start check in a thread; the function returned waits for it and
+    prints its lines then, so they keep their place in the output."""
+    lines = []
+
+    def thread():
+        held.lines = lines
+        run(check)
+    t = threading.Thread(target=thread)
+    t.start()
+
+    def finish():
+        t.join()
+        for line in lines:
+            print(line, flush=True)
+    return finish
 
 
 def tls_context():
@@ -27,8 +63,11 @@ def tls_context():
     return ctx
 
 
-def tls_connect(timeout=5):
-    raw = socket.create_connection(("127.0.0.1", https_port), timeout=timeout)
+def tls_connect(timeout=5, source="127.0.0.1"):
+    """source: a loopback address, which mewsd takes for a client of its
+    own (its caps and handshake rate are per address)."""
+    raw = socket.create_connection(("127.0.0.1", https_port), timeout=timeout,
+                                   source_address=(source, 0))
     return tls_context().wrap_socket(raw, server_hostname=host)
 
 
@@ -78,29 +117,39 @@ def closed_by_server(s, limit):
     return None
 
 
-def idle_connections(n=500):
+def idle_connections(n=500, sources=8):
+    """A crowd: n from as many addresses, each within its address's cap
+    (64) and handshake burst (128), all of them past max_connections."""
     conns = []
     try:
-        for _ in range(n):
-            conns.append(tls_connect())
+        for i in range(n):
+            conns.append(tls_connect(source="127.0.0.%d" % (10 + i % sources)))
     except OSError as e:
         report(False, "%d idle TLS connections open" % n, str(e))
+        run(slowloris)
         return
     report(True, "%d idle TLS connections open" % n)
-    status, _, secs = get("/api/status")
-    report(status == 200 and secs < 3,
-           "a request is served while %d connections sit idle" % n,
-           "HTTP %d in %.2f s" % (status, secs))
-    # Past the deadline (10 s) every idle one is gone.
-    deadline = time.monotonic() + 15
-    alive = 0
-    for s in conns:
-        left = max(0.1, deadline - time.monotonic())
-        if closed_by_server(s, left) is None:
-            alive += 1
-        s.close()
-    report(alive == 0, "idle connections are closed by the server",
-           "%d still open after 15 s" % alive)
+    # Opened after these, slowloris's connections are the newest: a
+    # newcomer past max_connections evicts the idle ones, oldest first,
+    # and they are gone at their deadline, before slowloris's.
+    slowloris_done = alongside(slowloris)
+    try:
+        status, _, secs = get("/api/status")
+        report(status == 200 and secs < 3,
+               "a request is served while %d connections sit idle" % n,
+               "HTTP %d in %.2f s" % (status, secs))
+        # Past the deadline (10 s) every idle one is gone.
+        deadline = time.monotonic() + 15
+        alive = 0
+        for s in conns:
+            left = max(0.1, deadline - time.monotonic())
+            if closed_by_server(s, left) is None:
+                alive += 1
+            s.close()
+        report(alive == 0, "idle connections are closed by the server",
+               "%d still open after 15 s" % alive)
+    finally:
+        slowloris_done()
 
 
 def slowloris(n=20):
@@ -120,7 +169,15 @@ def slowloris(n=20):
                 open_.remove(s)
                 closed_at.append(time.monotonic() - t0)
         i += 1
-        time.sleep(0.5)
+        # Half a second to the next byte; a close is seen as it comes.
+        drip = time.monotonic() + 0.5
+        while open_ and time.monotonic() < drip:
+            ready, _, _ = select.select(
+                open_, [], [], max(0, drip - time.monotonic()))
+            for s in ready:
+                if closed_by_server(s, 0.2) is not None:
+                    open_.remove(s)
+                    closed_at.append(time.monotonic() - t0)
     for s in open_:
         if closed_by_server(s, 0.5) is not None:
             open_.remove(s)
@@ -136,7 +193,9 @@ def slowloris(n=20):
 
 
 def handshake_flood(seconds=4.0, workers=3):
-    """New TLS connections as fast as we can: the gateway keeps answering."""
+    """New TLS connections as fast as we can, from one address (its rate is
+    cut to its share, peer_limits.sh shows it): the gateway keeps
+    answering."""
     stop = time.monotonic() + seconds
     count = [0]
 
@@ -145,7 +204,9 @@ def handshake_flood(seconds=4.0, workers=3):
         while time.monotonic() < stop:
             try:
                 raw = socket.create_connection(("127.0.0.1", https_port),
-                                               timeout=2)
+                                               timeout=2,
+                                               source_address=("127.0.0.2",
+                                                               0))
                 s = ctx.wrap_socket(raw, server_hostname=host)
                 s.close()
                 count[0] += 1
@@ -205,9 +266,5 @@ def counters():
     print("DIAG http counters: %s" % c, flush=True)
 
 
-for check in (idle_connections, slowloris, handshake_flood, random_bytes,
-              counters):
-    try:
-        check()
-    except Exception as e:  # a crash of one check is its failure
-        report(False, check.__name__, "%s: %s" % (type(e).__name__, e))
+for check in (idle_connections, handshake_flood, random_bytes, counters):
+    run(check)

@@ -18,15 +18,17 @@ URL="https://$HOST:$HTTPS_PORT"
 
 # write_conf [EXTRA_HTTP_SETTINGS [EXTRA_SETTINGS]]: a bus with an SDM630
 # at 1, an SDM120 at 2, a breaker at 5; address 9 answers nothing.  FTP is
-# off unless FTP_CONF holds an ftp group.
+# off unless FTP_CONF holds an ftp group; GATEWAY_CONF goes in the
+# modbus_tcp group (an allow list).  HTTPS listens on HTTP_LISTEN
+# (127.0.0.1 unless set; "::" takes IPv4 clients as ::ffff:a.b.c.d).
 write_conf() {
 	local ftp="${FTP_CONF:-}"
 	[ -n "$ftp" ] || ftp="ftp = { enabled = false; };"
 	cat >"$CONF" <<CONF
 state_dir = "$STATE";
-http = { listen = "127.0.0.1"; https_port = $HTTPS_PORT;
+http = { listen = "${HTTP_LISTEN:-127.0.0.1}"; https_port = $HTTPS_PORT;
 	 http_port = $HTTP_PORT; ${1:-} };
-modbus_tcp = { listen = "127.0.0.1"; port = $GATEWAY_PORT; };
+modbus_tcp = { listen = "127.0.0.1"; port = $GATEWAY_PORT; ${GATEWAY_CONF:-} };
 $ftp
 buses = ( { name = "rs485"; port = "$TMP/rs485"; parity = "none";
 	    timeout_ms = 200; silence_us = 0; } );
@@ -55,12 +57,12 @@ start_sim() {
 # A restart appends to the same log: wait for one more "listening".
 start_mewsd() {
 	local before
-	before=$(grep -c "https: listening on 127.0.0.1 port $HTTPS_PORT" \
-	    "$LOG" 2>/dev/null)
+	local listening="https: listening on ${HTTP_LISTEN:-127.0.0.1} port"
+	before=$(grep -c "$listening $HTTPS_PORT" "$LOG" 2>/dev/null)
 	spawn "$MEWSD" -f -c "$CONF" 2>>"$LOG"
 	MEWSD_PID=$LAST_PID
-	wait_for 15 sh -c "[ \$(grep -c 'https: listening on 127.0.0.1 port \
-$HTTPS_PORT' '$LOG') -gt ${before:-0} ]"
+	wait_for 15 sh -c "[ \$(grep -c '$listening $HTTPS_PORT' '$LOG') \
+-gt ${before:-0} ]"
 }
 
 # Sessions that outlive a test whose clock runs fast (test_clock): the
@@ -121,12 +123,17 @@ login() {
 	[ "$STATUS" = 200 ]
 }
 
-# Log in with the default PIN and replace it: the profiles as they are
-# after commissioning.
+# commission PROFILE DEFAULT_PIN NEW_PIN: log in with the default PIN and
+# replace it, the profiles as they are after commissioning.  The PUK mewsd
+# makes then (the default one dies with the default PIN) is kept for
+# puk_of.
 commission() {
 	login "$1" "$2" && call POST /api/pin \
-	    "{\"pin\":\"$2\",\"new_pin\":\"$3\"}" && [ "$STATUS" = 200 ]
+	    "{\"pin\":\"$2\",\"new_pin\":\"$3\"}" && [ "$STATUS" = 200 ] &&
+	    json '.new_puk // empty' >"$TMP/puk.$1"
 }
+# puk_of PROFILE: the PUK made when it was commissioned, as printed.
+puk_of() { cat "$TMP/puk.$1" 2>/dev/null; }
 
 # after_step [SECONDS]: sleep until SECONDS (default 2) past the next
 # minute boundary of mewsd's clock (test_clock), when history has taken a

@@ -2,8 +2,11 @@
 """The installer's pages in headless Chromium, used as a person would: the
 mouse clicks what is drawn, the keys go to what has the focus.
 
-- the unlock page: the installer locked by 3 wrong PINs, unlocked with its
-  PUK and a new PIN;
+- the unlock page: the installer locked by 3 wrong PINs, still on its
+  default PIN, unlocked with its default PUK and a new PIN; that default
+  PUK dies with the default PIN, so the page shows the new one mewsd
+  made, once, with the advice to write it down (kept in WORK_DIR/puk for
+  web_pages.sh to try);
 - the device pages: every reading with its unit; the breaker's Open and
   Close behind their confirmation dialog (cancel sends nothing, confirm
   switches it, the page and the API then say so);
@@ -12,6 +15,9 @@ mouse clicks what is drawn, the keys go to what has the focus.
 - the device settings: one added through the form (a wrong address first,
   the server's error shown at that field), changed, removed, each time
   seen in the list and in mews.conf;
+- the administrator's first PIN change with a PUK of its own typed, then
+  the profiles page having mewsd make the user a PUK, shown once (kept in
+  WORK_DIR/puk.user for web_pages.sh to try);
 - on every page: labels, accessible names, alt texts, one h1, a lang, the
   contrast of text in the light and the dark scheme, the main actions
   reached with Tab, and no console errors or CSP violations.
@@ -19,6 +25,7 @@ mouse clicks what is drawn, the keys go to what has the focus.
 usage: web_pages.py URL CERT_PEM SCREENSHOT_DIR CHROMIUM_LOG WORK_DIR MEWS_CONF
 """
 
+import os
 import re
 import struct
 import time
@@ -27,7 +34,7 @@ from devtools import Broken, check, drive, exists, js, mark, page_errors, text_o
 
 DEFAULT_PIN = "55555"
 WRONG_PIN = "13579"
-PUK = "00000 5555 00000"	# as printed, with its spaces
+PUK = "00000 5555 00000"	# the default one, as printed, with its spaces
 WRONG_PUK = "12345 6789 01234"
 NEW_PIN = "24680"
 
@@ -179,10 +186,11 @@ def dialog_button(label):
 
 
 class Pages:
-    def __init__(self, b, url, conf):
+    def __init__(self, b, url, conf, work):
         self.b = b
         self.url = url
         self.conf = conf
+        self.work = work
         # The devices are new, their history empty: a device page's graph
         # and consumption table ask, are told 404 (nothing recorded yet)
         # and say so; answers, not faults.
@@ -346,6 +354,22 @@ class Pages:
               "alert %r, focus %s" % (b.eval(text_of("#alert")), b.focused()))
         self.fill("#puk", PUK)
         self.click("#unlock-submit")
+        # The default PUK went with the default PIN: the new one, shown once.
+        made = b.wait("(() => { const e = document.querySelector('#new-puk');"
+                      " return e && document.activeElement === document.querySelector('#new-puk-title')"
+                      " && document.body.classList.contains('has-session') ? e.textContent : null; })()")
+        advice = b.eval(text_of("#new-puk-panel")) or ""
+        check(bool(made) and re.fullmatch(r"[0-9]{5} [0-9]{4} [0-9]{5}", made) is not None
+              and made != PUK and "Write it down" in advice and "only this once" in advice,
+              f"the unlock shows the new PUK mewsd made ({made}), once, with the advice to write it down",
+              "panel %r, alert %r, focus %s" % (advice, b.eval(text_of("#alert")), b.focused()))
+        if not made:
+            raise Broken("no new PUK shown")
+        with open(os.path.join(self.work, "puk"), "w") as f:
+            f.write(made + "\n")
+        self.audit("new PUK", [("I have written it down", "document.querySelector('#puk-done')")],
+                   since, ((401, "/api/unlock"),))
+        self.click("#puk-done")
         home = b.wait("document.body.classList.contains('has-session') && location.hash === '#/home'"
                       " && /unlocked/.test(document.querySelector('#notice').textContent)"
                       " && !document.querySelector('#pin-banner')")
@@ -561,6 +585,75 @@ class Pages:
         errs = self.errors(since)
         check(not errs, "the scan and the test: no console errors or CSP violations", errs)
 
+    # --- the administrator: its own PUK, then the user's --------------
+
+    def administrator(self):
+        b = self.b
+        since = mark(b)
+        self.click("#logout")
+        if not b.wait(exists("#login-form") + " && location.hash === '#/login'"):
+            raise Broken("no login page after logging out")
+        self.click("label[for=profile-administrator]")
+        self.fill("#pin", "99999")
+        b.key("Enter")
+        if not b.wait(exists("#pin-banner") + " && document.body.classList.contains('has-session')"):
+            raise Broken("the administrator did not log in: " + str(b.eval(text_of("#alert"))))
+        self.click("#pin-banner a")
+        if not b.wait(exists("#pin-form") + " && " + exists("#first-puk-how-generate:checked")):
+            raise Broken("no PIN form offering a new PUK")
+        self.click("label[for=first-puk-how-own]")
+        shown = b.wait("document.activeElement.id === 'first-puk-own' && !document.querySelector('#first-puk-own').closest('.field').hidden")
+        # Logged out, the footer asked for the status and was told 401.
+        self.audit("first PIN change", [("the PUK typed", "document.querySelector('#first-puk-own')"),
+                                        ("Change PIN", "document.querySelector('#pin-submit')")], since,
+                   ((401, "/api/status"),))
+        since = mark(b)
+        self.fill("#old-pin", "99999")
+        self.fill("#new-pin", NEW_PIN)
+        self.fill("#new-pin2", NEW_PIN)
+        self.fill("#first-puk-own", "2468 1357 9024 68")
+        self.click("#pin-submit")
+        home = b.wait("location.hash === '#/home' && !document.querySelector('#pin-banner')"
+                      " && /PIN and PUK have been changed/.test(document.querySelector('#notice').textContent)")
+        status, s = self.api("session")
+        check(bool(shown) and bool(home) and not s.get("default_puk") and not b.eval(exists("#new-puk")),
+              "the administrator's first PIN change, its own PUK typed: home, no PUK shown back, the default PUK gone",
+              "hash %s, alert %r, session %r" % (b.eval("location.hash"), b.eval(text_of("#alert")), s))
+
+        self.goto_nav("#/settings/profiles")
+        row = "(name) => [...document.querySelectorAll('main table tbody tr')].find((r) => r.cells[0].textContent === name)"
+        puks = b.wait(f"""(() => {{
+            const rows = [...document.querySelectorAll('main table tbody tr')];
+            return location.hash === '#/settings/profiles' && rows.length === 3
+                ? Object.fromEntries(rows.map((r) => [r.cells[0].textContent, r.cells[2].textContent])) : null;
+        }})()""")
+        check(puks == {"Administrator": "Own PUK", "Installer": "Own PUK", "User": "Default PUK"},
+              "the profiles page shows whose PUK is still the default", repr(puks))
+        self.click(button("Set the PUK of User"))
+        if not b.wait(exists("#set-puk-form") + " && " + exists("#set-puk-how-generate:checked")):
+            raise Broken("no form to set the user's PUK")
+        self.audit("profiles page, setting a PUK", [("Set PUK", "document.querySelector('#set-puk-submit')")],
+                   since)
+        since = mark(b)
+        self.click("#set-puk-submit")
+        made = b.wait("(() => { const e = document.querySelector('main #new-puk');"
+                      " return e && document.activeElement.id === 'new-puk-title' ? e.textContent : null; })()")
+        check(bool(made) and re.fullmatch(r"[0-9]{5} [0-9]{4} [0-9]{5}", made) is not None
+              and made != "00000 1111 00000",
+              f"the profiles page has mewsd make the user a PUK and shows it once ({made})",
+              "alert %r, focus %s" % (b.eval(text_of("#alert")), b.focused()))
+        if not made:
+            raise Broken("no PUK shown for the user")
+        with open(os.path.join(self.work, "puk.user"), "w") as f:
+            f.write(made + "\n")
+        self.audit("profiles page, the PUK made", [("I have written it down", "document.querySelector('#puk-done')")],
+                   since)
+        self.click("#puk-done")
+        gone = b.wait(f"!document.querySelector('#new-puk') && ({row})('User')"
+                      f" && ({row})('User').cells[2].textContent === 'Own PUK'")
+        check(bool(gone), "'I have written it down' takes the PUK off the page; the user has its own PUK now",
+              "PUK cells %r" % b.eval("[...document.querySelectorAll('main table tbody tr')].map((r) => r.cells[2].textContent)"))
+
     # --- the settings pages -------------------------------------------
 
     def settings(self):
@@ -657,16 +750,17 @@ class Pages:
 
 
 def run(b, argv):
-    url, conf = argv[0], argv[5]
+    url, work, conf = argv[0], argv[4], argv[5]
     t0 = time.monotonic()
     b.open_page()
     b.viewport(1280, 900, 1, False)
-    p = Pages(b, url, conf)
+    p = Pages(b, url, conf, work)
     p.unlock()
     p.readings()
     p.breaker()
     p.bus()
     p.settings()
+    p.administrator()
     print(f"the pages took {time.monotonic() - t0:.1f} s", flush=True)
 
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -107,6 +108,8 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->buses[0].turnaround_ms, 100);
 	assert_int_equal(cfg->http.https_port, 443);
 	assert_int_equal(cfg->http.http_port, 80);
+	assert_int_equal(cfg->http.max_connections, 256);
+	assert_int_equal(cfg->http.max_connections_per_address, 64);
 	assert_int_equal(cfg->modbus_tcp.port, 502);
 	assert_int_equal(cfg->modbus_tcp.max_clients, 32);
 	assert_int_equal(cfg->modbus_tcp.idle_timeout_s, 60);
@@ -120,6 +123,7 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->ftp.passive_first, 50000);
 	assert_int_equal(cfg->ftp.passive_last, 50099);
 	assert_int_equal(cfg->ftp.max_sessions, 16);
+	assert_int_equal(cfg->ftp.max_sessions_per_address, 4);
 	assert_int_equal(cfg->ftp.idle_timeout_s, 300);
 	assert_int_equal(cfg->ndevices, 1);
 	assert_ptr_equal(cfg->devices[0].bus, &cfg->buses[0]);
@@ -468,6 +472,108 @@ test_routes(void **state)
 	    "'max_pending' is 0, outside 1..256");
 }
 
+/* The warning of an open gateway: one, at that line. */
+static void
+expect_open_warning(const struct config *cfg, int line)
+{
+	char prefix[600];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: warning: modbus_tcp has no "
+	    "allow list: anyone who reaches port", conf_path, line);
+	assert_int_equal(cfg->warnings.n, 1);
+	assert_true(strncmp(cfg->warnings.msgs[0], prefix, strlen(prefix)) ==
+	    0);
+}
+
+/* modbus_tcp.allow and max_clients_per_address: what -t takes, refuses, warns. */
+static void
+test_allow(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	/* Without a list: open, as before, and said. */
+	cfg = load(BUS, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->modbus_tcp.max_clients_per_address, 8);
+	assert_false(cfg->modbus_tcp.has_allow);
+	expect_open_warning(cfg, 0);
+	config_free(cfg);
+	cfg = load(BUS "modbus_tcp = {\n port = 1502; };\n", &errs);
+	assert_non_null(cfg);
+	expect_open_warning(cfg, 4);
+	config_free(cfg);
+	/* A gateway turned off opens nothing. */
+	cfg = load(BUS "modbus_tcp = { enabled = false; };\n", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->warnings.n, 0);
+	config_free(cfg);
+
+	cfg = load(BUS "modbus_tcp = { max_clients_per_address = 3;\n"
+	    "allow = ( { from = \"10.0.0.5/32\"; access = \"write\"; },\n"
+	    "{ from = \"192.168.1.0/24\"; access = \"read\"; },\n"
+	    "{ from = \"fd00:1::/64\"; },\n"
+	    "{ from = \"::ffff:172.16.0.0/108\"; access = \"write\"; } ); };\n",
+	    &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->warnings.n, 0);
+	assert_int_equal(cfg->modbus_tcp.max_clients_per_address, 3);
+	assert_true(cfg->modbus_tcp.has_allow);
+	assert_int_equal(cfg->modbus_tcp.nallow, 4);
+	assert_int_equal(cfg->modbus_tcp.allow[0].access, CONFIG_ACCESS_WRITE);
+	assert_int_equal(cfg->modbus_tcp.allow[0].from.bits, 32);
+	assert_int_equal(cfg->modbus_tcp.allow[0].line, 5);
+	assert_string_equal(cfg->modbus_tcp.allow[1].text, "192.168.1.0/24");
+	assert_int_equal(cfg->modbus_tcp.allow[1].access, CONFIG_ACCESS_READ);
+	/* access defaults to read: the least that is useful. */
+	assert_int_equal(cfg->modbus_tcp.allow[2].access, CONFIG_ACCESS_READ);
+	assert_int_equal(cfg->modbus_tcp.allow[2].from.net.family, AF_INET6);
+	/* A mapped network is the IPv4 one. */
+	assert_int_equal(cfg->modbus_tcp.allow[3].from.net.family, AF_INET);
+	assert_int_equal(cfg->modbus_tcp.allow[3].from.bits, 12);
+	config_free(cfg);
+
+	/* An empty list refuses everyone: legal, and said. */
+	cfg = load(BUS "modbus_tcp = { allow = ( ); };\n", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->modbus_tcp.nallow, 0);
+	assert_int_equal(cfg->warnings.n, 1);
+	assert_non_null(strstr(cfg->warnings.msgs[0], "every client is "
+	    "refused"));
+	config_free(cfg);
+
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"192.168.1.0/33\"; access = \"read\"; } ); };\n", 5,
+	    "allow: from \"192.168.1.0/33\": the prefix length after / must "
+	    "be 0..32");
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"192.168.1/24\"; } ); };\n", 5,
+	    "\"192.168.1\" is not an IPv4 or IPv6 address");
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"192.168.1.7/24\"; } ); };\n", 5,
+	    "the network is 192.168.1.0/24, the host alone 192.168.1.7/32");
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"10.0.0.5/32\";\n access = \"admin\"; } ); };\n", 6,
+	    "'access' is \"admin\", not one of read, write");
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ access = \"write\"; } ); };\n", 5, "from");
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"10.0.0.5\"; acces = \"write\"; } ); };\n", 5,
+	    "unknown key 'acces'");
+	expect_error(BUS "modbus_tcp = {\n allow = \"10.0.0.0/8\"; };\n", 5,
+	    "'allow' must be a list");
+	/* First match wins: a host after its network would never match. */
+	expect_error(BUS "modbus_tcp = { allow = (\n"
+	    "{ from = \"192.168.1.0/24\"; access = \"read\"; },\n"
+	    "{ from = \"192.168.1.5/32\"; access = \"write\"; } ); };\n", 6,
+	    "the entry for 192.168.1.5/32 is never used: the one at line 5 "
+	    "(192.168.1.0/24, read) comes first");
+	expect_error(BUS "modbus_tcp = {\n max_clients_per_address = 0; };\n",
+	    5, "outside 1..1024");
+}
+
 #define MAIL "mail = { server = \"smtp.example.com\"; " \
 	"from = \"mews@example.com\"; };\n"
 
@@ -551,14 +657,17 @@ test_ftp(void **state)
 	(void)state;
 	cfg = load("ftp = { port = 2121; require_tls = true; "
 	    "passive_ports = [ 40000, 40000 ]; max_sessions = 2; "
-	    "idle_timeout_s = 30; };\n", &errs);
+	    "max_sessions_per_address = 1; idle_timeout_s = 30; };\n"
+	    "http = { max_connections_per_address = 8; };\n", &errs);
 	assert_int_equal(errs.n, 0);
 	assert_non_null(cfg);
 	assert_true(cfg->ftp.require_tls);
 	assert_int_equal(cfg->ftp.passive_first, 40000);
 	assert_int_equal(cfg->ftp.passive_last, 40000);
 	assert_int_equal(cfg->ftp.max_sessions, 2);
+	assert_int_equal(cfg->ftp.max_sessions_per_address, 1);
 	assert_int_equal(cfg->ftp.idle_timeout_s, 30);
+	assert_int_equal(cfg->http.max_connections_per_address, 8);
 	config_free(cfg);
 	expect_error("ftp = { require_tls = 1; };\n", 3,
 	    "'require_tls' must be true or false");
@@ -576,6 +685,10 @@ test_ftp(void **state)
 	    "passive_ports: first 50010 is after last 50000");
 	expect_error("ftp = { max_sessions = 0; };\n", 3,
 	    "'max_sessions' is 0, outside 1..256");
+	expect_error("ftp = { max_sessions_per_address = 257; };\n", 3,
+	    "'max_sessions_per_address' is 257, outside 1..256");
+	expect_error("http = { max_connections_per_address = 7; };\n", 3,
+	    "'max_connections_per_address' is 7, outside 8..4096");
 	expect_error("ftp = { idle_timeout_s = 0; };\n", 3,
 	    "'idle_timeout_s' is 0, outside 1..86400");
 }
@@ -731,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_listen_and_host),
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_replacements),
 		cmocka_unit_test(test_metrics_token),
 		cmocka_unit_test(test_mqtt),

@@ -1,4 +1,7 @@
-/* core/session.c and core/guard.c: timeouts and back-off, on given clocks. */
+/*
+ * core/session.c, core/guard.c and core/peer.c: timeouts, places per
+ * profile, back-off and rates per client, on given clocks.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +13,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "guard.h"
+#include "peer.h"
 #include "session.h"
 
 static void
@@ -71,12 +76,40 @@ test_full(void **state)
 
 	(void)state;
 	strcpy(first, session_create(ss, 0, 100)->token);
-	for (i = 1; i < SESSION_MAX; i++)
+	for (i = 1; i < SESSION_PER_PROFILE; i++)
 		session_create(ss, 0, 100 + i);
 	/* Full: the least recently used goes for a newcomer. */
 	strcpy(last, session_create(ss, 0, 500)->token);
 	assert_null(session_find(ss, first, 501));
 	assert_non_null(session_find(ss, last, 501));
+	sessions_free(ss);
+}
+
+/* The security issue's eviction: the user's logins never end the others'. */
+static void
+test_full_per_profile(void **state)
+{
+	struct sessions *ss = sessions_new(900, 43200);
+	char admin[SESSION_TOKEN_LEN + 1], inst[SESSION_TOKEN_LEN + 1],
+	    user[SESSION_TOKEN_LEN + 1];
+	int i;
+
+	(void)state;
+	strcpy(admin, session_create(ss, AUTH_ADMINISTRATOR, 100)->token);
+	strcpy(inst, session_create(ss, AUTH_INSTALLER, 100)->token);
+	strcpy(user, session_create(ss, AUTH_USER, 101)->token);
+	for (i = 0; i < 3 * SESSION_PER_PROFILE; i++)
+		assert_non_null(session_create(ss, AUTH_USER, 200 + i));
+	assert_non_null(session_find(ss, admin, 400));
+	assert_non_null(session_find(ss, inst, 400));
+	/* The user's own least recently used went, as before. */
+	assert_null(session_find(ss, user, 400));
+	/* Every place of the others was theirs to keep, used or free. */
+	for (i = 1; i < SESSION_PER_PROFILE; i++)
+		assert_non_null(session_create(ss, AUTH_ADMINISTRATOR, 400));
+	assert_non_null(session_find(ss, admin, 401));
+	assert_null(session_create(ss, AUTH_NPROFILES, 401));
+	assert_null(session_create(ss, -1, 401));
 	sessions_free(ss);
 }
 
@@ -162,6 +195,103 @@ test_guard_ipv6_per_64(void **state)
 	guard_free(g);
 }
 
+static struct sockaddr_in6
+addr6_mapped(uint32_t a)
+{
+	struct sockaddr_in6 in6;
+
+	memset(&in6, 0, sizeof(in6));
+	in6.sin6_family = AF_INET6;
+	in6.sin6_addr.s6_addr[10] = in6.sin6_addr.s6_addr[11] = 0xff;
+	a = htonl(a);
+	memcpy(in6.sin6_addr.s6_addr + 12, &a, 4);
+	return in6;
+}
+
+/* A listener on "::" sees IPv4 clients as ::ffff:a.b.c.d: each its own. */
+static void
+test_peer_key_mapped(void **state)
+{
+	struct sockaddr_in a = addr4(0x7f000002);
+	struct sockaddr_in6 ma = addr6_mapped(0x7f000002),
+	    mb = addr6_mapped(0x7f000001), v6 = addr6_mapped(0);
+	struct peer_key ka, kma, kmb, kv6, kunspec;
+	struct sockaddr none = { .sa_family = AF_UNSPEC };
+
+	(void)state;
+	peer_key((void *)&a, &ka);
+	peer_key((void *)&ma, &kma);
+	peer_key((void *)&mb, &kmb);
+	assert_true(peer_key_equal(&ka, &kma));
+	assert_false(peer_key_equal(&kma, &kmb));
+	/* ::/64 (here ::ffff:0:0 is not mapped: bytes 10, 11 cleared). */
+	v6.sin6_addr.s6_addr[10] = v6.sin6_addr.s6_addr[11] = 0;
+	v6.sin6_addr.s6_addr[15] = 1;
+	peer_key((void *)&v6, &kv6);
+	assert_false(peer_key_equal(&kv6, &ka));
+	peer_key(&none, &kunspec);
+	assert_false(peer_key_equal(&kunspec, &kv6));
+	assert_false(peer_key_equal(&kunspec, &ka));
+}
+
+static void
+test_guard_mapped(void **state)
+{
+	struct guard *g = guard_new();
+	struct sockaddr_in6 a = addr6_mapped(0x7f000002),
+	    b = addr6_mapped(0x7f000001);
+	struct sockaddr_in plain_a = addr4(0x7f000002);
+	int i;
+
+	(void)state;
+	for (i = 0; i < GUARD_FAILURES; i++)
+		guard_failed(g, (void *)&a, 1000);
+	assert_true(guard_check(g, (void *)&a, 1001) > 0);
+	/* The same address over a plain IPv4 socket is the same client. */
+	assert_true(guard_check(g, (void *)&plain_a, 1001) > 0);
+	/* Another IPv4 client is not backed off, and its success... */
+	assert_int_equal(guard_check(g, (void *)&b, 1001), 0);
+	guard_succeeded(g, (void *)&b);
+	/* ...clears nobody else's record. */
+	assert_true(guard_check(g, (void *)&a, 1002) > 0);
+	guard_free(g);
+}
+
+static void
+test_peer_rates(void **state)
+{
+	struct peer_rates *pr = peer_rates_new(100, 8);
+	struct sockaddr_in a = addr4(0x0a000001), b = addr4(0x0a000002);
+	struct peer_key ka, kb, k;
+	uint64_t t = 5000000;
+	int i;
+
+	(void)state;
+	assert_non_null(pr);
+	peer_key((void *)&a, &ka);
+	peer_key((void *)&b, &kb);
+	for (i = 0; i < 8; i++)
+		assert_true(peer_rates_take(pr, &ka, t));
+	/* The burst spent: a refusal, while another client goes. */
+	assert_false(peer_rates_take(pr, &ka, t));
+	assert_true(peer_rates_take(pr, &kb, t));
+	/* 10 ms at 100 a second: one more. */
+	assert_true(peer_rates_take(pr, &ka, t + 10000));
+	assert_false(peer_rates_take(pr, &ka, t + 10000));
+	/* A clock that steps back gives nothing, and takes nothing. */
+	assert_false(peer_rates_take(pr, &ka, t));
+	/* Full, the table forgets the client seen the longest ago. */
+	for (i = 0; i < PEER_RATES_MAX; i++) {
+		struct sockaddr_in c = addr4(0x0b000000 + (uint32_t)i);
+
+		peer_key((void *)&c, &k);
+		assert_true(peer_rates_take(pr, &k, t + 20000 + (uint64_t)i));
+	}
+	for (i = 0; i < 8; i++)
+		assert_true(peer_rates_take(pr, &ka, t + 30000));
+	peer_rates_free(pr);
+}
+
 int
 main(void)
 {
@@ -169,9 +299,13 @@ main(void)
 		cmocka_unit_test(test_idle_and_absolute),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_full_per_profile),
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_guard_ipv6_per_64),
+		cmocka_unit_test(test_peer_key_mapped),
+		cmocka_unit_test(test_guard_mapped),
+		cmocka_unit_test(test_peer_rates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

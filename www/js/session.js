@@ -22,6 +22,7 @@ export function setSession(s) {
 	current = s ? {
 		profile: s.profile,
 		must_change_pin: Boolean(s.must_change_pin),
+		default_puk: Boolean(s.default_puk),
 		rights: Array.isArray(s.rights) ? s.rights : [],
 	} : null;
 	for (const fn of listeners)

@@ -3,11 +3,13 @@ import { api } from '../api.js';
 import { go } from '../router.js';
 import { session, setSession, updateSession } from '../session.js';
 import { field, pinInput, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { settle } from './auth-help.js';
+import { newPukPanel, pukChoice, settle } from './auth-help.js';
 
 export const pinView = {
 	title: 'Change PIN',
 	render(root) {
+		// The seed's PUK is as public as its PIN: it goes with it.
+		const puk = session().must_change_pin && session().default_puk ? pukChoice('first-puk-') : null;
 		const old = pinInput({ id: 'old-pin', name: 'pin', autocomplete: 'current-password' });
 		const pin1 = pinInput({ id: 'new-pin', name: 'new_pin', autocomplete: 'new-password' });
 		const pin2 = pinInput({ id: 'new-pin2', name: 'new_pin2', autocomplete: 'new-password' });
@@ -16,13 +18,16 @@ export const pinView = {
 		    field('Current PIN', old),
 		    field('New PIN', pin1, '5 digits'),
 		    field('New PIN again', pin2),
+		    puk ? puk.nodes : null,
 		    h('div', { class: 'actions' }, submit));
-		root.append(h('section', { class: 'panel auth' },
+		const panel = h('section', { class: 'panel auth' },
 		    h('h1', { tabindex: '-1' }, 'Change your PIN'),
 		    session().must_change_pin ?
 			h('p', null, 'This profile still has the PIN it was delivered with, which anyone can look up. Choose your own 5-digit PIN.') :
 			h('p', null, 'The new PIN applies to everyone who uses this profile.'),
-		    form));
+		    puk ? h('p', null, 'Its delivery PUK, which unlocks it after 3 wrong PINs, is just as public: it is replaced too.') : null,
+		    form);
+		root.append(panel);
 
 		form.addEventListener('submit', async (ev) => {
 			ev.preventDefault();
@@ -33,15 +38,35 @@ export const pinView = {
 				c.fail(pin2, 'The two new PINs differ.');
 			else if (newPin === oldPin && /^[0-9]{5}$/.test(newPin))
 				c.fail(pin1, 'The new PIN must differ from the current one.');
+			if (puk)
+				puk.check(c);
 			if (!c.ok())
 				return;
+			const body = { pin: oldPin, new_pin: newPin };
+			if (puk)
+				body.new_puk = puk.value();
 			const { value, error } = await withBusy(submit, () => settle(api.post('pin',
-			    { pin: oldPin, new_pin: newPin }, { expired: false })));
+			    body, { expired: false })));
 			if (value) {
 				updateSession({ must_change_pin: false, ...value });
-				go('#/home', { flash: { notice: 'Your PIN has been changed.' } });
+				if (value.new_puk)
+					showPuk(value.new_puk);
+				else
+					go('#/home', { flash: { notice: puk ? 'Your PIN and PUK have been changed.' : 'Your PIN has been changed.' } });
 				return;
 			}
+			refused(error);
+		});
+
+		function showPuk(made) {
+			const shown = newPukPanel(made, {
+				done: () => go('#/home', { flash: { notice: 'Your PIN and PUK have been changed.' } }),
+			});
+			panel.replaceWith(shown);
+			shown.querySelector('h1').focus();
+		}
+
+		function refused(error) {
 			const body = error.body;
 			if (error.status === 401 && typeof body.attempts_left === 'number') {
 				old.value = '';
@@ -54,6 +79,6 @@ export const pinView = {
 			} else {
 				showError(error, form);
 			}
-		});
+		}
 	},
 };

@@ -106,6 +106,7 @@ function systemForm(sys, reload) {
 		    field('Port', port('ftp.port'), 'FTP is 21; passive ports are set in mews.conf'),
 		    box('ftp.require_tls', 'Require TLS (FTPS) for logins and transfers'),
 		    field('Most sessions', (controls['ftp.max_sessions'] = numberInput({ name: 'ftp.max_sessions', min: 1, max: 256 })), '1 to 256'),
+		    field('Most sessions from one address', (controls['ftp.max_sessions_per_address'] = numberInput({ name: 'ftp.max_sessions_per_address', min: 1, max: 256 })), '1 to 256, so that one client cannot take them all'),
 		    field('Idle timeout (s)', (controls['ftp.idle_timeout_s'] = numberInput({ name: 'ftp.idle_timeout_s', min: 1, max: 86400 })), 'Close a silent session')));
 	fill('http', sys.http);
 	fill('modbus_tcp', sys.modbus_tcp);

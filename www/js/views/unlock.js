@@ -4,7 +4,7 @@ import { go } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, input, pinInput, select, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { blockedMessage, holdOff, settle, waitText } from './auth-help.js';
+import { blockedMessage, holdOff, newPukPanel, settle, waitText } from './auth-help.js';
 
 export const unlockView = {
 	title: 'Unlock a profile',
@@ -26,11 +26,12 @@ export const unlockView = {
 		    field('New PIN', pin1, '5 digits'),
 		    field('New PIN again', pin2),
 		    h('div', { class: 'actions' }, submit));
-		root.append(h('section', { class: 'panel auth' },
+		const panel = h('section', { class: 'panel auth' },
 		    h('h1', { tabindex: '-1' }, 'Unlock a profile'),
 		    h('p', null, 'After too many wrong PINs a profile is locked. Its PUK unlocks it and sets a new PIN.'),
 		    form,
-		    h('p', { class: 'auth-more' }, h('a', { href: '#/login' }, 'Back to the login'))));
+		    h('p', { class: 'auth-more' }, h('a', { href: '#/login' }, 'Back to the login')));
+		root.append(panel);
 		if (PROFILES.includes(asked))
 			ctx.focus = puk;
 
@@ -49,7 +50,15 @@ export const unlockView = {
 			    { profile: profile.value, puk: pukDigits, new_pin: newPin }, { expired: false })));
 			if (value) {
 				setSession(value);
-				go('#/home', { flash: { notice: 'Profile unlocked: your new PIN is set.' } });
+				const home = () => go('#/home', { flash: { notice: 'Profile unlocked: your new PIN is set.' } });
+				// A delivery PUK goes with the delivery PIN: mews made another.
+				if (value.new_puk) {
+					const shown = newPukPanel(value.new_puk, { done: home });
+					panel.replaceWith(shown);
+					shown.querySelector('h1').focus();
+				} else {
+					home();
+				}
 				return;
 			}
 			const body = error.body;
