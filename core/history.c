@@ -61,7 +61,12 @@ int
 history_path(const struct history *h, const char *device, const char *metric,
     char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s/%s/%s.rrd", h->dir, device, metric);
+	int n;
+
+	/* An id from a request must not climb out of the archives' folder. */
+	if (!config_id_ok(device) || strchr(metric, '/') != NULL)
+		return -1;
+	n = snprintf(out, size, "%s/%s/%s.rrd", h->dir, device, metric);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

@@ -34,6 +34,13 @@ check "the archived index is the meter's ($value vs live $live)" \
     awk -v a="$value" -v b="$live" 'BEGIN { exit !(a > 0 && b - a >= 0 && b - a < 1) }'
 call GET "/api/history/main/energy_import.json?from=$((last - 300))&to=$((last + 60))"
 check "the API serves the same row" has_rows
+# A device that is no id: "..", whose file would be state_dir's own
+# energy_import.rrd (an archive put there to be found), is refused.
+cp "$rrd" "$STATE/energy_import.rrd"
+code=$(web --path-as-is -o /dev/null -w '%{http_code}' \
+    "$URL/api/history/../energy_import.json?from=$((last - 300))&to=$((last + 60))")
+check "history of device \"..\" is refused (HTTP $code)" [ "$code" = 404 ]
+rm -f "$STATE/energy_import.rrd"
 out=$(rrdtool xport --start $((last - 120)) --end "$last" \
     "DEF:e=$rrd:v:LAST" XPORT:e 2>&1)
 check "rrdtool xport exports it" sh -c "printf '%s' '$out' | grep -q '<row>'"
