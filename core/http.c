@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -433,6 +434,28 @@ http_request_done(struct evhttp_request *req, void *arg)
 	http_conn_arm(c, HTTP_REQUEST_S);
 }
 
+/*
+ * Two Content-Length headers that differ: libevent frames the body by the
+ * first, a proxy in front may have framed it by the other (request
+ * smuggling).  Neither is trusted.
+ */
+static int
+http_lengths_differ(struct evhttp_request *req)
+{
+	const struct evkeyval *kv;
+	const char *first = NULL;
+
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next) {
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (first == NULL)
+			first = kv->value;
+		else if (strcmp(first, kv->value) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 http_security_headers(struct evhttp_request *req)
 {
@@ -486,6 +509,14 @@ http_serve(struct evhttp_request *req, void *arg)
 	    strlen(path) != len) {
 		free(path);
 		http_send_error(req, 400, NULL, "bad path");
+		return;
+	}
+	if (http_lengths_differ(req)) {
+		free(path);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_send_error(req, 400, NULL, "two different Content-Length "
+		    "headers");
 		return;
 	}
 	if (http_dav_path(req, path)) {
