@@ -23,6 +23,7 @@
 #include "mbtcp.h"
 #include "net.h"
 #include "netmask.h"
+#include "peer.h"
 
 /* A request still queued this long has lost its client's interest. */
 #define MBTCP_DEADLINE_MS	5000
@@ -48,6 +49,7 @@ struct mbtcp_client {
 	struct bufferevent	*bev;
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	struct netaddr		 addr;		/* IPv4 even if mapped */
+	struct peer_key		 key;		/* whose connections it counts in */
 	char			 host[INET6_ADDRSTRLEN]; /* addr, for events */
 	enum config_access	 access;
 	uint64_t		 denied;	/* requests refused it */
@@ -435,13 +437,13 @@ mbtcp_access(const struct mbtcp *srv, const struct netaddr *a,
 }
 
 static int
-mbtcp_from_address(const struct mbtcp *srv, const struct netaddr *a)
+mbtcp_from_address(const struct mbtcp *srv, const struct peer_key *k)
 {
 	const struct mbtcp_client *c;
 	int n = 0;
 
 	TAILQ_FOREACH(c, &srv->clients, entry)
-		n += netaddr_same_client(&c->addr, a);
+		n += peer_key_equal(&c->key, k);
 	return n;
 }
 
@@ -482,7 +484,7 @@ mbtcp_log_refused(struct mbtcp *srv, const char *peer, const char *fmt, ...)
  */
 static int
 mbtcp_admit(struct mbtcp *srv, const struct sockaddr *sa, const char *peer,
-    struct netaddr *a, enum config_access *access)
+    struct netaddr *a, struct peer_key *k, enum config_access *access)
 {
 	if (netaddr_from_sockaddr(sa, a) == -1 ||
 	    mbtcp_access(srv, a, access) == -1) {
@@ -491,7 +493,8 @@ mbtcp_admit(struct mbtcp *srv, const struct sockaddr *sa, const char *peer,
 		    "matches its address");
 		return -1;
 	}
-	if (mbtcp_from_address(srv, a) >= srv->max_per_address) {
+	peer_key(sa, k);
+	if (mbtcp_from_address(srv, k) >= srv->max_per_address) {
 		srv->stats.over_per_address++;
 		mbtcp_log_refused(srv, peer, "%d clients from its address "
 		    "already (max_clients_per_address)", srv->max_per_address);
@@ -509,11 +512,12 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	char peer[sizeof(c->peer)];
 	enum config_access access;
 	struct netaddr addr;
+	struct peer_key key;
 
 	(void)l;
 	(void)salen;
 	net_peer(sa, 1, peer, sizeof(peer));
-	if (mbtcp_admit(srv, sa, peer, &addr, &access) == -1) {
+	if (mbtcp_admit(srv, sa, peer, &addr, &key, &access) == -1) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -539,6 +543,7 @@ mbtcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->srv = srv;
 	memcpy(c->peer, peer, sizeof(c->peer));
 	c->addr = addr;
+	c->key = key;
 	inet_ntop(addr.family, addr.bytes, c->host, sizeof(c->host));
 	c->access = access;
 	c->last_us = clock_now_us();

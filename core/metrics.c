@@ -110,6 +110,15 @@ metrics_family(struct evbuffer *out, const char *name, const char *type,
 	    name, type);
 }
 
+/* A family of one unlabelled sample. */
+static void
+metrics_single(struct evbuffer *out, const char *name, const char *type,
+    const char *help, unsigned long long value)
+{
+	metrics_family(out, name, type, help);
+	evbuffer_add_printf(out, "%s %llu\n", name, value);
+}
+
 static int
 metrics_live(struct evbuffer *out, const struct poller *p)
 {
@@ -299,11 +308,9 @@ metrics_history(struct evbuffer *out, const struct history *h)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		metrics_family(out, f[i].name, "counter", f[i].help);
-		evbuffer_add_printf(out, "%s %llu\n", f[i].name,
-		    (unsigned long long)f[i].value);
-	}
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		metrics_single(out, f[i].name, "counter", f[i].help,
+		    f[i].value);
 }
 
 /*
@@ -324,14 +331,10 @@ metrics_gateway(struct evbuffer *out, const struct mbtcp *gw)
 	};
 	size_t i;
 
-	metrics_family(out, "mews_gateway_clients", "gauge", "Modbus "
-	    "TCP clients connected to the gateway");
-	evbuffer_add_printf(out, "mews_gateway_clients %zu\n",
-	    mbtcp_clients(gw));
-	metrics_family(out, "mews_gateway_requests_total", "counter",
-	    "Modbus TCP requests the gateway received");
-	evbuffer_add_printf(out, "mews_gateway_requests_total %llu\n",
-	    (unsigned long long)s->requests);
+	metrics_single(out, "mews_gateway_clients", "gauge", "Modbus TCP "
+	    "clients connected to the gateway", mbtcp_clients(gw));
+	metrics_single(out, "mews_gateway_requests_total", "counter",
+	    "Modbus TCP requests the gateway received", s->requests);
 	metrics_family(out, "mews_gateway_refused_total", "counter",
 	    "Connections closed as they came: no modbus_tcp.allow entry, "
 	    "max_clients_per_address, or full with no idle client");
@@ -339,16 +342,12 @@ metrics_gateway(struct evbuffer *out, const struct mbtcp *gw)
 		evbuffer_add_printf(out, "mews_gateway_refused_total"
 		    "{reason=\"%s\"} %llu\n", refused[i].reason,
 		    (unsigned long long)refused[i].value);
-	metrics_family(out, "mews_gateway_denied_total", "counter",
+	metrics_single(out, "mews_gateway_denied_total", "counter",
 	    "Requests of read-only clients that could change a device, "
-	    "answered with exception 1");
-	evbuffer_add_printf(out, "mews_gateway_denied_total %llu\n",
-	    (unsigned long long)s->denied);
-	metrics_family(out, "mews_gateway_writes_total", "counter",
+	    "answered with exception 1", s->denied);
+	metrics_single(out, "mews_gateway_writes_total", "counter",
 	    "Requests that could change a device sent on to one (each in "
-	    "the event log)");
-	evbuffer_add_printf(out, "mews_gateway_writes_total %llu\n",
-	    (unsigned long long)s->writes);
+	    "the event log)", s->writes);
 }
 
 int

@@ -69,13 +69,6 @@ netmask_prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
 }
 
 int
-netaddr_same_client(const struct netaddr *a, const struct netaddr *b)
-{
-	return a->family == b->family && netmask_prefix_equal(a->bytes,
-	    b->bytes, a->family == AF_INET ? 32 : 64);
-}
-
-int
 netmask_match(const struct netmask *m, const struct netaddr *a)
 {
 	return m->net.family == a->family &&

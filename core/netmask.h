@@ -30,11 +30,6 @@ struct netmask {
 int netaddr_from_sockaddr(const struct sockaddr *, struct netaddr *);
 int netaddr_equal(const struct netaddr *, const struct netaddr *);
 /*
- * The same client, for limits per client: the same IPv4 address, or the
- * same IPv6 /64, since one host may pick any address of its /64.
- */
-int netaddr_same_client(const struct netaddr *, const struct netaddr *);
-/*
  * "ADDRESS/BITS", or an address alone for that one host.  The address
  * must be the network's first one (no host bits set: "192.168.1.5/24" is
  * refused, as it may mean the host or the network).  0, or -1 with the

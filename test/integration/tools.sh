@@ -132,7 +132,7 @@ if [ -s "$MEWS_QUIETED" ]; then
 		    quiet "$s"
 	done
 else
-	ok "no service was installed by scripts/deps on this machine ($MEWS_QUIETED)"
+	diag "no service was installed by scripts/deps on this machine ($MEWS_QUIETED)"
 fi
 
 # shellcheck disable=SC2086

@@ -136,22 +136,6 @@ test_covers(void **state)
 	assert_false(netmask_covers(&a, &d));
 }
 
-/* Limits per client: an IPv4 address, an IPv6 /64. */
-static void
-test_same_client(void **state)
-{
-	struct netaddr a = peer("192.0.2.1"), b = peer("::ffff:192.0.2.1"),
-	    c = peer("192.0.2.2"), d = peer("2001:db8:1:2::1"),
-	    e = peer("2001:db8:1:2:ffff::9"), f = peer("2001:db8:1:3::1");
-
-	(void)state;
-	assert_true(netaddr_same_client(&a, &b));
-	assert_false(netaddr_same_client(&a, &c));
-	assert_true(netaddr_same_client(&d, &e));
-	assert_false(netaddr_same_client(&d, &f));
-	assert_false(netaddr_same_client(&a, &d));
-}
-
 /* parse fails, with words of the reason. */
 static void
 refused(const char *text, const char *why)
@@ -199,7 +183,6 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_mapped),
 		cmocka_unit_test(test_covers),
-		cmocka_unit_test(test_same_client),
 		cmocka_unit_test(test_refused),
 	};
 

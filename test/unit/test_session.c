@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -234,6 +235,29 @@ test_peer_key_mapped(void **state)
 	assert_false(peer_key_equal(&kunspec, &ka));
 }
 
+/* An IPv6 client is its /64: one host may pick any address in it. */
+static void
+test_peer_key_v6_block(void **state)
+{
+	struct sockaddr_in6 a, b, c;
+	struct peer_key ka, kb, kc;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2::1", &a.sin6_addr), 1);
+	b = c = a;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2:ffff::9",
+	    &b.sin6_addr), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:3::1", &c.sin6_addr),
+	    1);
+	peer_key((void *)&a, &ka);
+	peer_key((void *)&b, &kb);
+	peer_key((void *)&c, &kc);
+	assert_true(peer_key_equal(&ka, &kb));
+	assert_false(peer_key_equal(&ka, &kc));
+}
+
 static void
 test_guard_mapped(void **state)
 {
@@ -304,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_guard_ipv6_per_64),
 		cmocka_unit_test(test_peer_key_mapped),
+		cmocka_unit_test(test_peer_key_v6_block),
 		cmocka_unit_test(test_guard_mapped),
 		cmocka_unit_test(test_peer_rates),
 	};
