@@ -15,6 +15,7 @@
 #include "guard.h"
 #include "http.h"
 #include "log.h"
+#include "puk_guard.h"
 #include "session.h"
 
 #define API_SEGMENT_MAX	64
@@ -370,6 +371,7 @@ api_orphan_all(struct api *api)
 {
 	struct api_wait *w;
 
+	api_stream_end_all(api);
 	for (w = api->waits; w != NULL; w = w->next)
 		w->req = NULL;
 }
@@ -385,6 +387,7 @@ api_new(struct daemon *d)
 	api->started = clock_wall();
 	if ((api->auth = auth_new(d->cfg->state_dir)) == NULL ||
 	    (api->guard = guard_new()) == NULL ||
+	    (api->puk_guard = puk_guard_new()) == NULL ||
 	    (api->sessions = sessions_new(d->cfg->http.session_idle_s,
 	    d->cfg->http.session_max_s)) == NULL) {
 		api_free(api);
@@ -410,6 +413,7 @@ api_free(struct api *api)
 	api_devices_free(api);
 	auth_free(api->auth);
 	guard_free(api->guard);
+	puk_guard_free(api->puk_guard);
 	sessions_free(api->sessions);
 	free(api);
 }

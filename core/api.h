@@ -17,8 +17,10 @@
 #define MEWS_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
@@ -30,6 +32,7 @@ struct daemon;
 struct evhttp_request;
 struct auth;
 struct guard;
+struct puk_guard;
 struct sessions;
 struct session;
 struct bus;
@@ -53,6 +56,7 @@ struct api {
 	struct daemon		*d;
 	struct auth		*auth;
 	struct guard		*guard;
+	struct puk_guard	*puk_guard;
 	struct sessions		*sessions;
 	time_t			 started;
 	struct api_scan		*scans;		/* one per bus at most */
@@ -63,6 +67,10 @@ struct api {
 	json_t			*entries;
 	struct api_cached	*cached;	/* device answers, briefly */
 	size_t			 ncached;
+	struct api_stream	*streams;	/* answers under way */
+	/* The pass of the loop the streams' turns share, and its end. */
+	struct timeval		 stream_pass;
+	uint64_t		 stream_pass_end_us;
 };
 
 /* What a handler gets: the request, the caller, the URL's * segment. */
@@ -99,16 +107,31 @@ struct evhttp_request *api_wait_end(struct api_wait *w);
 struct evhttp_request *api_wait_req(const struct api_wait *w);
 
 /*
- * An answer written a piece at a time, a turn of the loop each, so that a
- * long one never holds the loop up: the request is registered (api_wait)
- * and the client's going is noticed (which also runs a turn).  Each turn
- * starts with api_stream_req(), and ends the stream when that is NULL.
+ * An answer written or computed a piece at a time, a turn of the loop
+ * each, so that a long one never holds the loop up: the request is
+ * registered (api_wait) and the client's going is noticed (which also
+ * runs a turn).  Each turn starts with api_stream_req(), and ends the
+ * stream when that is NULL; it works until api_stream_deadline(), at
+ * least one piece.  Every stream's turns in one pass of the loop share
+ * API_STREAM_TURN_US, so four long answers at once hold the loop no
+ * longer than one.  A chunked answer sends each piece with
+ * api_stream_send(), whose next turn comes once the piece has left, and
+ * ends it (evhttp_send_reply_end) in a turn of its own: evhttp runs its
+ * end as soon as a write empties the output, which may be a write from
+ * before the end was queued, and would then drop the rest.
  */
+#define API_STREAM_TURN_US	1000
+
 struct api_stream {
+	struct api		*api;
 	struct api_wait		*wait;
 	int			 closed;	/* the client went */
+	struct evhttp_request	*orphan;	/* evhttp let go of it */
 	struct event		*turn;
+	event_callback_fn	 fn;
+	void			*arg;
 	struct evbuffer		*chunk;		/* the next piece */
+	struct api_stream	*next;		/* in api->streams */
 };
 
 /* fn(arg) runs each turn: 0, or -1 (out of memory, nothing kept). */
@@ -116,10 +139,46 @@ int api_stream_begin(struct api_stream *, struct api *,
     struct evhttp_request *, event_callback_fn fn, void *arg);
 /* The request to write to, or NULL when the client or the server went. */
 struct evhttp_request *api_stream_req(const struct api_stream *);
-/* Another turn, as soon as the loop can. */
+/*
+ * Another turn, once the loop has looked at its sockets and timers (a
+ * turn made active at once would run in this same pass, before them).
+ */
 void api_stream_next(struct api_stream *);
+/* The clock_now_us() at which this turn's work stops. */
+uint64_t api_stream_deadline(struct api_stream *);
+/* The chunk as the answer's next piece; the next turn once it has left. */
+void api_stream_send(struct api_stream *, struct evhttp_request *);
 /* All of it let go; finishing the answer is the caller's business. */
 void api_stream_end(struct api_stream *);
+/*
+ * The web server is going away: every stream's owner runs its last turn
+ * now (its request gone), so that none is left once the loop stops.
+ */
+void api_stream_end_all(struct api *);
+
+/*
+ * A JSON answer whose last member is a long array (a consumption table's
+ * periods), encoded an element a piece in the turns of a stream: the same
+ * bytes as http_send_json of the whole, which would encode it all in one
+ * turn (2000 periods with their costs: 15 ms).
+ */
+struct api_json_list {
+	struct evbuffer		*body;		/* up to the last element */
+	char			*tail;		/* after the array */
+	size_t			 n;
+};
+
+/*
+ * The answer's head, whose member key is the array, empty: 0, or -1 (out
+ * of memory).  head is taken.
+ */
+int api_json_list_begin(struct api_json_list *, json_t *head,
+    const char *key);
+/* The array's next element (taken; NULL is left out): 0, or -1. */
+int api_json_list_add(struct api_json_list *, json_t *);
+/* The whole answer, 200; the list is freed. */
+void api_json_list_send(struct api_json_list *, struct evhttp_request *);
+void api_json_list_free(struct api_json_list *);
 
 /* For the handlers. */
 /* The caller's live session, from its cookie; NULL when none. */
@@ -205,31 +264,12 @@ struct api_period_query {
 
 #define API_MAX_PERIODS	2000
 
-/* ?period=&from=&to=: 0, or -1 with a 400 sent. */
+/*
+ * ?period=&from=&to= within what history holds (api_consumption.c: a `to`
+ * to come is clamped, a `from` older than the period's rows refused): 0,
+ * or -1 with a 400 sent.
+ */
 int api_period_parse(struct evhttp_request *, struct api_period_query *);
-/*
- * A device's consumption of a total for q, as /api/consumption answers
- * it: the periods written to out (at most max) and the rows' step, or -1
- * with err (no archive yet).
- */
-ssize_t api_device_consumption(struct api *, const char *id,
-    const char *metric, const struct api_period_query *,
-    struct consumption_result *out, size_t max, unsigned long *step,
-    char *err, size_t errlen);
-/*
- * Those periods (a JSON array of {from, to, ...}) priced under the
- * device's tariff for the metric: each gets its "cost".  The tariff's
- * reference for the answer, or JSON null when it has none.
- */
-json_t *api_tariff_periods(struct api *, const char *id, const char *metric,
-    const struct api_period_query *, json_t *periods);
-/*
- * For a group: what each period (from, to) of the array cost the device,
- * added to the period's "cost" object under the tariff's currency.  1
- * when the device has a tariff for the metric, else 0.
- */
-int api_tariff_sum(struct api *, const char *id, const char *metric,
-    const struct api_period_query *, json_t *periods);
 json_t *api_consumption_json(const struct consumption_result *);
 /*
  * Periods as a CSV download in the configured format: each period's

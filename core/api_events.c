@@ -294,8 +294,7 @@ api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 		/* Shorter than it was: what there is has gone. */
 		s->left[s->at] = 0;
 	}
-	evhttp_send_reply_chunk(req, s->stream.chunk);
-	api_stream_next(&s->stream);
+	api_stream_send(&s->stream, req);
 }
 
 void

@@ -3,9 +3,10 @@
  * consumption (group.h says how they add up), and their editing by
  * installers through the same validated, atomic write-back as devices.
  *
- * A group's consumption reads one archive per member; the members are
- * read one per turn of the loop, so a large group never holds the meters
- * up however many devices it has.
+ * A group's consumption reads one archive per member and computes it as
+ * a device's (api_usage.h), in turns of the loop that stop at the
+ * stream's deadline, so neither a large group nor a long range holds the
+ * meters up.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,6 +20,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_usage.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "device.h"
@@ -118,11 +121,24 @@ api_group(struct api_call *c)
 	http_send_json(c->req, 200, o);
 }
 
-/* A group's consumption being summed, one member a turn. */
+/*
+ * A group's consumption being summed, a turn of the loop at a time: the
+ * periods asked, an object a period for the members' costs, then each
+ * member's consumption and costs added in, then the answer's JSON.
+ */
+enum api_group_step {
+	API_GROUP_SHAPE,
+	API_GROUP_COSTS,	/* an object a period, to add costs to */
+	API_GROUP_MEMBER,	/* the next member */
+	API_GROUP_USAGE,	/* its consumption */
+	API_GROUP_PRICE,	/* its costs, added to the periods' */
+	API_GROUP_JSON,		/* the answer, a period a piece */
+	API_GROUP_DONE
+};
+
 struct api_group_job {
+	struct api_stream	 stream;
 	struct api		*api;
-	struct api_wait		*wait;
-	struct event		*turn;
 	char			 group[CONFIG_ID_MAX + 1];
 	char			 metric[METRIC_NAME_MAX + 1];
 	const struct metric_info *mi;
@@ -130,9 +146,14 @@ struct api_group_job {
 	int			 csv;
 	size_t			 nmembers, next;
 	char			 (*members)[CONFIG_ID_MAX + 1];
-	json_t			*counted, *without;	/* member ids */
-	json_t			*priced;	/* those with a tariff */
+	/* Member ids: counted, without data, with a tariff. */
+	json_t			*counted, *without, *priced;
 	json_t			*costs;		/* [{from, to, cost: {EUR}}] */
+	enum api_group_step	 step_now;
+	size_t			 at;		/* the step's period */
+	struct api_usage	 shape;		/* the periods asked */
+	struct api_usage	 usage;		/* the member under way */
+	struct api_json_list	 list;
 	struct consumption_result *res;
 	struct group_total	*totals;
 	size_t			 ntotals;
@@ -142,8 +163,10 @@ struct api_group_job {
 static void
 api_group_job_free(struct api_group_job *j)
 {
-	if (j->turn != NULL)
-		event_free(j->turn);
+	api_stream_end(&j->stream);
+	api_usage_free(&j->shape);
+	api_usage_free(&j->usage);
+	api_json_list_free(&j->list);
 	json_decref(j->counted);
 	json_decref(j->without);
 	json_decref(j->priced);
@@ -154,7 +177,7 @@ api_group_job_free(struct api_group_job *j)
 	free(j);
 }
 
-/* The sums as a CSV file, as a device's (res is free by now). */
+/* The sums as a CSV file, as a device's. */
 static void
 api_group_send_csv(struct api_group_job *j, struct evhttp_request *req)
 {
@@ -173,111 +196,218 @@ api_group_send_csv(struct api_group_job *j, struct evhttp_request *req)
 	    j->mi->unit, &j->pq, j->res, j->ntotals);
 }
 
-static void
-api_group_send_json(struct api_group_job *j, struct evhttp_request *req)
+/* The answer's members, the periods left to add: 0, or -1. */
+static int
+api_group_head(struct api_group_job *j)
 {
-	const struct group_total *t;
-	json_t *a = json_array(), *o;
-	size_t i;
+	return api_json_list_begin(&j->list, json_pack("{s:s, s:s, s:s, s:s, "
+	    "s:I, s:O, s:O, s:O, s:[]}", "group", j->group, "metric",
+	    j->metric, "unit", j->mi->unit, "period", j->pq.name, "step",
+	    (json_int_t)j->step, "members", j->counted, "without_data",
+	    j->without, "priced", j->priced, "periods"), "periods");
+}
 
-	for (i = 0; i < j->ntotals; i++) {
-		struct consumption_result r;
+static json_t *
+api_group_period(const struct api_group_job *j, size_t i)
+{
+	const struct group_total *t = &j->totals[i];
+	struct consumption_result r;
+	json_t *o;
 
-		t = &j->totals[i];
-		memset(&r, 0, sizeof(r));
-		r.from = t->from;
-		r.to = t->to;
-		r.amount = t->amount;
-		r.coverage = t->coverage;
-		r.flags = t->flags;
-		o = api_consumption_json(&r);
-		json_object_set_new(o, "members", json_integer(
-		    (json_int_t)t->members));
-		json_object_set_new(o, "known", json_integer(
-		    (json_int_t)t->known));
-		json_object_set_new(o, "partial", json_boolean(
-		    t->known < t->members || t->coverage < 1));
-		/* Its priced members' costs, a sum per currency. */
-		json_object_set(o, "cost", json_object_get(json_array_get(
-		    j->costs, i), "cost"));
-		json_array_append_new(a, o);
+	memset(&r, 0, sizeof(r));
+	r.from = t->from;
+	r.to = t->to;
+	r.amount = t->amount;
+	r.coverage = t->coverage;
+	r.flags = t->flags;
+	if ((o = api_consumption_json(&r)) == NULL)
+		return NULL;
+	json_object_set_new(o, "members", json_integer((json_int_t)t->members));
+	json_object_set_new(o, "known", json_integer((json_int_t)t->known));
+	json_object_set_new(o, "partial", json_boolean(t->known < t->members ||
+	    t->coverage < 1));
+	/* Its priced members' costs, a sum per currency. */
+	json_object_set(o, "cost", json_object_get(json_array_get(j->costs, i),
+	    "cost"));
+	return o;
+}
+
+/* The periods are known: totals to add the members to.  0, or -1. */
+static int
+api_group_shaped(struct api_group_job *j)
+{
+	j->ntotals = j->shape.n;
+	if ((j->res = calloc(j->ntotals + 1, sizeof(*j->res))) == NULL ||
+	    (j->totals = calloc(j->ntotals + 1, sizeof(*j->totals))) == NULL)
+		return -1;
+	group_total_init(j->totals, j->shape.res, j->ntotals);
+	api_usage_free(&j->shape);
+	return 0;
+}
+
+/* A member without data: counted, in no period. */
+static void
+api_group_without(struct api_group_job *j, const char *id)
+{
+	json_array_append_new(j->without, json_string(id));
+	group_total_add(j->totals, j->ntotals, NULL, 0);
+}
+
+/* The next member, if it measures the total, begun. */
+static void
+api_group_member(struct api_group_job *j)
+{
+	const struct device *dev;
+	const char *id;
+	char err[256];
+
+	if (j->next == j->nmembers) {
+		j->step_now = j->csv ? API_GROUP_DONE : API_GROUP_JSON;
+		j->at = 0;
+		return;
 	}
-	http_send_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, "
-	    "s:O, s:O, s:o}", "group", j->group, "metric", j->metric, "unit",
-	    j->mi->unit, "period", j->pq.name, "step", (json_int_t)j->step,
-	    "members", j->counted, "without_data", j->without, "priced",
-	    j->priced, "periods", a));
+	id = j->members[j->next++];
+	dev = j->api->d->poller ? poller_find(j->api->d->poller, id) : NULL;
+	if (dev == NULL || device_value(dev, j->metric) == NULL)
+		return;
+	json_array_append_new(j->counted, json_string(id));
+	if (api_usage_begin(&j->usage, j->api, id, j->metric, &j->pq,
+	    j->ntotals, err, sizeof(err)) == -1)
+		api_group_without(j, id);
+	else
+		j->step_now = API_GROUP_USAGE;
+}
+
+/* Period j->at of the member's costs, into the period's sum. */
+static void
+api_group_price(struct api_group_job *j)
+{
+	const struct api_usage *u = &j->usage;
+	const struct tariff_cost *c = &u->costs[j->at];
+	json_t *sum;
+
+	if (u->cost_ok[j->at] && isfinite(c->energy) && (sum =
+	    json_object_get(json_array_get(j->costs, j->at), "cost")) != NULL)
+		json_object_set_new(sum, u->tariff.currency, json_real(
+		    json_number_value(json_object_get(sum,
+		    u->tariff.currency)) + c->energy + c->standing));
+}
+
+/* One piece up to deadline_us: 1 while some is left, 0 done, -1 (memory). */
+static int
+api_group_piece(struct api_group_job *j, uint64_t deadline_us)
+{
+	const char *id = j->next > 0 ? j->members[j->next - 1] : "";
+	char err[256];
+	int rc;
+
+	switch (j->step_now) {
+	case API_GROUP_SHAPE:
+		if ((rc = api_usage_run(&j->shape, deadline_us, err,
+		    sizeof(err))) != 0)
+			return rc;
+		if (api_group_shaped(j) == -1)
+			return -1;
+		j->step_now = API_GROUP_COSTS;
+		break;
+	case API_GROUP_COSTS:
+		if (j->at == j->ntotals) {
+			j->step_now = API_GROUP_MEMBER;
+			break;
+		}
+		if (json_array_append_new(j->costs, json_pack("{s:I, s:I, "
+		    "s:o}", "from", (json_int_t)j->totals[j->at].from, "to",
+		    (json_int_t)j->totals[j->at].to, "cost", json_object())) ==
+		    -1)
+			return -1;
+		j->at++;
+		break;
+	case API_GROUP_MEMBER:
+		api_group_member(j);
+		break;
+	case API_GROUP_USAGE:
+		if ((rc = api_usage_run(&j->usage, deadline_us, err,
+		    sizeof(err))) == 1)
+			break;
+		if (rc == -1) {
+			api_group_without(j, id);
+			api_usage_free(&j->usage);
+			j->step_now = API_GROUP_MEMBER;
+			break;
+		}
+		j->step = j->usage.step;
+		if (j->usage.priced)
+			json_array_append_new(j->priced, json_string(id));
+		group_total_add(j->totals, j->ntotals, j->usage.res,
+		    j->usage.n);
+		j->step_now = API_GROUP_PRICE;
+		j->at = 0;
+		break;
+	case API_GROUP_PRICE:
+		if (!j->usage.priced || j->at == j->usage.n ||
+		    j->at == j->ntotals) {
+			api_usage_free(&j->usage);
+			j->step_now = API_GROUP_MEMBER;
+			break;
+		}
+		api_group_price(j);
+		j->at++;
+		break;
+	case API_GROUP_JSON:
+		if (j->at == 0 && j->list.body == NULL &&
+		    api_group_head(j) == -1)
+			return -1;
+		if (j->at == j->ntotals) {
+			j->step_now = API_GROUP_DONE;
+			break;
+		}
+		if (api_json_list_add(&j->list, api_group_period(j, j->at++)) ==
+		    -1)
+			return -1;
+		break;
+	case API_GROUP_DONE:
+		return 0;
+	}
+	return 1;
 }
 
 static void
 api_group_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_group_job *j = arg;
-	struct evhttp_request *req = api_wait_req(j->wait);
-	const struct device *dev;
-	char err[256];
-	ssize_t n = -1;
-	unsigned long step;
+	struct evhttp_request *req = api_stream_req(&j->stream);
+	uint64_t deadline;
+	int rc;
 
 	(void)fd;
 	(void)what;
-	if (req == NULL || j->api->d->history == NULL) {
-		if (req != NULL)
-			http_send_error(req, 503, NULL, "history stopped");
-		api_wait_end(j->wait);
+	if (req == NULL) {
 		api_group_job_free(j);
 		return;
 	}
-	if (j->next < j->nmembers) {
-		const char *id = j->members[j->next++];
-
-		/* Only members that measure the total are counted. */
-		dev = j->api->d->poller ? poller_find(j->api->d->poller, id) :
-		    NULL;
-		if (dev != NULL && device_value(dev, j->metric) != NULL) {
-			json_array_append_new(j->counted, json_string(id));
-			n = api_device_consumption(j->api, id, j->metric,
-			    &j->pq, j->res, j->ntotals, &step, err,
-			    sizeof(err));
-			if (n < 0)
-				json_array_append_new(j->without,
-				    json_string(id));
-			else
-				j->step = step;
-			if (n >= 0 && api_tariff_sum(j->api, id, j->metric,
-			    &j->pq, j->costs))
-				json_array_append_new(j->priced,
-				    json_string(id));
-			group_total_add(j->totals, j->ntotals, n < 0 ? NULL :
-			    j->res, n < 0 ? 0 : (size_t)n);
-		}
-		event_active(j->turn, EV_TIMEOUT, 0);
+	if (j->api->d->history == NULL) {
+		api_stream_end(&j->stream);
+		http_send_error(req, 503, NULL, "history stopped");
+		api_group_job_free(j);
 		return;
 	}
-	req = api_wait_end(j->wait);
-	if (j->csv)
+	deadline = api_stream_deadline(&j->stream);
+	while ((rc = api_group_piece(j, deadline)) == 1 &&
+	    clock_now_us() < deadline)
+		;
+	if (rc == 1) {
+		api_stream_next(&j->stream);
+		return;
+	}
+	/* Let go of the connection before the answer may free it. */
+	api_stream_end(&j->stream);
+	if (rc == -1)
+		http_send_error(req, 500, NULL, "out of memory");
+	else if (j->csv)
 		api_group_send_csv(j, req);
 	else
-		api_group_send_json(j, req);
+		api_json_list_send(&j->list, req);
 	api_group_job_free(j);
-}
-
-/* The periods asked, whatever the data: an empty series gives them. */
-static ssize_t
-api_group_shape(struct api_group_job *j)
-{
-	struct consumption_sample_series none = { j->pq.from, 60, 0, NULL,
-	    0 };
-	ssize_t n;
-
-	if (j->pq.range) {
-		j->res[0] = consumption_range(&none, NULL, 0, j->pq.from,
-		    j->pq.to);
-		return 1;
-	}
-	n = consumption_periods(&none, NULL, 0, j->pq.period, j->pq.from,
-	    j->pq.to, j->res, API_MAX_PERIODS);
-	return n;
 }
 
 /* ?metric= (energy_import by default) and ?format=json|csv. */
@@ -325,7 +455,6 @@ api_group_consumption(struct api_call *c)
 	const struct config *cfg = c->api->d->cfg;
 	struct api_group_job *j;
 	size_t *idx = NULL, i;
-	ssize_t n;
 	int g = group_find(cfg, c->arg);
 
 	if (g < 0) {
@@ -346,33 +475,24 @@ api_group_consumption(struct api_call *c)
 		return;
 	}
 	j->step = j->pq.step;
-	if ((j->res = calloc(API_MAX_PERIODS, sizeof(*j->res))) == NULL ||
-	    (j->totals = calloc(API_MAX_PERIODS, sizeof(*j->totals))) ==
-	    NULL || (idx = calloc(cfg->ndevices + 1, sizeof(*idx))) == NULL ||
+	if ((idx = calloc(cfg->ndevices + 1, sizeof(*idx))) == NULL ||
 	    (j->members = calloc(cfg->ndevices + 1, sizeof(*j->members))) ==
 	    NULL || (j->counted = json_array()) == NULL ||
 	    (j->without = json_array()) == NULL ||
-	    (j->turn = event_new(c->api->d->base, -1, 0, api_group_turn, j))
-	    == NULL || (n = api_group_shape(j)) < 0)
+	    (j->priced = json_array()) == NULL ||
+	    (j->costs = json_array()) == NULL ||
+	    api_usage_shape(&j->shape, &j->pq, API_MAX_PERIODS) == -1)
 		goto oom;
-	j->ntotals = (size_t)n;
-	group_total_init(j->totals, j->res, j->ntotals);
-	if ((j->priced = json_array()) == NULL ||
-	    (j->costs = json_array()) == NULL)
-		goto oom;
-	for (i = 0; i < j->ntotals; i++)
-		json_array_append_new(j->costs, json_pack("{s:I, s:I, s:o}",
-		    "from", (json_int_t)j->totals[i].from, "to",
-		    (json_int_t)j->totals[i].to, "cost", json_object()));
 	/* Ids, not config pointers: a reload may come between two turns. */
 	j->nmembers = group_members(cfg, (size_t)g, idx);
 	for (i = 0; i < j->nmembers; i++)
 		snprintf(j->members[i], sizeof(j->members[i]), "%s",
 		    cfg->devices[idx[i]].id);
-	if ((j->wait = api_wait(c->api, c->req)) == NULL)
+	if (api_stream_begin(&j->stream, c->api, c->req, api_group_turn, j) ==
+	    -1)
 		goto oom;
 	free(idx);
-	event_active(j->turn, EV_TIMEOUT, 0);
+	api_stream_next(&j->stream);
 	return;
 oom:
 	free(idx);

@@ -1,5 +1,6 @@
+#include <sys/queue.h>
+
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +18,13 @@
 #include "consumption.h"
 #include "csv.h"
 #include "daemon.h"
-#include "device.h"
 #include "history.h"
 #include "http.h"
 #include "metric.h"
-#include "poller.h"
 #include "tariff.h"
 #include "usage.h"
 
 #define API_HISTORY_DEFAULT_S	86400
-/* Rows a loop iteration writes: a long export never holds the meters up. */
-#define API_CSV_ROWS_PER_TURN	500
 
 /* The query's from, to, step and cf, checked: 0, or -1 with a 400 sent. */
 struct api_range {
@@ -175,9 +172,9 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 	struct evhttp_request *req = api_stream_req(&s->stream);
 	struct consumption_sample_series series = { s->start,
 	    (time_t)s->step, s->n, s->values, s->signed_total };
+	uint64_t deadline;
 	double row[2];
 	time_t t;
-	size_t k;
 
 	(void)fd;
 	(void)what;
@@ -185,7 +182,14 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		api_csv_free(s);
 		return;
 	}
-	for (k = 0; k < API_CSV_ROWS_PER_TURN && s->next < s->n; k++) {
+	/* The last piece has left: the end cannot overtake it. */
+	if (s->next == s->n) {
+		evhttp_send_reply_end(req);
+		api_csv_free(s);
+		return;
+	}
+	deadline = api_stream_deadline(&s->stream);
+	while (s->next < s->n) {
 		t = s->start + (time_t)(s->next * s->step);
 		row[0] = s->values[s->next];
 		/* A row's cost is the step it closes: since the row before. */
@@ -195,14 +199,10 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		csv_row(&s->fmt, t, row, s->priced ? 2 : 1, api_csv_sink,
 		    s->stream.chunk);
 		s->next++;
+		if (clock_now_us() >= deadline)
+			break;
 	}
-	evhttp_send_reply_chunk(req, s->stream.chunk);
-	if (s->next < s->n) {
-		api_stream_next(&s->stream);
-		return;
-	}
-	evhttp_send_reply_end(req);
-	api_csv_free(s);
+	api_stream_send(&s->stream, req);
 }
 
 static void
@@ -255,7 +255,7 @@ api_history_csv(struct api_call *c, const char *metric,
 	evhttp_add_header(out, "Content-Disposition", disposition);
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_send_reply_start(c->req, 200, "OK");
-	api_stream_next(&s->stream);
+	api_stream_send(&s->stream, c->req);
 }
 
 void
@@ -288,238 +288,4 @@ api_history_series(struct api_call *c)
 		api_history_csv(c, metric, mi, &r);
 	else
 		api_history_json(c, metric, mi, &r);
-}
-
-static const struct {
-	const char		*name;
-	enum consumption_period	 period;
-	time_t			 span;	/* the default range */
-} api_periods[] = {
-	{ "hour", CONSUMPTION_HOUR, 86400 },
-	{ "day", CONSUMPTION_DAY, 31 * 86400 },
-	{ "week", CONSUMPTION_WEEK, 12 * 7 * 86400 },
-	{ "month", CONSUMPTION_MONTH, 366 * 86400 },
-	{ "year", CONSUMPTION_YEAR, 5 * 366 * 86400 },
-};
-
-json_t *
-api_consumption_json(const struct consumption_result *r)
-{
-	json_t *o, *flags = json_array();
-
-	if (r->flags & CONSUMPTION_SPANS_GAP)
-		json_array_append_new(flags, json_string("spans_gap"));
-	if (r->flags & CONSUMPTION_RESET)
-		json_array_append_new(flags, json_string("reset"));
-	if (r->flags & CONSUMPTION_REPLACED)
-		json_array_append_new(flags, json_string("replaced"));
-	o = json_pack("{s:I, s:I, s:f, s:o}", "from", (json_int_t)r->from,
-	    "to", (json_int_t)r->to, "coverage", r->coverage, "flags", flags);
-	json_object_set_new(o, "amount", isnan(r->amount) ? json_null() :
-	    json_real(r->amount));
-	return o;
-}
-
-static int
-api_consumption_csv_sink(void *arg, const char *data, size_t len)
-{
-	return evbuffer_add(arg, data, len);
-}
-
-void
-api_consumption_send_csv(struct evhttp_request *req, const struct config *cfg,
-    const char *name, const char *metric, const char *unit,
-    const struct api_period_query *pq, const struct consumption_result *res,
-    size_t n)
-{
-	const struct csv_format fmt = { cfg->csv.separator, cfg->csv.decimal,
-	    cfg->csv.bom };
-	const char *names[2] = { metric, "coverage" };
-	const char *units[2] = { unit, "" };
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct evbuffer *b = evbuffer_new();
-	char disposition[160];
-	double row[2];
-	size_t i;
-
-	if (b == NULL || csv_header(&fmt, names, units, 2,
-	    api_consumption_csv_sink, b) == -1) {
-		if (b != NULL)
-			evbuffer_free(b);
-		http_send_error(req, 500, NULL, "out of memory");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		row[0] = res[i].amount;
-		row[1] = res[i].coverage;
-		csv_row(&fmt, res[i].from, row, 2, api_consumption_csv_sink,
-		    b);
-	}
-	snprintf(disposition, sizeof(disposition), "attachment; "
-	    "filename=\"%s-%s-%s-%lld.csv\"", name, metric, pq->name,
-	    (long long)pq->from);
-	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(out, "Content-Disposition", disposition);
-	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
-}
-
-int
-api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
-{
-	const char *query = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq q;
-	long long from = -1, to = clock_wall();
-	const char *pname;
-	size_t k = 0;
-	int rc = -1;
-
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
-		http_send_error(req, 400, NULL, "bad query string");
-		return -1;
-	}
-	pname = evhttp_find_header(&q, "period");
-	if (pname == NULL)
-		pname = "day";
-	pq->range = strcmp(pname, "range") == 0;
-	for (k = 0; !pq->range && k < sizeof(api_periods) /
-	    sizeof(api_periods[0]); k++)
-		if (strcmp(api_periods[k].name, pname) == 0)
-			break;
-	if (!pq->range && k == sizeof(api_periods) / sizeof(api_periods[0])) {
-		http_send_error(req, 400, "period", "period: hour, day, "
-		    "week, month, year or range");
-		goto out;
-	}
-	if (api_query_time(req, &q, "from", &from) == -1 ||
-	    api_query_time(req, &q, "to", &to) == -1)
-		goto out;
-	if (from < 0)
-		from = to - (pq->range ? 86400 : api_periods[k].span);
-	if (from >= to) {
-		http_send_error(req, 400, "from", "from must be before to");
-		goto out;
-	}
-	pq->name = pq->range ? "range" : api_periods[k].name;
-	pq->period = pq->range ? CONSUMPTION_HOUR : api_periods[k].period;
-	pq->from = (time_t)from;
-	pq->to = (time_t)to;
-	/*
-	 * Minutes while they are kept (8 days), for hours and short ranges;
-	 * else hourly rows (400 days), exact for local days and months;
-	 * daily rows beyond.
-	 */
-	pq->step = (pq->range || pq->period == CONSUMPTION_HOUR) &&
-	    to - from <= 7 * 86400 ? 60 : to - from > 390 * 86400 ? 86400 :
-	    3600;
-	rc = 0;
-out:
-	evhttp_clear_headers(&q);
-	return rc;
-}
-
-ssize_t
-api_device_consumption(struct api *api, const char *id, const char *metric,
-    const struct api_period_query *pq, struct consumption_result *out,
-    size_t max, unsigned long *step, char *err, size_t errlen)
-{
-	const struct config_device *dc;
-	struct consumption_sample_series series;
-	struct consumption_replacement *rep = NULL;
-	double *values = NULL;
-	size_t n, nrep;
-	ssize_t nres = 1;
-	time_t start;
-
-	if (history_fetch(api->d->history, id, metric, "LAST",
-	    pq->from - 2 * (time_t)pq->step - 86400, pq->to, pq->step, &start,
-	    step, &n, &values, err, errlen) == -1)
-		return -1;
-	memset(&series, 0, sizeof(series));
-	series.start = start;
-	series.step = (time_t)*step;
-	series.n = n;
-	series.values = values;
-	series.signed_total = (dc = config_find_device(api->d->cfg, id)) !=
-	    NULL && dc->virt != NULL;
-	nrep = usage_replacements(api->d->cfg, id, metric, &rep);
-	if (pq->range && max > 0)
-		out[0] = consumption_range(&series, rep, nrep, pq->from,
-		    pq->to);
-	else if ((nres = consumption_periods(&series, rep, nrep, pq->period,
-	    pq->from, pq->to, out, max)) < 0)
-		snprintf(err, errlen, "consumption: %s", strerror(errno));
-	free(rep);
-	free(values);
-	return nres;
-}
-
-/*
- * GET /api/consumption/ID/METRIC.json?period=day&from=&to=: the total's
- * consumption per local calendar period (or, with period=range, over
- * [from, to)), from its hourly rows (minutes for hours), a gap shown as
- * null, never as zero.  METRIC.csv: the same periods as a download.
- */
-void
-api_consumption(struct api_call *c)
-{
-	const char *dot = strrchr(c->arg2, '.');
-	char metric[METRIC_NAME_MAX + 1], err[256];
-	const struct metric_info *mi;
-	struct consumption_result *res;
-	struct api_period_query pq;
-	json_t *tariff;
-	unsigned long step;
-	ssize_t i, nres;
-	json_t *a;
-
-	if (dot == NULL || (strcmp(dot, ".json") != 0 &&
-	    strcmp(dot, ".csv") != 0) ||
-	    (size_t)(dot - c->arg2) > METRIC_NAME_MAX) {
-		http_send_error(c->req, 404, NULL, "consumption is served as "
-		    "METRIC.json or METRIC.csv");
-		return;
-	}
-	snprintf(metric, sizeof(metric), "%.*s", (int)(dot - c->arg2),
-	    c->arg2);
-	if ((mi = metric_find(metric)) == NULL ||
-	    mi->class != METRIC_CLASS_ENERGY) {
-		http_send_error(c->req, 404, NULL, "\"%s\" is not a total "
-		    "(energy, water, gas)", metric);
-		return;
-	}
-	if (c->api->d->history == NULL) {
-		http_send_error(c->req, 503, NULL, "history is not running");
-		return;
-	}
-	if (api_period_parse(c->req, &pq) == -1)
-		return;
-	if ((res = calloc(API_MAX_PERIODS, sizeof(*res))) == NULL) {
-		http_send_error(c->req, 500, NULL, "out of memory");
-		return;
-	}
-	if ((nres = api_device_consumption(c->api, c->arg, metric, &pq, res,
-	    API_MAX_PERIODS, &step, err, sizeof(err))) == -1) {
-		free(res);
-		http_send_error(c->req, 404, NULL, "%s", err);
-		return;
-	}
-	if (strcmp(dot, ".csv") == 0) {
-		api_consumption_send_csv(c->req, c->api->d->cfg, c->arg,
-		    metric, mi->unit, &pq, res, (size_t)nres);
-		free(res);
-		return;
-	}
-	a = json_array();
-	for (i = 0; i < nres; i++)
-		json_array_append_new(a, api_consumption_json(&res[i]));
-	free(res);
-	tariff = api_tariff_periods(c->api, c->arg, metric, &pq, a);
-	http_send_json(c->req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, "
-	    "s:o, s:o}", "device", c->arg, "metric", metric, "unit", mi->unit,
-	    "period", pq.name, "step", (json_int_t)step, "periods", a,
-	    "tariff", tariff));
 }

@@ -65,12 +65,13 @@ api_bus_json(const struct daemon *d, const struct config_bus *cb)
 	    "queue", (json_int_t)(b ? bus_queue_len(b) : 0));
 	if (s != NULL)
 		json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, "
-		    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		    "requests", (json_int_t)s->requests,
 		    "replies", (json_int_t)s->replies,
 		    "exceptions", (json_int_t)s->exceptions,
 		    "timeouts", (json_int_t)s->timeouts,
 		    "crc_errors", (json_int_t)s->crc_errors,
+		    "late_replies", (json_int_t)s->late_replies,
 		    "foreign", (json_int_t)s->foreign,
 		    "garbage", (json_int_t)s->garbage,
 		    "expired", (json_int_t)s->expired,

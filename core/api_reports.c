@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "config.h"
 #include "confedit.h"
+#include "confonly.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
@@ -135,6 +136,32 @@ api_reports_mail_group(config_setting_t *root, struct confjson_error *err)
 	return g;
 }
 
+/*
+ * The mail members sent into the file's mail group g; its CA file is set
+ * only in mews.conf (confonly.h).
+ */
+static int
+api_reports_mail_set(config_setting_t *g, json_t *mail,
+    const struct config *cfg, struct confjson_error *err)
+{
+	json_t *copy = json_copy(mail);
+	const char *saved;
+	int rc;
+
+	if (copy == NULL) {
+		confjson_fail(err, 500, NULL, "out of memory");
+		return -1;
+	}
+	if (!config_setting_lookup_string(g, "ca_file", &saved))
+		saved = NULL;
+	rc = confonly_keep(copy, "mail", "ca_file", saved, cfg->mail.ca_file,
+	    err);
+	if (rc == 0)
+		rc = api_reports_set(g, copy, "mail", err);
+	json_decref(copy);
+	return rc;
+}
+
 static int
 api_reports_array(config_setting_t *g, const char *key, json_t *v,
     struct confjson_error *err)
@@ -163,12 +190,16 @@ api_reports_array(config_setting_t *g, const char *key, json_t *v,
 	return 0;
 }
 
-/* The push passwords saved, by report name: the pages never see them. */
+/*
+ * The push groups saved, by report name, for what a report keeps when the
+ * pages do not send it: the password, which they never see, and the files,
+ * which they may not change.
+ */
 static json_t *
-api_reports_passwords(const config_setting_t *list)
+api_reports_saved(const config_setting_t *list)
 {
 	const config_setting_t *r, *p;
-	const char *name, *pw;
+	const char *name;
 	json_t *o = json_object();
 	int i, n = list != NULL && config_setting_is_list(list) ?
 	    config_setting_length(list) : 0;
@@ -177,20 +208,78 @@ api_reports_passwords(const config_setting_t *list)
 		r = config_setting_get_elem(list, (unsigned)i);
 		if (config_setting_lookup_string(r, "name", &name) &&
 		    (p = config_setting_get_member(r, "push")) != NULL &&
-		    config_setting_lookup_string(p, "password", &pw))
-			json_object_set_new(o, name, json_string(pw));
+		    config_setting_is_group(p))
+			json_object_set_new(o, name, confjson_object(p));
 	}
 	return o;
 }
 
+/* The running report's upload, as GET showed it; NULL when none. */
+static const struct config_push *
+api_reports_running(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < cfg->nreports; i++)
+		if (strcmp(cfg->reports[i].name, name) == 0)
+			return cfg->reports[i].push;
+	return NULL;
+}
+
+/*
+ * A report's push group from its JSON: the files as they are (confonly.h),
+ * and what the pages did not send kept from the saved group.
+ */
+static int
+api_reports_push(config_setting_t *push, json_t *v, const json_t *saved,
+    const struct config_push *running, struct confjson_error *err)
+{
+	static const char *const kept[] = { "password", "ca_file",
+	    "key_file", NULL };
+	json_t *copy = json_copy(v);
+	config_setting_t *s;
+	const char *old;
+	size_t i;
+	int rc = -1;
+
+	if (copy == NULL) {
+		confjson_fail(err, 500, NULL, "out of memory");
+		return -1;
+	}
+	if (confonly_keep(copy, "push", "ca_file", json_string_value(
+	    json_object_get(saved, "ca_file")), running ? running->ca_file :
+	    "", err) == -1 || confonly_keep(copy, "push", "key_file",
+	    json_string_value(json_object_get(saved, "key_file")), running ?
+	    running->key_file : "", err) == -1 ||
+	    api_reports_set(push, copy, "push", err) == -1)
+		goto out;
+	for (i = 0; kept[i] != NULL; i++) {
+		old = json_string_value(json_object_get(saved, kept[i]));
+		if (old == NULL || json_object_get(copy, kept[i]) != NULL)
+			continue;
+		if ((s = config_setting_add(push, kept[i],
+		    CONFIG_TYPE_STRING)) == NULL ||
+		    config_setting_set_string(s, old) != CONFIG_TRUE) {
+			confjson_fail(err, 500, "push", "cannot keep push.%s",
+			    kept[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(copy);
+	return rc;
+}
+
 /* One report of the list from its JSON. */
 static int
-api_reports_entry(config_setting_t *g, json_t *obj, json_t *passwords,
-    struct confjson_error *err)
+api_reports_entry(config_setting_t *g, json_t *obj, const json_t *saved,
+    const struct config *cfg, struct confjson_error *err)
 {
+	const char *name = json_string_value(json_object_get(obj, "name"));
 	json_t *scalars = json_object(), *v;
-	config_setting_t *push, *s;
-	const char *k, *pw;
+	config_setting_t *push;
+	const char *k;
 	int rc = -1;
 
 	if (scalars == NULL)
@@ -209,14 +298,9 @@ api_reports_entry(config_setting_t *g, json_t *obj, json_t *passwords,
 			}
 			if ((push = config_setting_add(g, "push",
 			    CONFIG_TYPE_GROUP)) == NULL ||
-			    api_reports_set(push, v, "push", err) == -1)
-				goto out;
-			pw = json_string_value(json_object_get(passwords,
-			    json_string_value(json_object_get(obj, "name"))));
-			if (pw != NULL && json_object_get(v, "password") ==
-			    NULL && ((s = config_setting_add(push, "password",
-			    CONFIG_TYPE_STRING)) == NULL ||
-			    config_setting_set_string(s, pw) != CONFIG_TRUE))
+			    api_reports_push(push, v, name != NULL ?
+			    json_object_get(saved, name) : NULL,
+			    api_reports_running(cfg, name), err) == -1)
 				goto out;
 		} else if (json_object_set(scalars, k, v) == -1)
 			goto out;
@@ -227,14 +311,20 @@ out:
 	return rc;
 }
 
+struct api_reports_change {
+	json_t			*body;
+	const struct config	*cfg;	/* running: what GET showed */
+};
+
 static int
 api_reports_edit(config_setting_t *root, void *arg,
     struct confjson_error *err)
 {
-	json_t *body = arg, *mail = json_object_get(body, "mail");
-	json_t *list = json_object_get(body, "reports"), *e;
+	const struct api_reports_change *ch = arg;
+	json_t *mail = json_object_get(ch->body, "mail");
+	json_t *list = json_object_get(ch->body, "reports"), *e;
 	config_setting_t *g, *fresh;
-	json_t *passwords = NULL;
+	json_t *saved = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -245,7 +335,7 @@ api_reports_edit(config_setting_t *root, void *arg,
 			return -1;
 		}
 		if ((g = api_reports_mail_group(root, err)) == NULL ||
-		    api_reports_set(g, mail, "mail", err) == -1)
+		    api_reports_mail_set(g, mail, ch->cfg, err) == -1)
 			return -1;
 	}
 	if (list == NULL)
@@ -255,11 +345,10 @@ api_reports_edit(config_setting_t *root, void *arg,
 		    "expected");
 		return -1;
 	}
-	passwords = api_reports_passwords(config_setting_get_member(root,
-	    "reports"));
+	saved = api_reports_saved(config_setting_get_member(root, "reports"));
 	if (config_setting_get_member(root, "reports") != NULL)
 		config_setting_remove(root, "reports");
-	if (passwords == NULL || (fresh = config_setting_add(root, "reports",
+	if (saved == NULL || (fresh = config_setting_add(root, "reports",
 	    CONFIG_TYPE_LIST)) == NULL)
 		goto out;
 	json_array_foreach(list, i, e) {
@@ -269,25 +358,25 @@ api_reports_edit(config_setting_t *root, void *arg,
 			goto out;
 		}
 		if ((g = config_setting_add(fresh, NULL, CONFIG_TYPE_GROUP)) ==
-		    NULL || api_reports_entry(g, e, passwords, err) == -1)
+		    NULL || api_reports_entry(g, e, saved, ch->cfg, err) == -1)
 			goto out;
 	}
 	rc = 0;
 out:
-	json_decref(passwords);
+	json_decref(saved);
 	return rc;
 }
 
 void
 api_reports_put(struct api_call *c)
 {
+	struct api_reports_change ch = { NULL, c->api->d->cfg };
 	struct confjson_error err;
 	char peer[NET_PEER_MAX];
-	json_t *body;
 
-	if ((body = http_body_object(c->req)) == NULL)
+	if ((ch.body = http_body_object(c->req)) == NULL)
 		return;
-	if (confedit_apply(c->api->d, api_reports_edit, body, &err) == -1)
+	if (confedit_apply(c->api->d, api_reports_edit, &ch, &err) == -1)
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 	else {
@@ -295,7 +384,7 @@ api_reports_put(struct api_call *c)
 		log_info("https: %s: reports settings changed", peer);
 		api_reports_get(c);
 	}
-	json_decref(body);
+	json_decref(ch.body);
 }
 
 static void
@@ -337,7 +426,8 @@ api_reports_edited_mail(struct api_call *c, json_t *edits,
 		goto out;
 	}
 	if ((g = api_reports_mail_group(config_root_setting(&lc), &err)) ==
-	    NULL || api_reports_set(g, edits, "mail", &err) == -1) {
+	    NULL || api_reports_mail_set(g, edits, c->api->d->cfg, &err) ==
+	    -1) {
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 		goto out;

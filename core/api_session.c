@@ -1,5 +1,4 @@
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include <event2/http.h>
@@ -15,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "net.h"
+#include "puk_guard.h"
 #include "session.h"
 
 /* The caller's profile from the body: -1 (and 400 sent) when unknown. */
@@ -32,26 +32,53 @@ api_profile_of(struct evhttp_request *req, json_t *body)
 	return p;
 }
 
+/*
+ * 429: this address waits wait seconds.  profile (or NULL) and why for the
+ * event log, error for the answer.
+ */
+static void
+api_too_many(struct api *api, struct evhttp_request *req, int wait,
+    const char *profile, const char *why, const char *error)
+{
+	char secs[16], peer[NET_PEER_MAX];
+	json_t *o;
+
+	http_peer_name(req, peer, sizeof(peer));
+	events_add(api->d->events, EVENT_LOGIN_FAILED, profile, peer, NULL,
+	    "https: refused for %d s: %s", wait, why);
+	snprintf(secs, sizeof(secs), "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", secs);
+	o = json_pack("{s:s, s:i}", "error", error, "retry_after", wait);
+	http_send_json(req, 429, o);
+}
+
 /* 429 when this address has failed too often lately. */
 static int
 api_backed_off(struct api *api, struct evhttp_request *req)
 {
 	int wait = guard_check(api->guard, http_peer(req), clock_wall());
-	char secs[16], peer[NET_PEER_MAX];
-	json_t *o;
 
 	if (wait == 0)
 		return 0;
-	http_peer_name(req, peer, sizeof(peer));
-	events_add(api->d->events, EVENT_LOGIN_FAILED, NULL, peer, NULL,
-	    "https: refused for %d s: too many failures from this address",
-	    wait);
-	snprintf(secs, sizeof(secs), "%d", wait);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Retry-After", secs);
-	o = json_pack("{s:s, s:i}", "error", "too many failed attempts from "
-	    "this address: wait before trying again", "retry_after", wait);
-	http_send_json(req, 429, o);
+	api_too_many(api, req, wait, NULL, "too many failures from this "
+	    "address", "too many failed attempts from this address: wait "
+	    "before trying again");
+	return 1;
+}
+
+/* 429 when this address must wait before its next PUK (puk_guard.h). */
+static int
+api_puk_backed_off(struct api *api, struct evhttp_request *req, int profile)
+{
+	int wait = puk_guard_check(api->puk_guard, http_peer(req),
+	    clock_wall());
+
+	if (wait == 0)
+		return 0;
+	api_too_many(api, req, wait, auth_profile_name(profile), "too many "
+	    "wrong PUKs from this address", "too many wrong PUKs from this "
+	    "address: wait before giving another PUK");
 	return 1;
 }
 
@@ -116,12 +143,12 @@ api_string_opt(struct evhttp_request *req, json_t *body, const char *key,
 }
 
 /*
- * The answer to a refused secret; wrong ones count against the address.
- * what is "PIN" or "PUK".
+ * The answer to a refused PIN or new secret; wrong PINs count against the
+ * address (a wrong PUK is api_puk_wrong's).
  */
 static void
 api_refused(struct api *api, struct evhttp_request *req, int profile,
-    enum auth_result r, int left, const char *what)
+    enum auth_result r, int left)
 {
 	char peer[NET_PEER_MAX];
 	const char *name = auth_profile_name(profile);
@@ -131,11 +158,10 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 	switch (r) {
 	case AUTH_WRONG:
 		guard_failed(api->guard, http_peer(req), clock_wall());
-		log_warnx("https: %s: wrong %s for profile %s, %d tries left",
-		    peer, what, name, left);
-		o = json_pack("{s:s, s:i}", "error", strcmp(what, "PIN") == 0 ?
-		    "wrong PIN" : "wrong PUK", strcmp(what, "PIN") == 0 ?
-		    "attempts_left" : "puk_attempts_left", left);
+		log_warnx("https: %s: wrong PIN for profile %s, %d tries left",
+		    peer, name, left);
+		o = json_pack("{s:s, s:i}", "error", "wrong PIN",
+		    "attempts_left", left);
 		http_send_json(req, 401, o);
 		return;
 	case AUTH_LOCKED:
@@ -145,15 +171,6 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 		o = json_pack("{s:s, s:b}", "error", "this profile is locked "
 		    "after 3 wrong PINs: unlock it with its PUK and a new PIN",
 		    "locked", 1);
-		http_send_json(req, 423, o);
-		return;
-	case AUTH_BLOCKED:
-		guard_failed(api->guard, http_peer(req), clock_wall());
-		log_warnx("https: %s: profile %s is blocked (wrong PUKs)", peer,
-		    name);
-		o = json_pack("{s:s, s:b}", "error", "this profile is blocked "
-		    "after 10 wrong PUKs: root must run `mewsd --reset-profile "
-		    "NAME` on the box", "blocked", 1);
 		http_send_json(req, 423, o);
 		return;
 	case AUTH_BAD_PIN:
@@ -207,9 +224,64 @@ api_login(struct api_call *c)
 			    auth_profile_name(profile));
 			api_logged_in(c->api, c->req, profile, "");
 		} else
-			api_refused(c->api, c->req, profile, r, left, "PIN");
+			api_refused(c->api, c->req, profile, r, left);
 	}
 	json_decref(body);
+}
+
+/*
+ * A wrong PUK counts against the address that sent it, which may have to
+ * wait before its next one, and as a failure of its logins too.
+ */
+static void
+api_puk_wrong(struct api *api, struct evhttp_request *req, int profile)
+{
+	const char *name = auth_profile_name(profile);
+	char peer[NET_PEER_MAX];
+	time_t now = clock_wall();
+	int wait, alarm;
+	json_t *o;
+
+	http_peer_name(req, peer, sizeof(peer));
+	wait = puk_guard_failed(api->puk_guard, http_peer(req), now, &alarm);
+	guard_failed(api->guard, http_peer(req), now);
+	log_warnx("https: %s: wrong PUK for profile %s: this address waits "
+	    "%d s before its next PUK", peer, name, wait);
+	events_add(api->d->events, EVENT_LOGIN_FAILED, name, peer, NULL,
+	    "https: wrong PUK: this address waits %d s before its next PUK",
+	    wait);
+	if (alarm) {
+		log_warnx("https: %d wrong PUKs within %d min from all "
+		    "addresses (the latest from %s, for profile %s): someone "
+		    "may be guessing PUKs", PUK_GUARD_ALARM,
+		    PUK_GUARD_ALARM_S / 60, peer, name);
+		events_add(api->d->events, EVENT_PUK_ALARM, name, peer, NULL,
+		    "https: %d wrong PUKs within %d min from all addresses, "
+		    "the latest from this one: someone may be guessing PUKs",
+		    PUK_GUARD_ALARM, PUK_GUARD_ALARM_S / 60);
+	}
+	o = json_pack("{s:s, s:i}", "error", wait > 0 ? "wrong PUK: wait "
+	    "before giving another from this address" : "wrong PUK",
+	    "retry_after", wait);
+	http_send_json(req, 401, o);
+}
+
+/* Unlocked: its sessions end, and this one begins. */
+static void
+api_unlocked(struct api *api, struct evhttp_request *req, int profile,
+    const char *made)
+{
+	char peer[NET_PEER_MAX];
+
+	http_peer_name(req, peer, sizeof(peer));
+	log_info("https: %s: profile %s unlocked with its PUK, new PIN set%s",
+	    peer, auth_profile_name(profile), made[0] != '\0' ?
+	    ", new PUK made" : "");
+	events_add(api->d->events, EVENT_UNLOCKED, auth_profile_name(profile),
+	    peer, NULL, "https: PUK and a new PIN%s", made[0] != '\0' ?
+	    ", a new PUK made" : "");
+	session_drop_profile(api->sessions, profile, NULL);
+	api_logged_in(api, req, profile, made);
 }
 
 void
@@ -218,38 +290,33 @@ api_unlock(struct api_call *c)
 	json_t *body;
 	const char *puk, *new_pin, *new_puk;
 	enum auth_result r;
-	int profile, left;
-	char peer[NET_PEER_MAX], made[AUTH_PUK_TEXT_LEN];
+	int profile;
+	char made[AUTH_PUK_TEXT_LEN];
 
 	/*
-	 * Not backed off: someone who mistyped the PIN and then tried again
-	 * and again must still be able to unlock.  The PUK has its own hard
-	 * limit (10 wrong, then blocked until root resets the profile), and
-	 * wrong ones still count against the address.
+	 * Not the logins' back-off: someone who mistyped the PIN and then
+	 * tried again and again must still be able to unlock.  The PUK has
+	 * its own, per address, and nothing that blocks the profile: from
+	 * an address not backed off, the right PUK always unlocks.
 	 */
 	if ((body = http_body_object(c->req)) == NULL)
 		return;
 	if ((profile = api_profile_of(c->req, body)) != -1 &&
 	    (puk = api_string(c->req, body, "puk")) != NULL &&
 	    (new_pin = api_string(c->req, body, "new_pin")) != NULL &&
-	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0) {
+	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0 &&
+	    !api_puk_backed_off(c->api, c->req, profile)) {
 		r = auth_unlock(c->api->auth, profile, puk, new_pin, new_puk,
-		    made, &left);
-		events_login(c->api->d->events, r == AUTH_OK ? -1 : (int)r,
-		    profile, http_peer(c->req), "https", "PUK", left);
-		if (r == AUTH_OK) {
-			http_peer_name(c->req, peer, sizeof(peer));
-			log_info("https: %s: profile %s unlocked with its PUK, "
-			    "new PIN set%s", peer, auth_profile_name(profile),
-			    made[0] != '\0' ? ", new PUK made" : "");
-			events_add(c->api->d->events, EVENT_UNLOCKED,
-			    auth_profile_name(profile), peer, NULL, "https: "
-			    "PUK and a new PIN%s", made[0] != '\0' ?
-			    ", a new PUK made" : "");
-			session_drop_profile(c->api->sessions, profile, NULL);
-			api_logged_in(c->api, c->req, profile, made);
-		} else
-			api_refused(c->api, c->req, profile, r, left, "PUK");
+		    made);
+		if (r == AUTH_OK)
+			api_unlocked(c->api, c->req, profile, made);
+		else if (r == AUTH_WRONG)
+			api_puk_wrong(c->api, c->req, profile);
+		else {
+			events_login(c->api->d->events, r, profile,
+			    http_peer(c->req), "https", "PUK", 0);
+			api_refused(c->api, c->req, profile, r, 0);
+		}
 	}
 	json_decref(body);
 }
@@ -300,7 +367,7 @@ api_pin(struct api_call *c)
 			if (r == AUTH_LOCKED)
 				session_drop_profile(c->api->sessions, profile,
 				    NULL);
-			api_refused(c->api, c->req, profile, r, left, "PIN");
+			api_refused(c->api, c->req, profile, r, left);
 		}
 	}
 	json_decref(body);
@@ -335,7 +402,7 @@ api_profile_apply(struct api_call *c, int profile, const char *new_pin,
 
 	r = auth_set(c->api->auth, profile, new_pin, new_puk, made);
 	if (r != AUTH_OK) {
-		api_refused(c->api, c->req, profile, r, 0, "PIN");
+		api_refused(c->api, c->req, profile, r, 0);
 		return;
 	}
 	what = api_set_what(new_pin, new_puk, made);

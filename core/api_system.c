@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "confedit.h"
+#include "confonly.h"
 #include "daemon.h"
 #include "device.h"
 #include "http.h"
@@ -178,22 +179,112 @@ api_system_get(struct api_call *c)
 static const char *const api_system_groups[] = { "http", "modbus_tcp",
     "ftp", NULL };
 
+struct api_system_change {
+	json_t			*body;
+	const struct config	*cfg;	/* running: what GET showed */
+};
+
+/* The string setting key of the file's group, or NULL when not set. */
+static const char *
+api_system_saved(const config_setting_t *group, const char *key)
+{
+	const char *v;
+
+	return group != NULL && config_setting_lookup_string(group, key, &v) ?
+	    v : NULL;
+}
+
+/*
+ * Who may use the gateway, sent back as GET showed it (allow as
+ * modbus_tcp_allow, or inside modbus_tcp as allow): as it is, it is
+ * dropped and changes nothing; anything else is refused, null included,
+ * which would have removed the list and opened the gateway to everyone.
+ */
+static int
+api_system_allow_same(const json_t *v, const struct config *cfg,
+    const char *field, struct confjson_error *err)
+{
+	json_t *allow = api_allow_json(cfg);
+	int same = json_equal(v, allow);
+
+	json_decref(allow);
+	if (same)
+		return 0;
+	confjson_fail(err, 400, field, "%s: who may use the gateway is set "
+	    "only in mews.conf (modbus_tcp.allow)", field);
+	return -1;
+}
+
+/*
+ * The settings of a group set only in mews.conf (confonly.h): the web
+ * root once served any file the daemon could read to everyone
+ * ({"http":{"www":"/"}}), and a null allow opened the gateway.
+ */
+static int
+api_system_files(const char *k, json_t *v, const config_setting_t *g,
+    const struct config *cfg, struct confjson_error *err)
+{
+	const json_t *allow;
+
+	if (strcmp(k, "modbus_tcp") == 0 &&
+	    (allow = json_object_get(v, "allow")) != NULL) {
+		if (api_system_allow_same(allow, cfg, "modbus_tcp.allow",
+		    err) == -1)
+			return -1;
+		json_object_del(v, "allow");
+	}
+	if (strcmp(k, "http") != 0)
+		return 0;
+	if (confonly_keep(v, k, "cert", api_system_saved(g, "cert"),
+	    cfg->http.cert, err) == -1 ||
+	    confonly_keep(v, k, "key", api_system_saved(g, "key"),
+	    cfg->http.key, err) == -1 ||
+	    confonly_keep(v, k, "www", api_system_saved(g, "www"),
+	    cfg->http.www, err) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * What GET shows beside the settings, sent back with the whole object: as
+ * it is, it is accepted and changes nothing; changed, it is refused.  1
+ * when k is one of them, 0 when not, -1 with err.
+ */
+static int
+api_system_shown(config_setting_t *root, const char *k, json_t *v,
+    const struct config *cfg, struct confjson_error *err)
+{
+	if (strcmp(k, "state_dir") == 0)
+		return confonly_same(v, api_system_saved(root, k),
+		    cfg->state_dir, k, err) == -1 ? -1 : 1;
+	if (strcmp(k, "modbus_tcp_allow") != 0)
+		return 0;
+	return api_system_allow_same(v, cfg, k, err) == -1 ? -1 : 1;
+}
+
 static int
 api_system_edit(config_setting_t *root, void *arg,
     struct confjson_error *err)
 {
-	json_t *body = arg, *v;
+	struct api_system_change *ch = arg;
+	json_t *v;
 	config_setting_t *g;
 	const char *k;
 	size_t i;
+	int shown;
 
-	json_object_foreach(body, k, v) {
+	json_object_foreach(ch->body, k, v) {
 		if (strcmp(k, "log_level") == 0) {
 			json_t *one = json_pack("{s:O}", k, v);
 			int rc = confjson_set(root, one, err);
 
 			json_decref(one);
 			if (rc == -1)
+				return -1;
+			continue;
+		}
+		if ((shown = api_system_shown(root, k, v, ch->cfg, err)) != 0) {
+			if (shown == -1)
 				return -1;
 			continue;
 		}
@@ -218,6 +309,8 @@ api_system_edit(config_setting_t *root, void *arg,
 			    "configuration file", k);
 			return -1;
 		}
+		if (api_system_files(k, v, g, ch->cfg, err) == -1)
+			return -1;
 		if (confjson_set(g, v, err) == -1) {
 			char field[sizeof(err->field)];
 			int n;
@@ -235,15 +328,15 @@ api_system_edit(config_setting_t *root, void *arg,
 void
 api_system_put(struct api_call *c)
 {
+	struct api_system_change ch = { NULL, c->api->d->cfg };
 	struct confjson_error err;
-	json_t *body;
 
-	if ((body = http_body_object(c->req)) == NULL)
+	if ((ch.body = http_body_object(c->req)) == NULL)
 		return;
-	if (confedit_apply(c->api->d, api_system_edit, body, &err) == -1)
+	if (confedit_apply(c->api->d, api_system_edit, &ch, &err) == -1)
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 	else
 		api_system_get(c);
-	json_decref(body);
+	json_decref(ch.body);
 }

@@ -22,7 +22,6 @@
 #include <time.h>
 
 #include "api.h"
-#include "clock.h"
 #include "config.h"
 #include "confedit.h"
 #include "daemon.h"
@@ -31,7 +30,6 @@
 #include "metric.h"
 #include "net.h"
 #include "tariff.h"
-#include "usage.h"
 
 /* More than the totals a device can have. */
 #define API_TARIFFS_PER_DEVICE	32
@@ -104,65 +102,6 @@ api_tariff_cost_json(const struct tariff *t, const struct tariff_cost *c)
 	    c->days, "total", api_tariff_number(c->energy + c->standing),
 	    "bands", bands);
 	return o;
-}
-
-/*
- * The device's tariff for the metric, and each period (from, to) of the
- * array priced with it: its "cost" set, or with add the total added to
- * its "cost" object under the currency.  NULL when it has no tariff.
- */
-static const struct tariff *
-api_tariff_walk(struct api *api, const char *id, const char *metric,
-    const struct api_period_query *pq, json_t *periods, int add)
-{
-	const struct tariff *t = config_tariff_of(api->d->cfg, id, metric);
-	struct consumption_sample_series series;
-	struct consumption_replacement *rep;
-	struct tariff_cost cost;
-	time_t now = clock_wall();
-	char err[256];
-	json_t *p, *sum;
-	size_t nrep, i;
-
-	/* The rows the consumption came from, as api_device_consumption. */
-	if (t == NULL || usage_fetch(api->d->history, api->d->cfg, id, metric,
-	    pq->from, pq->to, pq->step, &series, &rep, &nrep, err,
-	    sizeof(err)) == -1)
-		return t;
-	json_array_foreach(periods, i, p) {
-		if (tariff_cost(t, &series, rep, nrep, (time_t)json_integer_value(
-		    json_object_get(p, "from")), (time_t)json_integer_value(
-		    json_object_get(p, "to")), now, &cost) == -1)
-			continue;
-		if (!add)
-			json_object_set_new(p, "cost", api_tariff_cost_json(t,
-			    &cost));
-		else if (isfinite(cost.energy) &&
-		    (sum = json_object_get(p, "cost")) != NULL)
-			json_object_set_new(sum, t->currency, json_real(
-			    json_number_value(json_object_get(sum,
-			    t->currency)) + cost.energy + cost.standing));
-	}
-	free(rep);
-	free((double *)series.values);
-	return t;
-}
-
-json_t *
-api_tariff_periods(struct api *api, const char *id, const char *metric,
-    const struct api_period_query *pq, json_t *periods)
-{
-	const struct tariff *t = api_tariff_walk(api, id, metric, pq, periods,
-	    0);
-
-	return t != NULL ? api_tariff_ref_json(t) : json_null();
-}
-
-int
-api_tariff_sum(struct api *api, const char *id, const char *metric,
-    const struct api_period_query *pq, json_t *periods)
-{
-	return api_tariff_walk(api, id, metric, pq, periods, 1) != NULL;
 }
 
 json_t *

@@ -24,6 +24,8 @@
 #define AUTH_SALT_LEN		16
 #define AUTH_HASH_LEN		32
 #define AUTH_SECRET_MAX		160	/* "pbkdf2-sha256$N$salt$hash" */
+/* What blocked a profile for good once: that many wrong PUKs. */
+#define AUTH_OLD_PUK_BLOCK	10
 
 struct auth_secret {
 	char		text[AUTH_SECRET_MAX];
@@ -35,7 +37,7 @@ struct auth_state {
 	int		must_change;
 	int		puk_default;	/* the seed's: public, dies with the PIN */
 	int		pin_failures;
-	int		puk_failures;
+	int		puk_failures;	/* against its lock: only shown */
 };
 
 struct auth {
@@ -321,6 +323,26 @@ auth_read_puk_default(const config_setting_t *g, enum auth_profile p,
 		    auth_defaults[p].name);
 }
 
+/*
+ * A profile blocked for good after wrong PUKs, in a file from before, is
+ * locked now, and its PUK unlocks it.  Those files had it locked already,
+ * unless edited by hand.  No file written now has that many wrong PUKs on
+ * a profile not locked: only a locked profile counts them, and the new
+ * PIN that lifts its lock clears them.
+ */
+static void
+auth_read_old_block(struct auth_state *st, enum auth_profile p,
+    const char *path)
+{
+	if (st->puk_failures < AUTH_OLD_PUK_BLOCK ||
+	    st->pin_failures >= AUTH_PIN_TRIES)
+		return;
+	st->pin_failures = AUTH_PIN_TRIES;
+	log_info("auth: %s: profile %s was blocked after %d wrong PUKs: it is "
+	    "locked now, and its PUK unlocks it", path, auth_defaults[p].name,
+	    st->puk_failures);
+}
+
 /* Fills st from the file: 0, or -1 with the reason logged. */
 static int
 auth_read(const char *path, struct auth_state *st)
@@ -356,6 +378,7 @@ auth_read(const char *path, struct auth_state *st)
 		}
 		st[i].must_change = b;
 		auth_read_puk_default(g, i, &st[i], path);
+		auth_read_old_block(&st[i], i, path);
 	}
 	config_destroy(&lc);
 	return rc;
@@ -463,8 +486,6 @@ auth_login(struct auth *a, enum auth_profile p, const char *pin, int *left)
 
 	auth_refresh(a);
 	*left = 0;
-	if (st->puk_failures >= AUTH_PUK_TRIES)
-		return AUTH_BLOCKED;
 	if (st->pin_failures >= AUTH_PIN_TRIES)
 		return AUTH_LOCKED;
 	if (auth_pin_valid(pin) && auth_verify(&st->pin, pin)) {
@@ -522,12 +543,12 @@ auth_pick_puk(const struct auth_state *st, enum auth_profile p,
 
 /*
  * The new PIN (NULL: kept) and PUK in place, saved, or nothing changed.
- * A new PIN clears the PIN failures (and the PUK's with clear_puk: an
- * unlock) and ends the default PIN.
+ * A new PIN lifts a lock, clearing the wrong PINs and the wrong PUKs
+ * given against it, and ends the default PIN.
  */
 static enum auth_result
 auth_replace(struct auth *a, enum auth_profile p, const char *new_pin,
-    const char *new_puk, int clear_puk, char *made)
+    const char *new_puk, char *made)
 {
 	struct auth_state *st = &a->p[p];
 	struct auth_state before = *st;
@@ -546,8 +567,7 @@ auth_replace(struct auth *a, enum auth_profile p, const char *new_pin,
 	if (new_pin != NULL) {
 		st->must_change = 0;
 		st->pin_failures = 0;
-		if (clear_puk)
-			st->puk_failures = 0;
+		st->puk_failures = 0;
 	}
 	if (digits[0] != '\0')
 		st->puk_default = 0;
@@ -584,15 +604,12 @@ auth_puk_request_ok(const struct auth_state *st, enum auth_profile p,
 
 enum auth_result
 auth_unlock(struct auth *a, enum auth_profile p, const char *puk,
-    const char *new_pin, const char *new_puk, char *made, int *left)
+    const char *new_pin, const char *new_puk, char *made)
 {
 	struct auth_state *st = &a->p[p];
 
 	auth_refresh(a);
-	*left = 0;
 	made[0] = '\0';
-	if (st->puk_failures >= AUTH_PUK_TRIES)
-		return AUTH_BLOCKED;
 	/* Not a way around the PIN: nothing is judged, nothing changes. */
 	if (st->pin_failures < AUTH_PIN_TRIES)
 		return AUTH_NOT_LOCKED;
@@ -601,16 +618,11 @@ auth_unlock(struct auth *a, enum auth_profile p, const char *puk,
 	if (!auth_puk_request_ok(st, p, new_puk))
 		return AUTH_BAD_PUK;
 	if (auth_puk_matches(st, p, puk))
-		return auth_replace(a, p, new_pin, new_puk, 1, made);
-	st->puk_failures++;
+		return auth_replace(a, p, new_pin, new_puk, made);
+	if (st->puk_failures < INT_MAX)
+		st->puk_failures++;
 	auth_count_failure(a);
-	*left = AUTH_PUK_TRIES - st->puk_failures;
-	if (*left == 0)
-		log_warnx("auth: profile %s blocked after %d wrong PUKs; "
-		    "`mewsd --reset-profile %s` on the box unblocks it",
-		    auth_defaults[p].name, AUTH_PUK_TRIES,
-		    auth_defaults[p].name);
-	return *left > 0 ? AUTH_WRONG : AUTH_BLOCKED;
+	return AUTH_WRONG;
 }
 
 enum auth_result
@@ -628,7 +640,7 @@ auth_change_pin(struct auth *a, enum auth_profile p, const char *pin,
 		return AUTH_BAD_PUK;
 	if ((r = auth_login(a, p, pin, left)) != AUTH_OK)
 		return r;
-	return auth_replace(a, p, new_pin, new_puk, 0, made);
+	return auth_replace(a, p, new_pin, new_puk, made);
 }
 
 enum auth_result
@@ -637,13 +649,11 @@ auth_set(struct auth *a, enum auth_profile p, const char *new_pin,
 {
 	made[0] = '\0';
 	auth_refresh(a);
-	if (a->p[p].puk_failures >= AUTH_PUK_TRIES)
-		return AUTH_BLOCKED;
 	if (new_pin != NULL && !auth_new_pin_ok(p, new_pin))
 		return AUTH_BAD_PIN;
 	if (!auth_new_puk_ok(p, new_puk))
 		return AUTH_BAD_PUK;
-	return auth_replace(a, p, new_pin, new_puk, 0, made);
+	return auth_replace(a, p, new_pin, new_puk, made);
 }
 
 unsigned long
@@ -678,11 +688,10 @@ auth_json(struct auth *a)
 		const struct auth_state *st = &a->p[i];
 
 		json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:b, "
-		    "s:b, s:i, s:i}", "profile", auth_defaults[i].name,
+		    "s:i, s:i}", "profile", auth_defaults[i].name,
 		    "must_change_pin", st->must_change,
 		    "default_puk", st->puk_default,
 		    "locked", st->pin_failures >= AUTH_PIN_TRIES,
-		    "blocked", st->puk_failures >= AUTH_PUK_TRIES,
 		    "pin_failures", st->pin_failures,
 		    "puk_failures", st->puk_failures));
 	}

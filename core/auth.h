@@ -2,8 +2,10 @@
  * The three profiles and their secrets, as on the closed boxes mews
  * replaces: a 5-digit PIN to log in, a 14-digit PUK to unlock.  Three
  * wrong PINs in a row lock the profile until its PUK is given with a new
- * PIN; ten wrong PUKs block it until root runs `mewsd --reset-profile` on
- * the box.  A default PIN must be changed at the first login.
+ * PIN.  Wrong PUKs count against the address that sends them
+ * (puk_guard.h), never against the profile: a profile that anyone could
+ * block for good from the network, until root reset it on the box, was a
+ * denial of service.  A default PIN must be changed at the first login.
  *
  * The seed's PUKs are as public as its PINs, so a seed PUK dies with its
  * default PIN: whatever replaces the default PIN (the first change, an
@@ -34,7 +36,6 @@ enum auth_profile {
 #define AUTH_PIN_LEN		5
 #define AUTH_PUK_LEN		14
 #define AUTH_PIN_TRIES		3
-#define AUTH_PUK_TRIES		10
 /* A PUK as printed, "12345 6789 01234", and its NUL. */
 #define AUTH_PUK_TEXT_LEN	(AUTH_PUK_LEN + 3)
 /* new_puk: a PUK made by mewsd rather than typed. */
@@ -42,9 +43,8 @@ enum auth_profile {
 
 enum auth_result {
 	AUTH_OK,
-	AUTH_WRONG,		/* *left tries remain */
+	AUTH_WRONG,		/* a PIN (*left tries remain) or a PUK */
 	AUTH_LOCKED,		/* needs the PUK */
-	AUTH_BLOCKED,		/* needs root on the box */
 	AUTH_BAD_PIN,		/* the new PIN is not acceptable */
 	AUTH_BAD_PUK,		/* the new PUK is not acceptable */
 	AUTH_NOT_LOCKED,	/* a PUK for a profile not locked */
@@ -76,10 +76,10 @@ enum auth_result auth_login(struct auth *, enum auth_profile,
  *
  * The PUK (spaces allowed) and a new PIN: a locked profile unlocked, the
  * PIN replaced.  new_puk only while the profile is on its default PIN.
+ * AUTH_WRONG: the caller counts it against the address (puk_guard.h).
  */
 enum auth_result auth_unlock(struct auth *, enum auth_profile,
-    const char *puk, const char *new_pin, const char *new_puk, char *made,
-    int *left);
+    const char *puk, const char *new_pin, const char *new_puk, char *made);
 /*
  * A logged-in profile changes its own PIN; new_puk only while it is on
  * its default PIN.
@@ -90,7 +90,7 @@ enum auth_result auth_change_pin(struct auth *, enum auth_profile,
 /*
  * The administrator sets a profile's PIN, PUK or both (NULL: not that
  * one, but a new PIN in place of the default still replaces a seed PUK):
- * a new PIN lifts a lock, nothing lifts a block.
+ * a new PIN lifts a lock.
  */
 enum auth_result auth_set(struct auth *, enum auth_profile,
     const char *new_pin, const char *new_puk, char *made);

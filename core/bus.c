@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "clock.h"
 #include "link.h"
 #include "config.h"
+#include "late.h"
 #include "log.h"
 #include "serial.h"
 #include "txn.h"
@@ -20,6 +22,10 @@ enum bus_state { BUS_DOWN, BUS_IDLE, BUS_SENDING, BUS_WAITING, BUS_TURNAROUND };
 #define BUS_REOPEN_MAX_MS	5000
 /* A frame of unknown length ends after this much silence at least. */
 #define BUS_MIN_FRAME_GAP_US	1000
+/* Late replies: the first is a warning, then one a minute at most. */
+#define BUS_LATE_WARN_EVERY_US	60000000ULL
+/* The silence that ends a guard, in timeouts of the request in doubt. */
+#define BUS_GUARD_TIMEOUTS	2
 
 struct bus {
 	struct config_bus	 cfg;		/* a copy: reloads free theirs */
@@ -35,18 +41,36 @@ struct bus {
 	struct queue		 queue;
 	struct txn		*cur;
 	int			 cur_cancelled;
+	int			 cur_heard;	/* a late reply of its unit came
+						   during this attempt */
+	uint64_t		 cur_heard_age_us; /* how late it was */
+	uint64_t		 cur_garbage;	/* stats.garbage at its send */
+	struct late		 late;		/* requests that timed out */
+	uint64_t		 late_warned_us;
+	uint64_t		 late_last_us;	/* the last late reply */
 	struct txn_done		 done;		/* callbacks due */
 	uint8_t			 rx[2 * RTU_MAX_ADU];
 	size_t			 rx_len;
 	size_t			 tx_off;
 	uint32_t		 t35_us;
 	uint64_t		 quiet_at_us;	/* may send from then on */
+	uint64_t		 guard_until_us; /* and not before; 0: none */
+	uint64_t		 guard_us;	/* the silence that ends it */
+	uint8_t			 guard_unit;	/* whose slave is in doubt */
 	int			 reopen_ms;
 	struct bus_stats	 stats;
 };
 
 static void bus_kick(struct bus *);
 static void bus_lost(struct bus *, const char *why);
+
+/* When the next request may go: the line quiet, and past any guard. */
+static uint64_t
+bus_send_at(const struct bus *b)
+{
+	return b->quiet_at_us > b->guard_until_us ? b->quiet_at_us :
+	    b->guard_until_us;
+}
 
 
 static struct timeval
@@ -177,16 +201,91 @@ bus_deliver(struct bus *b, size_t len)
 }
 
 /*
+ * The frame at rx[0..len) is the late reply of a request that timed out
+ * age_us ago: discarded.  When it comes from the unit we wait for, that
+ * slave was still busy with older requests: ours gets its full timeout
+ * from now (bus_remember says what its timing out then means).
+ */
+static void
+bus_late(struct bus *b, size_t len, uint64_t age_us)
+{
+	uint64_t now = clock_now_us();
+	char what[256];
+
+	b->stats.late_replies++;
+	snprintf(what, sizeof(what), "bus %s: address %u: discarded a late "
+	    "reply (function %u), %llu ms after its request timed out, "
+	    "rather than take it for another request's answer (%llu so far)",
+	    b->cfg.name, b->rx[0], b->rx[1] & 0x7F,
+	    (unsigned long long)(age_us / 1000),
+	    (unsigned long long)b->stats.late_replies);
+	if (b->late_warned_us == 0 ||
+	    now - b->late_warned_us >= BUS_LATE_WARN_EVERY_US) {
+		b->late_warned_us = now;
+		log_warnx("%s; a warning a minute at most", what);
+	} else
+		log_debug("%s", what);
+	if (b->state == BUS_WAITING && b->rx[0] == b->cur->adu[0]) {
+		b->cur_heard = 1;
+		b->cur_heard_age_us = age_us;
+		bus_arm(b->ev_timeout, b->cur->timeout_us);
+	}
+	/*
+	 * A slave still working through its backlog: the guard goes on, for
+	 * twice the slave's own pace if that is longer.
+	 */
+	if (b->guard_until_us != 0) {
+		if (2 * (now - b->late_last_us) > b->guard_us)
+			b->guard_us = 2 * (now - b->late_last_us);
+		if (b->guard_us > LATE_HORIZON_US)
+			b->guard_us = LATE_HORIZON_US;
+		b->guard_until_us = now + b->guard_us;
+	}
+	b->late_last_us = now;
+	bus_discard(b, len);
+}
+
+/*
  * Act on one framing decision.  Returns 1 when the transaction ended, 0
  * when the buffer changed and may hold more.
+ *
+ * A valid frame is first matched against the requests that timed out,
+ * then against ours: RTU has no transaction id, and a slave that answers
+ * after our timeout answers into the next transaction, with a reply that
+ * would pass for the answer to any request of the same unit, function
+ * and length.  The other ways out cost line time or fail: a guard of
+ * silence after each timeout is paid on every poll of a dead device, and
+ * still lets through the replies of a slave that stalls longer than the
+ * guard with requests queued (a converter, a busy meter); holding back
+ * the unit's next requests stalls it alike.  The ledger costs no line
+ * time, and errs on the safe side: at worst a request's own reply is
+ * discarded and the request fails, never answered with another's values.
+ * Line time is spent only once a slave has answered late (bus_remember).
  */
 static int
 bus_act(struct bus *b, enum rtu_scan what, size_t len)
 {
+	uint64_t age;
+
 	switch (what) {
 	case RTU_SCAN_REPLY:
-		bus_deliver(b, len);
-		return 1;
+	case RTU_SCAN_FOREIGN:
+		if (late_take(&b->late, b->rx, len, clock_now_us(), &age)) {
+			bus_late(b, len, age);
+			return 0;
+		}
+		if (what == RTU_SCAN_REPLY && rtu_reply_fits(b->cur->adu,
+		    b->cur->adu_len, b->rx, len)) {
+			bus_deliver(b, len);
+			return 1;
+		}
+		b->stats.foreign++;
+		log_debug("bus %s: discarded a frame from address %u "
+		    "(function %u) that answers no request, while waiting "
+		    "for %u", b->cfg.name, b->rx[0], b->rx[1],
+		    b->cur->adu[0]);
+		bus_discard(b, len);
+		return 0;
 	case RTU_SCAN_DAMAGED:
 		/* The device answered, damaged: no point waiting longer. */
 		b->stats.crc_errors++;
@@ -197,12 +296,6 @@ bus_act(struct bus *b, enum rtu_scan what, size_t len)
 		b->rx_len = 0;
 		bus_attempt_failed(b, TXN_CRC);
 		return 1;
-	case RTU_SCAN_FOREIGN:
-		b->stats.foreign++;
-		log_debug("bus %s: discarded a frame from address %u while "
-		    "waiting for %u", b->cfg.name, b->rx[0], b->cur->adu[0]);
-		bus_discard(b, len);
-		return 0;
 	default:
 		b->stats.garbage++;
 		bus_discard(b, 1);
@@ -251,10 +344,44 @@ bus_gap(evutil_socket_t fd, short what, void *arg)
 	b->rx_len = 0;
 }
 
+/*
+ * Between transactions: late replies take their requests out of the
+ * ledger, and the rest is noise.  A frame whose end has not come yet
+ * stays, until the line has been quiet for t3.5 (at_silence).
+ */
+static void
+bus_sweep(struct bus *b, int at_silence)
+{
+	uint64_t age;
+	int n, whole;
+
+	while (b->rx_len > 0) {
+		n = rtu_reply_length(b->rx, b->rx_len);
+		if (n == RTU_LEN_SILENCE && at_silence)
+			n = (int)b->rx_len;
+		whole = n >= 4 && n <= RTU_MAX_ADU && (size_t)n <= b->rx_len;
+		if (!whole && !at_silence && n <= RTU_MAX_ADU)
+			return;
+		if (whole && rtu_crc_ok(b->rx, (size_t)n)) {
+			if (late_take(&b->late, b->rx, (size_t)n,
+			    clock_now_us(), &age))
+				bus_late(b, (size_t)n, age);
+			else {
+				b->stats.foreign++;
+				bus_discard(b, (size_t)n);
+			}
+			continue;
+		}
+		b->stats.garbage++;
+		bus_discard(b, 1);
+	}
+}
+
 static void
 bus_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct bus *b = arg;
+	uint64_t now;
 	size_t want;
 	ssize_t n;
 
@@ -281,16 +408,66 @@ bus_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Whatever arrived, the line was busy: the silence starts again. */
-	b->quiet_at_us = clock_now_us() + b->t35_us;
+	now = clock_now_us();
+	b->quiet_at_us = now + b->t35_us;
 	if (b->state == BUS_WAITING) {
 		bus_parse(b);
 		return;
 	}
-	/* Late replies and noise between transactions. */
-	b->stats.garbage += b->rx_len;
-	b->rx_len = 0;
+	bus_sweep(b, 0);
 	if (b->state == BUS_IDLE && evtimer_pending(b->ev_quiet, NULL))
-		bus_arm(b->ev_quiet, b->t35_us);
+		bus_arm(b->ev_quiet, bus_send_at(b) - now);
+}
+
+/*
+ * The request on the wire timed out: its reply may still come, into a
+ * later transaction, and is then recognised (the ledger, bus_act).
+ *
+ * When its slave answered an older request meanwhile (cur_heard), the
+ * request is in doubt: either the slave works through a backlog slower
+ * than our timeout and our reply is coming too, or the reply heard was
+ * ours and the older request was lost.  Were the next request sent at
+ * once, a lost request would have its successor's reply taken for its
+ * own, and so on, each request of the unit failing.  So the bus holds a
+ * guard: no request goes until no late reply has come for a while, by
+ * which time a slave with a backlog has answered it all; the unit's
+ * requests still in the ledger are then forgotten (bus_kick).  A slave
+ * answering one request at a time takes no longer for the next than it
+ * took for the one heard: the while is twice the timeout, or the timeout
+ * and how late that reply was if longer, then twice the time between its
+ * late replies if that is longer still (bus_late).  A dead slave is never
+ * in doubt: the guard is paid only after a late reply, by a slave that
+ * answers late.
+ */
+static void
+bus_remember(struct bus *b)
+{
+	uint64_t now = clock_now_us();
+
+	if (late_add(&b->late, b->cur->adu, b->cur->adu_len, now))
+		log_debug("bus %s: more than %d requests timed out within %llu "
+		    "s: the oldest one's late reply is no longer recognised",
+		    b->cfg.name, LATE_MAX,
+		    (unsigned long long)(LATE_HORIZON_US / 1000000));
+	if (!b->cur_heard)
+		return;
+	b->guard_unit = b->cur->adu[0];
+	b->guard_us = (uint64_t)BUS_GUARD_TIMEOUTS * b->cur->timeout_us;
+	if (b->cur->timeout_us + b->cur_heard_age_us > b->guard_us)
+		b->guard_us = b->cur->timeout_us + b->cur_heard_age_us;
+	b->guard_until_us = now + b->guard_us;
+}
+
+/* The guard is over: the slave in doubt has nothing more to say. */
+static void
+bus_unguard(struct bus *b)
+{
+	size_t n = late_forget(&b->late, b->guard_unit);
+
+	log_debug("bus %s: address %u: no late reply for %llu ms: %zu of its "
+	    "requests that timed out forgotten", b->cfg.name, b->guard_unit,
+	    (unsigned long long)(b->guard_us / 1000), n);
+	b->guard_until_us = 0;
 }
 
 static void
@@ -314,6 +491,13 @@ bus_timeout(evutil_socket_t fd, short what, void *arg)
 	}
 	log_debug("bus %s: address %u: no reply within %u ms", b->cfg.name,
 	    b->cur->adu[0], b->cur->timeout_us / 1000);
+	/*
+	 * Bytes that made no frame came in its time: its reply, damaged on
+	 * the line (noise, a frame cut short), and no other will follow.
+	 * Remembered, it would only cost the unit's next request its reply.
+	 */
+	if (b->stats.garbage == b->cur_garbage)
+		bus_remember(b);
 	bus_attempt_failed(b, TXN_TIMEOUT);
 }
 
@@ -375,11 +559,11 @@ bus_send(struct bus *b, struct txn *t)
 {
 	b->cur = t;
 	b->cur_cancelled = 0;
+	b->cur_heard = 0;
 	b->tx_off = 0;
-	if (b->rx_len > 0) {
-		b->stats.garbage += b->rx_len;
-		b->rx_len = 0;
-	}
+	/* The line has been quiet for t3.5: what is there is whole. */
+	bus_sweep(b, 1);
+	b->cur_garbage = b->stats.garbage;
 	bus_write_more(b);
 }
 
@@ -399,10 +583,12 @@ bus_kick(struct bus *b)
 	}
 	if (b->queue.len == 0)
 		return;
-	if (now < b->quiet_at_us) {
-		bus_arm(b->ev_quiet, b->quiet_at_us - now);
+	if (now < bus_send_at(b)) {
+		bus_arm(b->ev_quiet, bus_send_at(b) - now);
 		return;
 	}
+	if (b->guard_until_us != 0)
+		bus_unguard(b);
 	bus_send(b, queue_pop(&b->queue));
 }
 
@@ -457,6 +643,9 @@ bus_open_port(struct bus *b, int quiet)
 	}
 	b->state = BUS_IDLE;
 	b->rx_len = 0;
+	/* A port opened anew hears no reply to the old one's requests. */
+	memset(&b->late, 0, sizeof(b->late));
+	b->guard_until_us = 0;
 	b->quiet_at_us = clock_now_us() + b->t35_us;
 	b->reopen_ms = BUS_REOPEN_MIN_MS;
 	return 0;

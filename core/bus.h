@@ -10,6 +10,13 @@
  * Before each send the line must have been quiet for t3.5; any byte
  * received restarts that silence.  A port that fails is closed and reopened
  * on a timer; transactions meanwhile fail with TXN_DOWN.
+ *
+ * A reply must fit its request (rtu_reply_fits), and must not fit one
+ * that timed out lately (late.h): that one's late reply is discarded and
+ * counted, never delivered as the answer to the request on the wire.  A
+ * request that times out after its slave answered an older one late is
+ * followed by a guard: no send until that slave's late replies have
+ * stopped for twice the timeout at least (bus.c, bus_remember).
  */
 #ifndef MEWS_BUS_H
 #define MEWS_BUS_H
@@ -32,7 +39,8 @@ struct bus_stats {
 	uint64_t	exceptions;
 	uint64_t	timeouts;
 	uint64_t	crc_errors;
-	uint64_t	foreign;	/* valid frames from another address */
+	uint64_t	foreign;	/* valid frames answering no request */
+	uint64_t	late_replies;	/* to requests that timed out */
 	uint64_t	garbage;	/* bytes that were not part of a frame */
 	uint64_t	expired;	/* dropped at their queue deadline */
 	uint64_t	bytes_in;

@@ -173,6 +173,25 @@ confedit_explain(const char *tmp, const struct conf_errors *errs,
 	config_destroy(&lc);
 }
 
+/*
+ * What is allowed but unsafe in the new configuration, said as at a start
+ * or a reload; checked as tmp, it is now path (same lines).
+ */
+static void
+confedit_warn(const struct config *cfg, const char *tmp, const char *path)
+{
+	size_t i, n = strlen(tmp);
+	const char *m;
+
+	for (i = 0; i < cfg->warnings.n; i++) {
+		m = cfg->warnings.msgs[i];
+		if (strncmp(m, tmp, n) == 0)
+			log_warnx("%s%s", path, m + n);
+		else
+			log_warnx("%s", m);
+	}
+}
+
 int
 confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
     struct confjson_error *err)
@@ -182,7 +201,7 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	struct atomic_file af;
 	struct config *cfg;
 	config_t lc;
-	char *real;
+	char *real, *tmp;
 
 	config_init(&lc);
 	if (config_read_file(&lc, path) != CONFIG_TRUE) {
@@ -221,7 +240,8 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 		return -1;
 	}
 	conf_errors_free(&errs);
-	if ((real = strdup(path)) == NULL) {
+	if ((real = strdup(path)) == NULL || (tmp = strdup(af.tmp)) == NULL) {
+		free(real);
 		config_free(cfg);
 		atomic_abort(&af);
 		confjson_fail(err, 500, NULL, "out of memory");
@@ -232,11 +252,14 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	if (atomic_commit(&af, ATOMIC_BACKUP) == -1) {
 		confjson_fail(err, 500, NULL, "cannot save %s: %s; nothing "
 		    "was changed", real, strerror(errno));
+		free(tmp);
 		config_free(cfg);
 		return -1;
 	}
 	log_info("configuration changed from the web pages: %s saved "
 	    "(previous in %s.bak)", real, real);
+	confedit_warn(cfg, tmp, real);
+	free(tmp);
 	events_note(d->events, EVENT_CONFIG_CHANGED, NULL, "%s saved", real);
 	if (daemon_apply(d, cfg) == -1) {
 		confjson_fail(err, 500, NULL, "saved, but could not be "

@@ -610,6 +610,13 @@ config_load_ftp(struct config_load *ld, const config_setting_t *root)
 	    &cfg->ftp.max_sessions_per_address);
 	config_get_ranged(ld, s, "idle_timeout_s", 0, 1, 86400,
 	    &cfg->ftp.idle_timeout_s);
+	if (cfg->ftp.enabled && !cfg->ftp.require_tls)
+		conf_errors_add(&cfg->warnings, ld->file,
+		    conf_line(config_member(s, "require_tls")), "warning: "
+		    "ftp.require_tls = false: plain FTP is allowed, so PINs "
+		    "and the history files cross the network in clear to "
+		    "anyone on the way; remove it (the default is true) "
+		    "unless every FTP client is on a trusted wire");
 }
 
 /* An MQTT topic level prefix: no wildcards, no empty level. */
@@ -898,7 +905,7 @@ config_device_keys(const struct module *mod, const char **keys, size_t max)
 {
 	static const char *const base[] = { "id", "name", "bus", "gateway",
 	    "address", "profile", "poll_ms", "channel", "replacements",
-	    "tariffs", NULL };
+	    "tariffs", "max_power", "reset_confirm_s", NULL };
 	size_t n = 0, i;
 
 	for (i = 0; base[i] != NULL && n + 1 < max; i++)
@@ -1001,6 +1008,31 @@ config_load_replacements(struct config_load *ld, const config_setting_t *s,
 	    config_replacement_cmp);
 }
 
+/*
+ * How a total read from the device is checked (total_guard.h): the power
+ * it can meter, the profile's unless given, and how long a total must
+ * stay below its last good value to be a reset.
+ */
+static void
+config_load_guard(struct config_load *ld, const config_setting_t *s,
+    struct config_device *d)
+{
+	const config_setting_t *mp = config_member(s, "max_power");
+
+	d->reset_confirm_s = CONFIG_RESET_CONFIRM_S;
+	config_get_ranged(ld, s, "reset_confirm_s", 0, 0, 86400,
+	    &d->reset_confirm_s);
+	if (d->profile != NULL)
+		d->max_power = d->profile->max_power;
+	if (mp == NULL || conf_get_number(ld->errs, ld->file, s, "max_power",
+	    0, &d->max_power) == -1)
+		return;
+	if (!(d->max_power > 0 && d->max_power <= PROFILE_MAX_POWER_W))
+		conf_error(ld->errs, mp, ld->file, "device \"%s\": "
+		    "'max_power' is in W, above 0 and at most %.0f", d->id,
+		    PROFILE_MAX_POWER_W);
+}
+
 static void
 config_load_device(struct config_load *ld, const config_setting_t *s,
     struct config_device *d)
@@ -1047,6 +1079,7 @@ config_load_device(struct config_load *ld, const config_setting_t *s,
 		    gateway);
 	config_get_ranged(ld, s, "address", 1, 1, 247, &d->address);
 	config_get_ranged(ld, s, "poll_ms", 0, 100, 3600000, &d->poll_ms);
+	config_load_guard(ld, s, d);
 	config_load_replacements(ld, s, d);
 	if (mod != NULL)
 		config_load_module_device(ld, s, d, mod);
@@ -1174,6 +1207,8 @@ config_defaults(struct config *cfg)
 	cfg->ftp.enabled = 1;
 	cfg->ftp.listen = strdup("0.0.0.0");
 	cfg->ftp.port = 21;
+	/* A PIN, and what it opens, never crosses the network in clear. */
+	cfg->ftp.require_tls = 1;
 	config_mqtt_defaults(&cfg->mqtt);
 	cfg->ftp.passive_first = 50000;
 	cfg->ftp.passive_last = 50099;

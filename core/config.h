@@ -14,6 +14,8 @@
 #include "netmask.h"
 
 #define CONFIG_ID_MAX		32	/* [a-z0-9_-]{1,32} */
+/* devices[].reset_confirm_s's default: a total low this long was reset. */
+#define CONFIG_RESET_CONFIRM_S	300
 
 struct tariff;
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mews/mews.conf"
@@ -81,6 +83,9 @@ struct config_device {
 	int			 channel;	/* of channelled modules, else 0 */
 	void			*module_data;	/* the module's device settings */
 	int			 poll_ms;
+	/* total_guard.h: W it can meter (0: unknown), a reset's delay. */
+	double			 max_power;
+	int			 reset_confirm_s;
 	size_t			 nreplacements;	/* sorted by time */
 	struct config_replacement *replacements;
 	size_t			 ntariffs;	/* one per metric at most */

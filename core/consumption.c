@@ -15,14 +15,6 @@
 #define DROP_ABSOLUTE	1e-9
 #define DROP_RELATIVE	1e-9
 
-/* Where the walk through a series is: the last known sample seen. */
-struct walk {
-	const struct consumption_sample_series	*s;
-	const struct consumption_replacement	*rep;
-	size_t					 nrep;
-	long long				 prev;	/* or -1 */
-};
-
 static int
 in_range(long long t)
 {
@@ -88,7 +80,8 @@ rise(const struct consumption_sample_series *s, double a, double b,
 
 /* The increment from known sample i to known sample j, over replacements. */
 static double
-increment(const struct walk *w, long long i, long long j, unsigned *flags)
+increment(const struct consumption_walk *w, long long i, long long j,
+    unsigned *flags)
 {
 	const struct consumption_sample_series *s = w->s;
 	long long ti = s->start + i * s->step, tj = s->start + j * s->step;
@@ -112,7 +105,7 @@ increment(const struct walk *w, long long i, long long j, unsigned *flags)
 }
 
 static void
-walk_init(struct walk *w, const struct consumption_sample_series *s,
+walk_init(struct consumption_walk *w, const struct consumption_sample_series *s,
     const struct consumption_replacement *rep, size_t nrep, long long j0)
 {
 	long long j = j0 < (long long)s->n ? j0 : (long long)s->n;
@@ -129,7 +122,7 @@ walk_init(struct walk *w, const struct consumption_sample_series *s,
 
 /* The steps [j0, j1) into r; the walk must stand just before j0. */
 static void
-walk_steps(struct walk *w, long long j0, long long j1,
+walk_steps(struct consumption_walk *w, long long j0, long long j1,
     struct consumption_result *r)
 {
 	long long n = (long long)w->s->n, j, covered = 0;
@@ -229,6 +222,33 @@ bad:
 	return (time_t)-1;
 }
 
+/*
+ * The next day's start the quick way, from a midnight: 24 hours on, when
+ * that is exactly midnight of a later date.  The next date then began
+ * there (this day had its 24 hours; a later date means the next ones were
+ * skipped, as Samoa skipped 30 December 2011), which is what day_start
+ * finds with four mktime, the cost of a long range of days, and there
+ * mktime's answer for a skipped date depends on its previous calls.  0
+ * on a day that is not 24 hours long, or starts after a skipped
+ * midnight: day_start decides.
+ */
+static int
+day_next_quick(time_t start, const struct tm *tm, time_t *out)
+{
+	time_t t = start + 86400;
+	struct tm next;
+
+	if (tm->tm_hour != 0 || tm->tm_min != 0 || tm->tm_sec != 0 ||
+	    localtime_r(&t, &next) == NULL || next.tm_hour != 0 ||
+	    next.tm_min != 0 || next.tm_sec != 0)
+		return 0;
+	if (next.tm_year < tm->tm_year || (next.tm_year == tm->tm_year &&
+	    next.tm_yday <= tm->tm_yday))
+		return 0;
+	*out = t;
+	return 1;
+}
+
 time_t
 consumption_period_next(enum consumption_period k, time_t start)
 {
@@ -244,11 +264,69 @@ consumption_period_next(enum consumption_period k, time_t start)
 	}
 	if (localtime_r(&start, &tm) == NULL)
 		goto bad;
+	if (k == CONSUMPTION_DAY && day_next_quick(start, &tm, &r))
+		return r;
 	if ((r = calendar_start(k, &tm, 1)) != (time_t)-1)
 		return r;
 bad:
 	errno = EINVAL;
 	return (time_t)-1;
+}
+
+static int
+walk_args(const struct consumption_sample_series *s,
+    const struct consumption_replacement *rep, size_t nrep,
+    enum consumption_period k, time_t from, time_t to)
+{
+	return valid(s, rep, nrep) && valid_kind(k) && in_range(from) &&
+	    in_range(to) && from <= to;
+}
+
+int
+consumption_walk_begin(struct consumption_walk *w,
+    const struct consumption_sample_series *s,
+    const struct consumption_replacement *rep, size_t nrep,
+    enum consumption_period k, time_t from, time_t to)
+{
+	memset(w, 0, sizeof(*w));
+	if (!walk_args(s, rep, nrep, k, from, to))
+		goto bad;
+	w->k = k;
+	w->to = to;
+	w->a = to;
+	if (from == to)
+		return 0;
+	if ((w->a = consumption_period_start(k, from)) == (time_t)-1)
+		goto bad;
+	w->ja = first_step(s, w->a);
+	walk_init(w, s, rep, nrep, w->ja);
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+consumption_walk_next(struct consumption_walk *w,
+    struct consumption_result *out)
+{
+	time_t b;
+	long long jb;
+
+	if (w->a >= w->to)
+		return 0;
+	b = consumption_period_next(w->k, w->a);
+	if (b == (time_t)-1 || b <= w->a || !in_range(b)) {
+		errno = EINVAL;
+		return -1;
+	}
+	jb = first_step(w->s, b);
+	out->from = w->a;
+	out->to = b;
+	walk_steps(w, w->ja, jb, out);
+	w->a = b;
+	w->ja = jb;
+	return 1;
 }
 
 ssize_t
@@ -257,36 +335,22 @@ consumption_periods(const struct consumption_sample_series *s,
     enum consumption_period k, time_t from, time_t to,
     struct consumption_result *out, size_t max)
 {
-	struct walk w;
-	time_t a, b;
-	long long ja, jb;
+	struct consumption_walk w;
 	size_t count = 0;
+	int rc = 1;
 
-	if (!valid(s, rep, nrep) || !valid_kind(k) || !in_range(from) ||
-	    !in_range(to) || from > to || (out == NULL && max > 0))
-		goto bad;
-	if (from == to || max == 0)
-		return 0;
-	if ((a = consumption_period_start(k, from)) == (time_t)-1)
-		goto bad;
-	ja = first_step(s, a);
-	walk_init(&w, s, rep, nrep, ja);
-	while (a < to && count < max) {
-		b = consumption_period_next(k, a);
-		if (b == (time_t)-1 || b <= a || !in_range(b))
-			goto bad;
-		jb = first_step(s, b);
-		out[count].from = a;
-		out[count].to = b;
-		walk_steps(&w, ja, jb, &out[count]);
-		count++;
-		a = b;
-		ja = jb;
+	if (!walk_args(s, rep, nrep, k, from, to) || (out == NULL && max > 0)) {
+		errno = EINVAL;
+		return -1;
 	}
-	return (ssize_t)count;
-bad:
-	errno = EINVAL;
-	return -1;
+	if (max == 0)
+		return 0;
+	if (consumption_walk_begin(&w, s, rep, nrep, k, from, to) == -1)
+		return -1;
+	while (count < max && (rc = consumption_walk_next(&w,
+	    &out[count])) == 1)
+		count++;
+	return rc == -1 ? -1 : (ssize_t)count;
 }
 
 struct consumption_result
@@ -295,7 +359,7 @@ consumption_range(const struct consumption_sample_series *s,
     time_t to)
 {
 	struct consumption_result r;
-	struct walk w;
+	struct consumption_walk w;
 	long long j0;
 
 	memset(&r, 0, sizeof(r));

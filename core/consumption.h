@@ -105,6 +105,34 @@ ssize_t consumption_periods(const struct consumption_sample_series *,
     const struct consumption_replacement *, size_t nrep,
     enum consumption_period k, time_t from, time_t to,
     struct consumption_result *out, size_t max);
+
+/*
+ * The same periods one at a time, for a caller that spreads them over
+ * turns of a loop (thousands of local days cost a second of mktime):
+ * consumption_periods is this walk, so both give the same results.  The
+ * series and replacements must stay in place until the walk ends.  The
+ * members are the walk's own.
+ */
+struct consumption_walk {
+	const struct consumption_sample_series	*s;
+	const struct consumption_replacement	*rep;
+	size_t					 nrep;
+	enum consumption_period			 k;
+	/* The next period's start and its first step; the walk's end. */
+	time_t					 a, to;
+	long long				 ja;
+	/* The last known sample walked, or -1. */
+	long long				 prev;
+};
+
+/* 0, or -1 with errno EINVAL (consumption_periods' bad arguments). */
+int consumption_walk_begin(struct consumption_walk *,
+    const struct consumption_sample_series *,
+    const struct consumption_replacement *, size_t nrep,
+    enum consumption_period k, time_t from, time_t to);
+/* The next period into *out: 1, 0 when none is left, -1 with errno EINVAL. */
+int consumption_walk_next(struct consumption_walk *,
+    struct consumption_result *out);
 /*
  * One custom range [from, to), by the same rules.  On bad arguments the
  * amount is NaN, the coverage 0 and errno EINVAL.

@@ -409,6 +409,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	if (d->events == NULL && (d->events = events_new(d->base)) == NULL)
 		log_warnx("events: out of memory: not recording events");
 	events_configure(d->events, cfg);
+	poller_set_events(poller, d->events);
 	daemon_apply_gateway(d, old_cfg, cfg);
 	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
 		log_warnx("history: out of memory: not recording");

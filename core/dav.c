@@ -48,6 +48,7 @@ struct dav_list {
 	char			 rel[FTP_PATH_MAX + 1];	/* "/a/b" */
 	struct statvfs		 fs;
 	struct dav_xml_propfind	 pf;
+	int			 listed;	/* the last piece is sent */
 };
 
 struct dav *
@@ -273,16 +274,6 @@ dav_list_free(struct dav_list *s)
 	free(s);
 }
 
-/* The previous batch has left: the next one. */
-static void
-dav_list_sent(struct evhttp_connection *evcon, void *arg)
-{
-	struct dav_list *s = arg;
-
-	(void)evcon;
-	api_stream_next(&s->stream);
-}
-
 /* One entry of the folder, when the share shows it: 0, or -1. */
 static int
 dav_list_entry(struct dav_list *s, const char *name)
@@ -318,6 +309,12 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 		dav_list_free(s);
 		return;
 	}
+	/* The end in a turn of its own, once the last piece has left. */
+	if (s->listed) {
+		evhttp_send_reply_end(req);
+		dav_list_free(s);
+		return;
+	}
 	for (k = 0; k < DAV_LIST_PER_TURN; k++) {
 		errno = 0;
 		if ((de = readdir(s->dir)) == NULL)
@@ -335,17 +332,9 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 	}
 	if (de == NULL) {
 		dav_props_end(s->stream.chunk);
-		evhttp_send_reply_chunk(req, s->stream.chunk);
-		evhttp_send_reply_end(req);
-		dav_list_free(s);
-		return;
+		s->listed = 1;
 	}
-	/* An empty batch never leaves, and so would never call back. */
-	if (evbuffer_get_length(s->stream.chunk) == 0)
-		api_stream_next(&s->stream);
-	else
-		evhttp_send_reply_chunk_with_cb(req, s->stream.chunk,
-		    dav_list_sent, s);
+	api_stream_send(&s->stream, req);
 }
 
 /* The folder's own response is in body; its entries follow in batches. */

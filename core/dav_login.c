@@ -227,15 +227,11 @@ dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
 		dav_login_challenge(req, msg);
 		return -1;
 	case AUTH_LOCKED:
-	case AUTH_BLOCKED:
 		guard_failed(g, http_peer(req), now);
-		log_warnx("https: %s: WebDAV: profile %s is %s", peer, name,
-		    r == AUTH_LOCKED ? "locked" : "blocked");
-		http_static_text(req, 423, r == AUTH_LOCKED ? "this profile "
-		    "is locked after 3 wrong PINs: unlock it with its PUK in "
-		    "the web pages" : "this profile is blocked after 10 wrong "
-		    "PUKs: root must run `mewsd --reset-profile NAME` on the "
-		    "box");
+		log_warnx("https: %s: WebDAV: profile %s is locked", peer,
+		    name);
+		http_static_text(req, 423, "this profile is locked after 3 "
+		    "wrong PINs: unlock it with its PUK in the web pages");
 		return -1;
 	case AUTH_BAD_PIN:
 	case AUTH_BAD_PUK:

@@ -117,6 +117,7 @@ device_inherit(struct device *d, const struct device *old)
 			d->values[i].value = ov->value;
 			d->values[i].ts = ov->ts;
 			d->values[i].quality = ov->quality;
+			d->values[i].guard = ov->guard;
 		}
 }
 
@@ -157,10 +158,17 @@ device_json(const struct device *d, int with_values)
 		if (v->quality == VALUE_NONE)
 			continue;
 		jv = json_pack("{s:s, s:I, s:s}", "unit", v->info->unit,
-		    "ts", (json_int_t)v->ts, "quality",
+		    "ts", (json_int_t)v->ts, "quality", v->quality ==
+		    VALUE_OK && total_guard_suspect(&v->guard) ? "suspect" :
 		    device_quality_name(v->quality));
 		json_object_set_new(jv, "value", v->quality == VALUE_NA ?
 		    json_null() : json_real(v->value));
+		/* What was read instead: the installer judges the meter. */
+		if (v->quality == VALUE_OK && total_guard_suspect(&v->guard))
+			json_object_set_new(jv, "suspect", json_pack("{s:f, "
+			    "s:s, s:I}", "read", v->guard.held, "side",
+			    total_guard_side_name(v->guard.side), "since",
+			    (json_int_t)v->guard.since));
 		json_object_set_new(values, v->metric, jv);
 	}
 	json_object_set_new(o, "values", values);
@@ -171,13 +179,16 @@ device_json(const struct device *d, int with_values)
 	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "kind", json_string(d->module->name));
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I}", "requests", (json_int_t)d->stats.requests,
+	    "s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+	    (json_int_t)d->stats.requests,
 	    "replies", (json_int_t)d->stats.replies,
 	    "exceptions", (json_int_t)d->stats.exceptions,
 	    "timeouts", (json_int_t)d->stats.timeouts,
 	    "crc_errors", (json_int_t)d->stats.crc_errors,
 	    "bytes_in", (json_int_t)d->stats.bytes_in,
 	    "bytes_out", (json_int_t)d->stats.bytes_out,
-	    "cycles", (json_int_t)d->stats.cycles));
+	    "cycles", (json_int_t)d->stats.cycles,
+	    "total_glitches", (json_int_t)d->stats.glitches,
+	    "total_resets", (json_int_t)d->stats.resets));
 	return o;
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "metric.h"
+#include "total_guard.h"
 
 struct config_device;
 struct config_virtual;
@@ -32,6 +33,12 @@ struct device_value {
 	double			  value;
 	time_t			  ts;		/* when last read */
 	enum value_quality	  quality;
+	/*
+	 * A total's check (total_guard.h): while it suspects what was read,
+	 * value is its last good one, quality stays ok for those who use it
+	 * and the API says "suspect".
+	 */
+	struct total_guard	  guard;
 };
 
 struct device_stats {
@@ -43,6 +50,8 @@ struct device_stats {
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
 	uint64_t	cycles;		/* complete poll cycles */
+	uint64_t	glitches;	/* totals back after a suspect spell */
+	uint64_t	resets;		/* totals taken at a new level */
 };
 
 struct device {

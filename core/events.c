@@ -27,9 +27,9 @@
 				 NET_PEER_MAX) + 128)
 
 static const char *const kind_names[] = { "alarm_raised", "alarm_cleared",
-    "alarm_ack", "login", "login_failed", "locked", "unlocked", "blocked",
+    "alarm_ack", "login", "login_failed", "locked", "unlocked", "puk_alarm",
     "logout", "config_changed", "command", "gateway_write", "reload",
-    "start", "stop" };
+    "start", "stop", "total_glitch", "total_reset" };
 _Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == EVENT_NKINDS,
     "a name for each kind of event");
 static const char *const header_names[] = { "kind", "profile", "address",
@@ -474,10 +474,6 @@ events_login(struct events *ev, int result, int profile,
 		events_add(ev, EVENT_LOCKED, name, addr, NULL, "%s: locked "
 		    "after %d wrong PINs: its PUK unlocks it", via,
 		    AUTH_PIN_TRIES);
-		break;
-	case AUTH_BLOCKED:
-		events_add(ev, EVENT_BLOCKED, name, addr, NULL, "%s: blocked "
-		    "after %d wrong PUKs", via, AUTH_PUK_TRIES);
 		break;
 	case AUTH_NOT_LOCKED:
 		events_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL, "%s: a PUK "

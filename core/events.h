@@ -2,7 +2,7 @@
  * The event log: a durable record of what happened on the box and who did
  * it (alarms, logins and lockouts, configuration changes, control
  * commands, writes through the Modbus TCP gateway, reloads, starts and
- * stops), in state_dir/events/events.csv.
+ * stops, meters' totals held back as bad reads or taken as reset), in state_dir/events/events.csv.
  * Not the log ring (log.h), which is for diagnosis and forgets.
  *
  * One CSV record (RFC 4180, UTF-8, in the configured csv format, csv.h)
@@ -39,7 +39,7 @@ enum events_kind {
 	EVENT_LOGIN_FAILED,
 	EVENT_LOCKED,
 	EVENT_UNLOCKED,
-	EVENT_BLOCKED,
+	EVENT_PUK_ALARM,	/* wrong PUKs from every address: puk_guard.h */
 	EVENT_LOGOUT,
 	EVENT_CONFIG_CHANGED,
 	EVENT_COMMAND,
@@ -47,6 +47,8 @@ enum events_kind {
 	EVENT_RELOAD,
 	EVENT_START,
 	EVENT_STOP,
+	EVENT_TOTAL_GLITCH,	/* a total's bad reads, not counted: totals.h */
+	EVENT_TOTAL_RESET,	/* a total taken at a new level */
 	EVENT_NKINDS
 };
 
@@ -80,7 +82,7 @@ void events_note(struct events *, enum events_kind, const char *device,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /*
  * A login attempt's outcome (auth.h's result) as an event: login,
- * login_failed, locked or blocked.  via says where ("https", "ftp"),
+ * login_failed or locked.  via says where ("https", "ftp"),
  * secret what was given ("PIN", "PUK"), left the tries left.
  */
 void events_login(struct events *, int auth_result, int profile,

@@ -142,7 +142,7 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 	struct guard *guard = s->srv->d->api->guard;
 	const char *name = auth_profile_name(profile);
 
-	if (r == AUTH_WRONG || r == AUTH_LOCKED || r == AUTH_BLOCKED)
+	if (r == AUTH_WRONG || r == AUTH_LOCKED)
 		guard_failed(guard, (struct sockaddr *)&s->peer, clock_wall());
 	events_login(s->srv->d->events, r, profile,
 	    (struct sockaddr *)&s->peer, "ftp", "PIN", left);
@@ -159,12 +159,6 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 		ftp_reply(s, 530, "Profile %s is locked after %d wrong PINs: "
 		    "unlock it with its PUK in the web pages", name,
 		    AUTH_PIN_TRIES);
-		break;
-	case AUTH_BLOCKED:
-		log_warnx("ftp: %s: profile %s is blocked (wrong PUKs)",
-		    s->who, name);
-		ftp_reply(s, 530, "Profile %s is blocked: root must run "
-		    "mewsd --reset-profile on the box", name);
 		break;
 	default:
 		log_warnx("ftp: %s: profile %s: the profiles could not be "

@@ -135,6 +135,9 @@ history_create(struct history *h, const struct history_update *u)
 		unlink(u->path);
 		return -1;
 	}
+	/* librrd makes it 0644 less the umask: state_dir's files are 0600. */
+	if ((st.st_mode & 077) != 0 && chmod(u->path, 0600) == -1)
+		log_warn("history: %s: cannot restrict to 0600", u->path);
 	h->stats.created++;
 	h->used += rrdplan_bytes(plan);
 	return 0;

@@ -723,15 +723,31 @@ http_json_text(const json_t *body)
 	    JSON_REAL_PRECISION(10));
 }
 
-void
-http_send_text(struct evhttp_request *req, int code, const char *json)
+static void
+http_json_headers(struct evhttp_request *req)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
 
 	evhttp_add_header(out, "Content-Type",
 	    "application/json; charset=utf-8");
 	evhttp_add_header(out, "Cache-Control", "no-store");
+}
+
+void
+http_send_json_buffer(struct evhttp_request *req, int code,
+    struct evbuffer *body)
+{
+	http_json_headers(req);
+	evbuffer_add_buffer(evhttp_request_get_output_buffer(req), body);
+	http_static_send(req, code);
+}
+
+void
+http_send_text(struct evhttp_request *req, int code, const char *json)
+{
+	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
+
+	http_json_headers(req);
 	if (json == NULL) {
 		evbuffer_add_printf(buf, "{\"error\":\"out of memory\"}");
 		code = 500;

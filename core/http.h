@@ -28,6 +28,7 @@
 #include "http_method.h"
 
 struct event_base;
+struct evbuffer;
 struct evhttp_request;
 struct config;
 struct tls;
@@ -81,6 +82,9 @@ int http_http_port(const struct http *);
 void http_send_json(struct evhttp_request *, int code, json_t *);
 /* The same for JSON already encoded (by http_json_text). */
 void http_send_text(struct evhttp_request *, int code, const char *json);
+/* The same for JSON encoded into body by pieces (body is emptied). */
+void http_send_json_buffer(struct evhttp_request *, int code,
+    struct evbuffer *body);
 /* The encoding http_send_json uses; NULL when out of memory. */
 char *http_json_text(const json_t *);
 /* {"error": message, "field": field (when not NULL)} */

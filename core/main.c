@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "profile.h"
@@ -39,17 +40,20 @@ struct mewsd {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mewsd [-dfht] [-c file] "
+	fprintf(stderr, "usage: mewsd [-dfht] [-c file] [--allow-root] "
 	    "[--reset-profile name]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -h       this help\n"
+	    "  --allow-root\n"
+	    "           run as root when started as root without `user` in\n"
+	    "           the configuration (refused otherwise)\n"
 	    "  --reset-profile name\n"
 	    "           give a profile (administrator, installer, user) its\n"
-	    "           default PIN again and a new PUK, unlocked and\n"
-	    "           unblocked, print them and exit\n",
+	    "           default PIN again and a new PUK, unlocked, print\n"
+	    "           them and exit\n",
 	    CONFIG_DEFAULT_PATH);
 }
 
@@ -263,12 +267,34 @@ mewsd_run(struct mewsd *d, struct config *cfg)
 	events_add(d->daemon.events, EVENT_START, NULL, NULL, NULL,
 	    "mewsd %s, pid %ld", PACKAGE_VERSION, (long)getpid());
 	notify_ready();
-	if (event_base_dispatch(d->base) == -1) {
+	if (loop_run(d->base) == -1) {
 		log_warnx("event loop failed");
 		return -1;
 	}
 	log_info("stopped");
 	return 0;
+}
+
+/*
+ * Root without `user` would run every parser reachable from the network
+ * as root: only when asked for by name.  -1 (said) when refused.
+ */
+static int
+mewsd_check_root(const struct config *cfg, int allow_root, int foreground)
+{
+	char why[PATH_MAX + 256];
+
+	if (geteuid() != 0 || cfg->user[0] != '\0' || allow_root)
+		return 0;
+	snprintf(why, sizeof(why), "started as root without `user` in %s: "
+	    "refusing to run every network service as root; set `user` "
+	    "(mewsd drops to it once its ports are open) or start it as that "
+	    "user, or give --allow-root to run as root anyway", cfg->path);
+	log_warnx("%s", why);
+	/* Without -f the log is syslog: say it where it was started too. */
+	if (!foreground)
+		fprintf(stderr, "mewsd: %s\n", why);
+	return -1;
 }
 
 /*
@@ -312,13 +338,14 @@ main(int argc, char *argv[])
 	struct config *cfg;
 	static const struct option longopts[] = {
 		{ "reset-profile", required_argument, NULL, 'R' },
+		{ "allow-root", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mewsd d;
 	const char *reset = NULL;
 	char *abs;
 	size_t i;
-	int ch, check = 0, foreground = 0, rc;
+	int ch, check = 0, foreground = 0, allow_root = 0, rc;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg_path = CONFIG_DEFAULT_PATH;
@@ -326,6 +353,9 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'R':
 			reset = optarg;
+			break;
+		case 'A':
+			allow_root = 1;
 			break;
 		case 'c':
 			d.cfg_path = optarg;
@@ -351,6 +381,13 @@ main(int argc, char *argv[])
 		usage();
 		return 2;
 	}
+	/*
+	 * state_dir holds PIN hashes, keys and the history: what mewsd makes
+	 * is its own (files 0600, folders 0700) whatever umask it was started
+	 * with, including what libraries make with their own modes (librrd:
+	 * 0644 less the umask).
+	 */
+	umask(077);
 
 	log_init("mewsd", foreground || check || reset, LOG_LEVEL_INFO);
 	if (mewsd_test_clock() == -1)
@@ -369,6 +406,10 @@ main(int argc, char *argv[])
 		printf("%s: configuration OK\n", d.cfg_path);
 		config_free(cfg);
 		return 0;
+	}
+	if (mewsd_check_root(cfg, allow_root, foreground) == -1) {
+		config_free(cfg);
+		return 1;
 	}
 	log_set_level(d.debug ? LOG_LEVEL_DEBUG : cfg->log_level);
 	d.daemon.force_debug = d.debug;

@@ -9,6 +9,7 @@
 #include "device.h"
 #include "history.h"
 #include "http.h"
+#include "loop.h"
 #include "mbtcp.h"
 #include "metrics.h"
 #include "poller.h"
@@ -170,7 +171,41 @@ metrics_live(struct evbuffer *out, const struct poller *p)
 }
 
 /* A device's own figure: up, or one of its counters. */
-enum metrics_device_figure { MD_UP, MD_REQUESTS, MD_TIMEOUTS, MD_CRC };
+enum metrics_device_figure { MD_UP, MD_REQUESTS, MD_TIMEOUTS, MD_CRC,
+    MD_SUSPECT, MD_GLITCHES, MD_RESETS };
+
+/* How many of its totals show their last good value, not the one read. */
+static size_t
+metrics_suspect(const struct device *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nvalues; i++)
+		n += d->values[i].quality == VALUE_OK &&
+		    total_guard_suspect(&d->values[i].guard);
+	return n;
+}
+
+static double
+metrics_device_figure(const struct device *d, enum metrics_device_figure f)
+{
+	switch (f) {
+	case MD_UP:
+		return d->online;
+	case MD_REQUESTS:
+		return (double)d->stats.requests;
+	case MD_TIMEOUTS:
+		return (double)d->stats.timeouts;
+	case MD_CRC:
+		return (double)d->stats.crc_errors;
+	case MD_SUSPECT:
+		return (double)metrics_suspect(d);
+	case MD_GLITCHES:
+		return (double)d->stats.glitches;
+	default:
+		return (double)d->stats.resets;
+	}
+}
 
 static void
 metrics_devices(struct evbuffer *out, const struct poller *p)
@@ -188,10 +223,18 @@ metrics_devices(struct evbuffer *out, const struct poller *p)
 		    "Requests the device did not answer in time" },
 		[MD_CRC] = { "mews_device_crc_errors_total", "counter",
 		    "Damaged replies from the device" },
+		[MD_SUSPECT] = { "mews_device_totals_suspect", "gauge",
+		    "Totals whose readings are suspect (a drop, or a rise "
+		    "beyond max_power): their last good value is shown" },
+		[MD_GLITCHES] = { "mews_device_total_glitches_total",
+		    "counter", "Suspect spells of a total that ended with "
+		    "plausible readings: bad reads, nothing counted" },
+		[MD_RESETS] = { "mews_device_total_resets_total", "counter",
+		    "Totals taken at a new level after reset_confirm_s of "
+		    "suspect readings (a reset or an undeclared swap)" },
 	};
 	const struct device *d;
 	size_t f, i;
-	double v;
 
 	if (poller_count(p) == 0)
 		return;
@@ -200,19 +243,19 @@ metrics_devices(struct evbuffer *out, const struct poller *p)
 		    figures[f].help);
 		for (i = 0; i < poller_count(p); i++) {
 			d = poller_device(p, i);
-			v = f == MD_UP ? (double)d->online : f ==
-			    MD_REQUESTS ? (double)d->stats.requests : f ==
-			    MD_TIMEOUTS ? (double)d->stats.timeouts :
-			    (double)d->stats.crc_errors;
 			evbuffer_add_printf(out, "%s", figures[f].name);
 			metrics_device_labels(out, d);
-			metrics_value(out, v);
+			metrics_value(out, metrics_device_figure(d, f));
 		}
 	}
 }
 
-/* A bus's or an upstream gateway's figure. */
-enum metrics_link_figure { ML_UP, ML_REQUESTS, ML_TIMEOUTS, ML_CRC };
+/*
+ * A bus's or an upstream gateway's figure.  From ML_CRC on, RS485 buses
+ * only: Modbus TCP frames carry no CRC, and a transaction id, so a late
+ * reply cannot pass for another's answer.
+ */
+enum metrics_link_figure { ML_UP, ML_REQUESTS, ML_TIMEOUTS, ML_CRC, ML_LATE };
 
 static double
 metrics_bus_figure(const struct bus *b, enum metrics_link_figure f)
@@ -221,7 +264,7 @@ metrics_bus_figure(const struct bus *b, enum metrics_link_figure f)
 
 	return f == ML_UP ? (double)bus_is_up(b) : f == ML_REQUESTS ?
 	    (double)st->requests : f == ML_TIMEOUTS ? (double)st->timeouts :
-	    (double)st->crc_errors;
+	    f == ML_CRC ? (double)st->crc_errors : (double)st->late_replies;
 }
 
 static double
@@ -262,13 +305,17 @@ metrics_links(struct evbuffer *out, const struct daemon *d)
 		[ML_CRC] = { "mews_bus_crc_errors_total", "counter",
 		    "Damaged replies on the RS485 line (not counted for "
 		    "upstream gateways: TCP has no CRC)" },
+		[ML_LATE] = { "mews_bus_late_replies_total", "counter",
+		    "Replies to requests that had timed out, discarded "
+		    "rather than taken for a later request's answer (RS485 "
+		    "buses only)" },
 	};
 	size_t f, i;
 
 	if (d->nbuses + d->nupstreams == 0)
 		return;
 	for (f = 0; f < sizeof(figures) / sizeof(figures[0]); f++) {
-		if (f == ML_CRC && d->nbuses == 0)
+		if (f >= ML_CRC && d->nbuses == 0)
 			break;
 		metrics_family(out, figures[f].name, figures[f].type,
 		    figures[f].help);
@@ -277,7 +324,7 @@ metrics_links(struct evbuffer *out, const struct daemon *d)
 				metrics_link(out, figures[f].name,
 				    bus_name(d->buses[i]),
 				    metrics_bus_figure(d->buses[i], f));
-		for (i = 0; f != ML_CRC && i < d->nupstreams; i++)
+		for (i = 0; f < ML_CRC && i < d->nupstreams; i++)
 			if (d->upstreams[i] != NULL)
 				metrics_link(out, figures[f].name,
 				    upstream_name(d->upstreams[i]),
@@ -311,6 +358,25 @@ metrics_history(struct evbuffer *out, const struct history *h)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		metrics_single(out, f[i].name, "counter", f[i].help,
 		    f[i].value);
+}
+
+/*
+ * The loop's turns (loop.h): a long one delays the meters, the gateway
+ * and every request, and nothing else would show it.
+ */
+static void
+metrics_loop(struct evbuffer *out)
+{
+	struct loop_stats st;
+
+	loop_stats(&st);
+	metrics_family(out, "mews_loop_turn_max_seconds", "gauge", "The "
+	    "longest turn of the event loop (CPU time between two waits) "
+	    "over the last 10 to 20 seconds");
+	evbuffer_add_printf(out, "mews_loop_turn_max_seconds %.6f\n",
+	    (double)st.max_us / 1e6);
+	metrics_single(out, "mews_loop_slow_turns_total", "counter", "Turns "
+	    "of the event loop that took over 5 ms of CPU time", st.slow);
 }
 
 /*
@@ -373,6 +439,7 @@ metrics_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
 	}
 	if (d->history != NULL)
 		metrics_history(out, d->history);
+	metrics_loop(out);
 	metrics_family(out, "mews_uptime_seconds", "gauge", "Seconds since "
 	    "mewsd started");
 	evbuffer_add_printf(out, "mews_uptime_seconds %lld\n",

@@ -19,6 +19,7 @@
  * mews_bus_requests_total, _timeouts_total, _crc_errors_total (RS485 only);
  * mews_gateway_clients and mews_gateway_requests_total (the Modbus TCP
  * server); mews_http_requests_total, mews_http_connections;
+ * mews_loop_turn_max_seconds and mews_loop_slow_turns_total (loop.h);
  * mews_uptime_seconds and mews_build_info{version}.
  */
 #ifndef MEWS_METRICS_H

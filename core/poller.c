@@ -13,6 +13,7 @@
 #include "log.h"
 #include "module.h"
 #include "poller.h"
+#include "totals.h"
 #include "vmeter.h"
 
 #define POLLER_MAX_READS	64
@@ -20,6 +21,7 @@
 struct poll_dev {
 	struct poller		*p;
 	struct device		*dev;
+	const struct config_device *cd;	/* the configuration's, as dev */
 	struct link		 link;		/* ops NULL: not reachable */
 	int			 poll_ms;
 	struct event		*ev_timer;
@@ -43,6 +45,7 @@ struct poller {
 	struct poll_dev		*devs;
 	size_t			 nvirt;
 	struct poll_dev		**virt;		/* sources before users */
+	struct totals		*totals;	/* NULL: taken as read */
 };
 
 static void poller_submit(struct poll_dev *);
@@ -163,8 +166,11 @@ static void
 poller_take(void *arg, const struct module_value *v)
 {
 	struct poll_dev *pd = arg;
+	time_t now = clock_wall();
 
-	device_set(pd->dev, v, clock_wall());
+	device_set(pd->dev, v, now);
+	if (v->slot < pd->dev->nvalues)
+		totals_check(pd->p->totals, pd->dev, pd->cd, v->slot, now);
 }
 
 /*
@@ -521,6 +527,7 @@ poller_new(struct event_base *base, const struct config *cfg,
 		struct poll_dev *pd = &p->devs[p->ndevs];
 
 		pd->p = p;
+		pd->cd = cd;
 		pd->poll_ms = cd->poll_ms;
 		if ((pd->dev = device_new(cd)) == NULL) {
 			log_warnx("device %s: cannot set up its module %s",
@@ -540,7 +547,18 @@ poller_new(struct event_base *base, const struct config *cfg,
 		p->ndevs++;
 	}
 	poller_wire_virtual(p);
+	if ((p->totals = totals_new(base, cfg->state_dir, p)) == NULL)
+		log_warnx("totals: out of memory: meters' totals are taken as "
+		    "read, bad reads and all");
+	else if (old == NULL)
+		totals_restore(p->totals);
 	return p;
+}
+
+void
+poller_set_events(struct poller *p, struct events *ev)
+{
+	totals_set_events(p->totals, ev);
 }
 
 void
@@ -573,6 +591,8 @@ poller_free(struct poller *p)
 
 	if (p == NULL)
 		return;
+	/* It saves the devices' guards: first. */
+	totals_free(p->totals);
 	for (i = 0; i < p->ndevs; i++) {
 		struct poll_dev *pd = &p->devs[i];
 

@@ -18,6 +18,7 @@ struct event_base;
 struct config;
 struct bus;
 struct device;
+struct events;
 struct poller;
 
 #define POLLER_OFFLINE_AFTER	3
@@ -30,12 +31,15 @@ typedef int (*poller_link_cb)(void *arg, const char *name, struct link *);
 
 /*
  * Devices for every configured device, inheriting the live state of the
- * same device (same id and profile) in old, if any.  Nothing is sent until
- * poller_start.
+ * same device (same id and profile) in old, if any; without old (a
+ * start), the totals' guards saved in state_dir (totals.h).  Nothing is
+ * sent until poller_start.
  */
 struct poller *poller_new(struct event_base *, const struct config *,
     const struct poller *old);
 void poller_start(struct poller *, poller_link_cb, void *arg);
+/* Where the totals' glitches and resets are recorded (totals.h). */
+void poller_set_events(struct poller *, struct events *);
 /* Cancels what is in flight: no callback reaches a freed poller. */
 void poller_free(struct poller *);
 

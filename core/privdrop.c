@@ -61,8 +61,10 @@ privdrop(const struct config *cfg)
 	if (geteuid() != 0)
 		return 0;
 	if (cfg->user[0] == '\0') {
-		log_warnx("running as root: set `user` in %s so that mewsd "
-		    "drops its privileges once its ports are open", cfg->path);
+		log_warnx("running as root (--allow-root): every network "
+		    "service runs with root's rights; set `user` in %s so "
+		    "that mewsd drops them once its ports are open",
+		    cfg->path);
 		return 0;
 	}
 	if ((pw = getpwnam(cfg->user)) == NULL) {

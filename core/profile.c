@@ -327,7 +327,7 @@ profile_keys(const struct module *mod, const char **keys, size_t max)
 {
 	static const char *const base[] = { "manufacturer", "model",
 	    "description", "module", "max_registers", "merge_gap",
-	    "word_order", "registers", NULL };
+	    "word_order", "registers", "max_power", NULL };
 	size_t n = 0, i;
 
 	for (i = 0; base[i] != NULL && n + 1 < max; i++)
@@ -364,6 +364,29 @@ profile_load_regs(struct profile *p, const config_setting_t *list,
 	return errs->n == before ? 0 : -1;
 }
 
+/*
+ * The most the device can meter (rated current x voltage x phases), so
+ * that an energy index rising faster is known for a bad read
+ * (total_guard.h).
+ */
+static void
+profile_max_power(struct profile *p, const config_setting_t *root,
+    struct conf_errors *errs)
+{
+	double w = 0;
+
+	if (conf_get_number(errs, p->path, root, "max_power", 0, &w) == -1)
+		return;
+	if (config_setting_get_member(root, "max_power") == NULL)
+		return;
+	if (!(w > 0 && w <= PROFILE_MAX_POWER_W))
+		conf_error(errs, config_setting_get_member(root, "max_power"),
+		    p->path, "'max_power' is in W, above 0 and at most %.0f",
+		    PROFILE_MAX_POWER_W);
+	else
+		p->max_power = w;
+}
+
 static int
 profile_parse(struct profile *p, config_t *cfg, struct conf_errors *errs)
 {
@@ -390,6 +413,7 @@ profile_parse(struct profile *p, config_t *cfg, struct conf_errors *errs)
 	conf_get_int(errs, p->path, root, "merge_gap", 0, 0,
 	    PROFILE_MAX_REGISTERS, &gap);
 	conf_get_choice(errs, p->path, root, "word_order", order_names, &order);
+	profile_max_power(p, root, errs);
 	p->manufacturer = profile_strdup_opt(manufacturer);
 	p->model = profile_strdup_opt(model);
 	p->description = profile_strdup_opt(description);

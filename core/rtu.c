@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "rtu.h"
 
 uint16_t
@@ -181,6 +183,61 @@ rtu_scan_silent(const uint8_t *buf, size_t have, uint8_t unit,
 	if (have < 4 || have > RTU_MAX_ADU)
 		return RTU_SCAN_NOISE;
 	return rtu_judge(buf, have, unit, function);
+}
+
+/* The 16-bit field at buf[at], high byte first. */
+static unsigned
+rtu_word(const uint8_t *buf, size_t at)
+{
+	return (unsigned)(buf[at] << 8 | buf[at + 1]);
+}
+
+/* The reply repeats n bytes of the request from offset 2, and is len long. */
+static int
+rtu_echoes(const uint8_t *req, size_t req_len, const uint8_t *rsp,
+    size_t rsp_len, size_t n, size_t len)
+{
+	return rsp_len == len && req_len >= 2 + n &&
+	    memcmp(rsp + 2, req + 2, n) == 0;
+}
+
+/*
+ * A request too short for the field checked (a gateway client's malformed
+ * one) is judged on unit and function alone: the device's exception to it
+ * must still come back.
+ */
+int
+rtu_reply_fits(const uint8_t *req, size_t req_len, const uint8_t *rsp,
+    size_t rsp_len)
+{
+	if (req_len < 4 || rsp_len < 4 || rsp[0] != req[0] ||
+	    (rsp[1] & 0x7F) != req[1])
+		return 0;
+	if (rsp[1] & 0x80)
+		return 1;
+	switch (req[1]) {
+	case 1: case 2:
+		return req_len < 8 || rsp[2] == (rtu_word(req, 4) + 7) / 8;
+	case 3: case 4: case 23:
+		/* 23's read quantity comes first, where 3's is. */
+		return req_len < 8 || rsp[2] == 2 * rtu_word(req, 4);
+	case 5: case 6: case 15: case 16:
+		return rtu_echoes(req, req_len, rsp, rsp_len, 4, 8);
+	case 22:
+		return rtu_echoes(req, req_len, rsp, rsp_len, 6, 10);
+	case 8:
+		/* Return query data (0) echoes the whole request. */
+		if (req_len >= 6 && rtu_word(req, 2) == 0)
+			return rsp_len == req_len &&
+			    memcmp(rsp, req, req_len) == 0;
+		return rtu_echoes(req, req_len, rsp, rsp_len, 2, rsp_len);
+	case 43:
+		/* The MEI type, and for 14 the read device id code. */
+		return req_len < 7 || (rsp[2] == req[2] &&
+		    (req[2] != 14 || rsp_len < 5 || rsp[3] == req[3]));
+	default:
+		return 1;
+	}
 }
 
 uint32_t

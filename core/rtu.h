@@ -48,6 +48,17 @@ enum rtu_scan rtu_scan_reply(const uint8_t *buf, size_t have, uint8_t unit,
 enum rtu_scan rtu_scan_silent(const uint8_t *buf, size_t have, uint8_t unit,
     uint8_t function);
 
+/*
+ * 1 when a whole frame with a good CRC can be the reply to a request (both
+ * address to CRC): the unit and function, then what a reply repeats of
+ * its request (a read's byte count, a write's address and value or
+ * quantity, a diagnostic's sub-function).  Two requests whose replies can
+ * fit both cannot be told apart by their replies: RTU has no transaction
+ * id.  An exception fits every request of its unit and function.
+ */
+int rtu_reply_fits(const uint8_t *req, size_t req_len, const uint8_t *rsp,
+    size_t rsp_len);
+
 /* Time on the wire, in microseconds, at 11 bits a character. */
 uint32_t rtu_char_us(uint32_t baud);
 uint32_t rtu_frame_us(uint32_t baud, size_t bytes);

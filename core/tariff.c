@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <strings.h>
@@ -170,43 +171,73 @@ tariff_next_edge(const struct tariff *t, int min)
 	return next;
 }
 
-int
-tariff_split(const struct tariff *t, time_t a, time_t b, double *shares)
+/*
+ * At most parts more spans of [a, b) from *at on, each in one band and one
+ * UTC hour, added to shares: 1 while some are left, 0 once at b, or -1.
+ */
+static int
+tariff_split_some(const struct tariff *t, time_t *at, time_t a, time_t b,
+    double *shares, unsigned parts)
 {
-	time_t at = a, end, hour_end;
+	time_t end, hour_end;
 	int day, min, sec, band;
 
-	while (at < b) {
-		if (tariff_local(at, &day, &min, &sec) == -1 ||
+	for (; *at < b; parts--) {
+		if (parts == 0)
+			return 1;
+		if (tariff_local(*at, &day, &min, &sec) == -1 ||
 		    (band = tariff_band_of(t, day, min)) == -1)
 			return -1;
 		/* Within a UTC hour the local offset holds still. */
-		hour_end = at - (at % 3600 + 3600) % 3600 + 3600;
-		end = at - sec + (time_t)(tariff_next_edge(t, min) - min) * 60;
+		hour_end = *at - (*at % 3600 + 3600) % 3600 + 3600;
+		end = *at - sec + (time_t)(tariff_next_edge(t, min) - min) * 60;
 		if (end > hour_end)
 			end = hour_end;
 		if (end > b)
 			end = b;
-		shares[band] += (double)(end - at) / (double)(b - a);
-		at = end;
+		shares[band] += (double)(end - *at) / (double)(b - a);
+		*at = end;
 	}
 	return 0;
+}
+
+int
+tariff_split(const struct tariff *t, time_t a, time_t b, double *shares)
+{
+	time_t at = a;
+
+	return tariff_split_some(t, &at, a, b, shares, UINT_MAX) == -1 ? -1 :
+	    0;
+}
+
+/*
+ * The part of local day *d (a day's start) that [from, to) covers, added
+ * to *days, and *d moved to the next day: 1, or 0 when no day is left.
+ */
+static int
+tariff_day_add(time_t *d, time_t from, time_t to, double *days)
+{
+	time_t next;
+
+	if (*d == (time_t)-1 || *d >= to)
+		return 0;
+	next = consumption_period_next(CONSUMPTION_DAY, *d);
+	if (next == (time_t)-1 || next <= *d)
+		return 0;
+	*days += (double)((next < to ? next : to) - (*d > from ? *d : from)) /
+	    (double)(next - *d);
+	*d = next;
+	return 1;
 }
 
 double
 tariff_days(time_t from, time_t to)
 {
-	time_t d = consumption_period_start(CONSUMPTION_DAY, from), next;
+	time_t d = consumption_period_start(CONSUMPTION_DAY, from);
 	double days = 0;
 
-	while (d != (time_t)-1 && d < to) {
-		next = consumption_period_next(CONSUMPTION_DAY, d);
-		if (next == (time_t)-1 || next <= d)
-			break;
-		days += (double)((next < to ? next : to) - (d > from ? d :
-		    from)) / (double)(next - d);
-		d = next;
-	}
+	while (tariff_day_add(&d, from, to, &days))
+		;
 	return days;
 }
 
@@ -221,56 +252,122 @@ tariff_first_step(const struct consumption_sample_series *s, time_t t)
 }
 
 int
-tariff_cost(const struct tariff *t, const struct consumption_sample_series *s,
+tariff_walk_begin(struct tariff_walk *w, const struct tariff *t,
+    const struct consumption_sample_series *s,
     const struct consumption_replacement *rep, size_t nrep, time_t from,
-    time_t to, time_t standing_to, struct tariff_cost *out)
+    time_t to, time_t standing_to)
 {
-	struct consumption_result r;
-	double shares[TARIFF_BANDS_MAX], energy = 0;
-	long long j, j1;
-	time_t tj;
-	size_t b;
-	int any = 0;
-
-	memset(out, 0, sizeof(*out));
-	out->energy = NAN;
+	memset(w, 0, sizeof(*w));
+	w->cost.energy = NAN;
 	if (t == NULL || t->nbands == 0 || t->nbands > TARIFF_BANDS_MAX ||
 	    s == NULL || s->step <= 0 || from > to)
 		goto bad;
 	errno = 0;
-	out->usage = consumption_range(s, rep, nrep, from, to);
-	if (isnan(out->usage.amount) && errno == EINVAL)
+	w->cost.usage = consumption_range(s, rep, nrep, from, to);
+	if (isnan(w->cost.usage.amount) && errno == EINVAL)
 		goto bad;
-	/* Each row's consumption, spread over the bands of its span. */
-	j1 = tariff_first_step(s, to);
-	for (j = tariff_first_step(s, from); j < j1; j++) {
-		if (!isfinite(s->values[j]))
-			continue;
-		tj = s->start + (time_t)(j * s->step);
-		r = consumption_range(s, rep, nrep, tj - s->step, tj);
-		if (isnan(r.amount))
-			continue;
-		memset(shares, 0, sizeof(shares));
-		if (tariff_split(t, tj - s->step, tj, shares) == -1)
-			goto bad;
-		for (b = 0; b < t->nbands; b++)
-			out->band_amount[b] += r.amount * shares[b];
-		any = 1;
-	}
-	for (b = 0; b < t->nbands; b++)
-		energy += out->band_amount[b] * t->bands[b].price;
-	if (any)
-		out->energy = energy;
-	if (standing_to > to)
-		standing_to = to;
-	if (standing_to > from) {
-		out->days = tariff_days(from, standing_to);
-		out->standing = out->days * t->standing_per_day;
-	}
+	w->t = t;
+	w->s = s;
+	w->rep = rep;
+	w->nrep = nrep;
+	w->from = from;
+	w->j = tariff_first_step(s, from);
+	w->j1 = tariff_first_step(s, to);
+	w->standing_to = standing_to < to ? standing_to : to;
+	w->day = w->standing_to > from ? consumption_period_start(
+	    CONSUMPTION_DAY, from) : (time_t)-1;
 	return 0;
 bad:
 	errno = EINVAL;
 	return -1;
+}
+
+/* Row j's consumption, to be spread over the bands of its span. */
+static void
+tariff_walk_row(struct tariff_walk *w, long long j)
+{
+	const struct consumption_sample_series *s = w->s;
+	time_t tj = s->start + (time_t)(j * s->step);
+	struct consumption_result r;
+
+	r = consumption_range(s, w->rep, w->nrep, tj - s->step, tj);
+	if (isnan(r.amount))
+		return;
+	memset(w->shares, 0, sizeof(w->shares));
+	w->row_a = w->at = tj - s->step;
+	w->row_b = tj;
+	w->amount = r.amount;
+	w->in_row = 1;
+}
+
+/* Some of the row's spans: 0, or -1. */
+static int
+tariff_walk_split(struct tariff_walk *w)
+{
+	size_t b;
+	int rc;
+
+	if ((rc = tariff_split_some(w->t, &w->at, w->row_a, w->row_b,
+	    w->shares, TARIFF_WALK_PARTS)) != 0)
+		return rc == 1 ? 0 : -1;
+	for (b = 0; b < w->t->nbands; b++)
+		w->cost.band_amount[b] += w->amount * w->shares[b];
+	w->any = 1;
+	w->in_row = 0;
+	return 0;
+}
+
+int
+tariff_walk_step(struct tariff_walk *w)
+{
+	double energy = 0;
+	size_t b;
+
+	if (w->t == NULL)
+		goto bad;
+	if (w->in_row) {
+		if (tariff_walk_split(w) == -1)
+			goto bad;
+		return 1;
+	}
+	while (w->j < w->j1 && !isfinite(w->s->values[w->j]))
+		w->j++;
+	if (w->j < w->j1) {
+		tariff_walk_row(w, w->j++);
+		return 1;
+	}
+	if (tariff_day_add(&w->day, w->from, w->standing_to, &w->cost.days))
+		return 1;
+	for (b = 0; b < w->t->nbands; b++)
+		energy += w->cost.band_amount[b] * w->t->bands[b].price;
+	if (w->any)
+		w->cost.energy = energy;
+	if (w->standing_to > w->from)
+		w->cost.standing = w->cost.days * w->t->standing_per_day;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+tariff_cost(const struct tariff *t, const struct consumption_sample_series *s,
+    const struct consumption_replacement *rep, size_t nrep, time_t from,
+    time_t to, time_t standing_to, struct tariff_cost *out)
+{
+	struct tariff_walk w;
+	int rc;
+
+	if (tariff_walk_begin(&w, t, s, rep, nrep, from, to, standing_to) ==
+	    -1) {
+		memset(out, 0, sizeof(*out));
+		out->energy = NAN;
+		return -1;
+	}
+	while ((rc = tariff_walk_step(&w)) == 1)
+		;
+	*out = w.cost;
+	return rc;
 }
 
 double

@@ -109,6 +109,44 @@ int tariff_cost(const struct tariff *, const struct consumption_sample_series *,
     const struct consumption_replacement *, size_t nrep, time_t from,
     time_t to, time_t standing_to, struct tariff_cost *out);
 /*
+ * tariff_cost a piece at a time, for a caller that spreads it over turns
+ * of a loop (a range of years holds thousands of rows and local days, a
+ * second of localtime and mktime): each step takes the next row of the
+ * series that has a value, prices TARIFF_WALK_PARTS of its spans (a 30-day
+ * row has 720 hours), or counts one local day of the standing charge.
+ * tariff_cost is this walk, so both give the same figures.  The tariff,
+ * series and replacements must stay in place until it ends.  The members
+ * are the walk's own; cost is complete once a step returns 0.
+ */
+#define TARIFF_WALK_PARTS	24
+
+struct tariff_walk {
+	const struct tariff			*t;
+	const struct consumption_sample_series	*s;
+	const struct consumption_replacement	*rep;
+	size_t					 nrep;
+	time_t					 from, standing_to;
+	/* The rows left, and the one under way: its span, amount, shares. */
+	long long				 j, j1;
+	int					 in_row;
+	time_t					 row_a, row_b, at;
+	double					 amount;
+	double					 shares[TARIFF_BANDS_MAX];
+	/* The next local day of the standing charge. */
+	time_t					 day;
+	int					 any;	/* a row priced */
+	struct tariff_cost			 cost;
+};
+
+/* tariff_cost's arguments: 0, or -1 with errno EINVAL. */
+int tariff_walk_begin(struct tariff_walk *, const struct tariff *,
+    const struct consumption_sample_series *,
+    const struct consumption_replacement *, size_t nrep, time_t from,
+    time_t to, time_t standing_to);
+/* One piece: 1 while some are left, 0 once done, -1 with errno EINVAL. */
+int tariff_walk_step(struct tariff_walk *);
+
+/*
  * What a row of a CSV file cost, [a, b) priced without the standing
  * charge: NaN when its consumption is unknown or follows a gap (the row
  * before it is blank), as the file's own index difference is.

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <modbus.h>
 
@@ -43,6 +45,12 @@ struct sim {
 	double			 sim_crc_error_rate;
 	double			 sim_garbage_rate;
 	const char		*sim_profile_dir;
+	const char		*sim_control;	/* --control FILE */
+
+	/* The control file as last applied: a change is read again. */
+	struct timespec		 sim_control_mtime;
+	ino_t			 sim_control_ino;
+	off_t			 sim_control_size;
 
 	/* Devices by address; NULL where nothing answers. */
 	struct sim_device	*sim_dev[SIM_ADDR_MAX + 1];
@@ -101,6 +109,20 @@ modbus_mapping_t *sim_device_refresh(struct sim *, struct sim_device *);
 int sim_device_dead(const struct sim_device *);
 void sim_device_set_dead(struct sim_device *);
 const struct profile *sim_device_profile(const struct sim_device *);
+/*
+ * Hold a total (energy_import, water_volume...) at value from now on, as
+ * a meter with no load or a test's made-up reading; NAN lets it run again
+ * from there.  -1 when the metric is no total the simulator keeps.
+ */
+int sim_device_pin(struct sim_device *, const char *metric, double value);
+
+/* sim_control.c */
+/*
+ * --control FILE: its lines "ADDR METRIC VALUE" pin those totals
+ * (sim_device_pin), every other total runs free.  Read again whenever it
+ * changes (a test writes a new file and renames it over the old one).
+ */
+void sim_control_poll(struct sim *);
 
 /* sim_rtu.c */
 int sim_rtu_run(struct sim *);

@@ -190,6 +190,8 @@ struct sim_device {
 	double			 dev_gas;
 	double			 dev_water_flow; /* m3/s */
 	double			 dev_gas_flow;
+	/* Totals held by --control (SQ_ENERGY_IMPORT..SQ_GAS); NAN: free. */
+	double			 dev_pin[SQ_GAS + 1];
 };
 
 static void sim_device_move(struct sim *, struct sim_device *, double);
@@ -462,6 +464,8 @@ sim_device_start(struct sim *sim, struct sim_device *dev)
 	dev->dev_gas = sim_uniform(sim, 100, 5000);
 	dev->dev_water_flow = sim_uniform(sim, 2e-5, 2e-4);
 	dev->dev_gas_flow = sim_uniform(sim, 2e-5, 2e-4);
+	for (k = 0; k <= SQ_GAS; k++)
+		dev->dev_pin[k] = NAN;
 	sim_device_move(sim, dev, 0);
 }
 
@@ -585,6 +589,47 @@ sim_device_profile(const struct sim_device *dev)
 	return dev->dev_prof;
 }
 
+/* The state of a total quantity, or NULL. */
+static double *
+sim_total(struct sim_device *dev, enum sim_quantity q)
+{
+	switch (q) {
+	case SQ_ENERGY_IMPORT:
+		return &dev->dev_e_import;
+	case SQ_ENERGY_EXPORT:
+		return &dev->dev_e_export;
+	case SQ_REACTIVE_IMPORT:
+		return &dev->dev_q_import;
+	case SQ_REACTIVE_EXPORT:
+		return &dev->dev_q_export;
+	case SQ_WATER:
+		return &dev->dev_water;
+	case SQ_GAS:
+		return &dev->dev_gas;
+	default:
+		return NULL;
+	}
+}
+
+int
+sim_device_pin(struct sim_device *dev, const char *metric, double value)
+{
+	size_t i;
+	double *v;
+
+	for (i = 0; i < sizeof(sim_metrics) / sizeof(*sim_metrics); i++)
+		if (strcmp(sim_metrics[i].sm_name, metric) == 0)
+			break;
+	if (dev->dev_kind != SIM_METER ||
+	    i == sizeof(sim_metrics) / sizeof(*sim_metrics) ||
+	    (v = sim_total(dev, sim_metrics[i].sm_q)) == NULL)
+		return -1;
+	dev->dev_pin[sim_metrics[i].sm_q] = value;
+	if (!isnan(value))
+		*v = value;
+	return 0;
+}
+
 static double
 sim_reactive(const struct sim_device *dev, int k)
 {
@@ -650,6 +695,9 @@ sim_device_step(struct sim *sim, struct sim_device *dev, uint64_t now)
 	dev->dev_q_export += fmax(-q, 0) * dt / 3.6e6;
 	dev->dev_water += dev->dev_water_flow * dt;
 	dev->dev_gas += dev->dev_gas_flow * dt;
+	for (k = 0; k <= SQ_GAS; k++)
+		if (!isnan(dev->dev_pin[k]))
+			*sim_total(dev, (enum sim_quantity)k) = dev->dev_pin[k];
 	sim_device_move(sim, dev, dt);
 }
 
@@ -876,6 +924,8 @@ sim_device_refresh(struct sim *sim, struct sim_device *dev)
 {
 	uint64_t now = clock_now_us(), before = dev->dev_last_us;
 
+	/* Before every reply: a test's new readings show at once. */
+	sim_control_poll(sim);
 	sim_device_step(sim, dev, now);
 	switch (dev->dev_kind) {
 	case SIM_METER:

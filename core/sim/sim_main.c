@@ -45,7 +45,8 @@ sim_usage(int code)
 "                [--stop-bits 1|2] [--wire-time] --device ADDR:PROFILE ...\n"
 "       mews-sim --tcp HOST:PORT --device ADDR:PROFILE ...\n"
 "options: --profile-dir DIR  --delay-ms N  --dead ADDR  --crc-error-rate P\n"
-"         --garbage-rate P  --seed N  -v (a line per request)  -h\n");
+"         --garbage-rate P  --seed N  --control FILE  -v (a line per request)\n"
+"         -h\n");
 	exit(code);
 }
 
@@ -163,7 +164,7 @@ sim_parse(struct sim *sim, int argc, char **argv, struct sim_devopt *devs,
     int *ndevs, int *dead, uint64_t *seed, int *seeded, int *verbose)
 {
 	enum { O_PTY = 256, O_TCP, O_BAUD, O_PARITY, O_STOP, O_WIRE, O_DEVICE,
-	    O_DELAY, O_DEAD, O_CRC, O_GARBAGE, O_PROFILES, O_SEED };
+	    O_DELAY, O_DEAD, O_CRC, O_GARBAGE, O_PROFILES, O_SEED, O_CONTROL };
 	static const struct option longopts[] = {
 		{ "pty", required_argument, NULL, O_PTY },
 		{ "tcp", required_argument, NULL, O_TCP },
@@ -178,6 +179,7 @@ sim_parse(struct sim *sim, int argc, char **argv, struct sim_devopt *devs,
 		{ "garbage-rate", required_argument, NULL, O_GARBAGE },
 		{ "profile-dir", required_argument, NULL, O_PROFILES },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "control", required_argument, NULL, O_CONTROL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -266,6 +268,12 @@ sim_parse(struct sim *sim, int argc, char **argv, struct sim_devopt *devs,
 				    "%lld", optarg, LLONG_MAX);
 			*seed = (uint64_t)v;
 			*seeded = 1;
+			break;
+		case O_CONTROL:
+			if (*optarg == '\0')
+				sim_bad("bad --control '': a file of "
+				    "\"ADDR METRIC VALUE\" lines");
+			sim->sim_control = optarg;
 			break;
 		case 'v':
 			*verbose = 1;

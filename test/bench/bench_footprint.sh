@@ -70,7 +70,7 @@ i=0
 until grep -q "ready on" "$tmp/sim.log"; do
 	i=$((i + 1)); [ "$i" -lt 100 ] || die "mews-sim did not start"; sleep 0.1
 done
-"$top_builddir/mewsd" -f -c "$tmp/mews.conf" 2>"$tmp/mewsd.log" &
+"$top_builddir/mewsd" -f --allow-root -c "$tmp/mews.conf" 2>"$tmp/mewsd.log" &
 mewsd=$!
 pids="$pids $mewsd"
 i=0
@@ -114,7 +114,8 @@ hist=$(api "https://127.0.0.1:$https/api/history")
 # device (what the libraries and the servers alone hold), and bare librrd
 # writing to copies of one device's archives as mewsd does each minute.
 conf "$tmp/mews0.conf" "$tmp/state0" ""
-"$top_builddir/mewsd" -f -c "$tmp/mews0.conf" 2>"$tmp/mewsd0.log" &
+"$top_builddir/mewsd" -f --allow-root -c "$tmp/mews0.conf" \
+    2>"$tmp/mewsd0.log" &
 mewsd0=$!
 pids="$pids $mewsd0"
 i=0

@@ -7,7 +7,9 @@
  * pseudo-terminal, 32 meters at poll_ms 100 so the queue never empties.
  * For each baud rate it prints transactions per second against the line's
  * theoretical maximum, the line efficiency, and the lateness of a 1 ms
- * repeating timer, then where the time beyond the minimum went.  A figure
+ * repeating timer, then where the time beyond the minimum went.  With -x,
+ * devices that never answer stay in the configuration: their timeouts
+ * count in the minimum, so the efficiency shows what else they cost.  A figure
  * below target is information, not a failure: the exit status is non-zero
  * only when the benchmark itself cannot run.  test/bench/README.md says
  * how the figures are obtained and how to read them.
@@ -50,6 +52,10 @@
 /* Past the measuring time, how long to wait for a reply to end on. */
 #define BENCH_END_GRACE_US	2000000
 #define BENCH_RT_PRIORITY	10
+/* The bus's reply timeout, written in the configuration. */
+#define BENCH_TIMEOUT_MS	300
+/* Dead devices at most (-x): simproc passes 60 arguments. */
+#define BENCH_DEAD_MAX		8
 /* Writes of one request come closer together than any retry. */
 #define BENCH_WRITE_PARTS_US	1000
 
@@ -72,6 +78,7 @@ struct bench_opts {
 	int		 warmup_ms;
 	int		 devices;
 	int		 delay_ms;	/* mews-sim --delay-ms */
+	int		 dead;		/* the last ones never answer */
 	int		 realtime;	/* the loop at SCHED_FIFO */
 	int		 keep;		/* keep the work folder */
 	char		 load[64];	/* /proc/loadavg at the start */
@@ -111,6 +118,8 @@ struct bench_result {
 	uint64_t	 txns;		/* replies in the window */
 	uint64_t	 requests;
 	uint64_t	 failures;	/* timeouts, CRC errors, foreign */
+	uint64_t	 timeouts;
+	uint64_t	 late;		/* late replies discarded */
 	uint64_t	 garbage;
 	uint64_t	 bytes_out, bytes_in;
 	double		 elapsed_us;
@@ -190,7 +199,7 @@ static void
 bench_usage(FILE *f)
 {
 	fprintf(f, "usage: bench_line [-kRs] [-b BAUD[,BAUD...]] [-t SECONDS] "
-	    "[-w MS] [-n DEVICES] [-D MS]\n"
+	    "[-w MS] [-n DEVICES] [-D MS] [-x DEAD]\n"
 	    "  -b  baud rates (default 9600,19200,115200)\n"
 	    "  -t  measured seconds per baud rate (default 20 at 9600, "
 	    "15 at 19200, 10 above)\n"
@@ -198,11 +207,13 @@ bench_usage(FILE *f)
 	    "  -n  devices, 1 to %d (default %d)\n"
 	    "  -D  mews-sim --delay-ms, added to the physical minimum "
 	    "(default 0)\n"
+	    "  -x  the last DEAD devices never answer (mews-sim --dead), "
+	    "1 to %d;\n      their timeouts count in the minimum\n"
 	    "  -R  run the loop at SCHED_FIFO priority %d (the simulator "
 	    "stays as it is)\n"
 	    "  -k  keep the work folder (configuration, simulator log)\n"
 	    "environment: top_builddir (mews-sim), top_srcdir (profiles)\n",
-	    BENCH_DEVICES, BENCH_DEVICES, BENCH_RT_PRIORITY);
+	    BENCH_DEVICES, BENCH_DEVICES, BENCH_DEAD_MAX, BENCH_RT_PRIORITY);
 }
 
 static int
@@ -485,8 +496,9 @@ bench_config(const char *dir, const char *pty, int baud, int ndev)
 	fprintf(fp, "state_dir = \"%s/state\";\n"
 	    "profile_dir = \"%s/modules/profiles\";\n"
 	    "buses = ( { name = \"rs485\"; port = \"%s\"; baud = %d; "
-	    "parity = \"none\"; } );\n"
-	    "devices = (\n", dir, bench_srcdir(), pty, baud);
+	    "parity = \"none\"; timeout_ms = %d; } );\n"
+	    "devices = (\n", dir, bench_srcdir(), pty, baud,
+	    BENCH_TIMEOUT_MS);
 	for (a = 1; a <= ndev; a++)
 		fprintf(fp, "  { id = \"m%d\"; bus = \"rs485\"; address = %d; "
 		    "profile = \"%s\"; poll_ms = %d; }%s\n", a, a,
@@ -505,18 +517,20 @@ bench_config(const char *dir, const char *pty, int baud, int ndev)
 }
 
 static pid_t
-bench_start_sim(const char *dir, const char *pty, int baud, int ndev,
-    int delay_ms)
+bench_start_sim(const char *dir, const char *pty, int baud,
+    const struct bench_opts *o)
 {
-	/* One argv element per option (--opt=value): simproc takes 61. */
-	char opts[3][1100], devs[BENCH_DEVICES][48], log[1024];
-	const char *args[BENCH_DEVICES + 8];
+	/* One argv element per option (--opt=value): simproc takes 60. */
+	char opts[3][1100], devs[BENCH_DEVICES][48], dead[BENCH_DEAD_MAX][24];
+	char log[1024];
+	const char *args[BENCH_DEVICES + BENCH_DEAD_MAX + 8];
+	int ndev = o->devices;
 	size_t n = 0;
 	int a;
 
 	snprintf(opts[0], sizeof(opts[0]), "--pty=%s", pty);
 	snprintf(opts[1], sizeof(opts[1]), "--baud=%d", baud);
-	snprintf(opts[2], sizeof(opts[2]), "--delay-ms=%d", delay_ms);
+	snprintf(opts[2], sizeof(opts[2]), "--delay-ms=%d", o->delay_ms);
 	args[n++] = opts[0];
 	args[n++] = opts[1];
 	args[n++] = opts[2];
@@ -527,6 +541,10 @@ bench_start_sim(const char *dir, const char *pty, int baud, int ndev,
 		snprintf(devs[a - 1], sizeof(devs[a - 1]), "--device=%d:%s",
 		    a, bench_profiles[(a - 1) % 4]);
 		args[n++] = devs[a - 1];
+	}
+	for (a = 0; a < o->dead; a++) {
+		snprintf(dead[a], sizeof(dead[a]), "--dead=%d", ndev - a);
+		args[n++] = dead[a];
 	}
 	args[n] = NULL;
 	snprintf(log, sizeof(log), "%s/sim.log", dir);
@@ -665,19 +683,23 @@ bench_figures(const struct bench_opts *o, const struct bench_run *r,
 
 	res->txns = b->replies - a->replies;
 	res->requests = b->requests - a->requests;
-	res->failures = (b->timeouts - a->timeouts) +
-	    (b->crc_errors - a->crc_errors) + (b->foreign - a->foreign);
+	res->timeouts = b->timeouts - a->timeouts;
+	res->late = b->late_replies - a->late_replies;
+	res->failures = res->timeouts + (b->crc_errors - a->crc_errors) +
+	    (b->foreign - a->foreign);
 	res->garbage = b->garbage - a->garbage;
 	res->bytes_out = b->bytes_out - a->bytes_out;
 	res->bytes_in = b->bytes_in - a->bytes_in;
 	res->elapsed_us = (double)(r->t1_us - r->t0_us);
 	/*
 	 * Every byte both ways at 11 bits, a t3.5 before every request, the
-	 * simulator's t3.5 (and --delay-ms) before every reply.
+	 * simulator's t3.5 (and --delay-ms) before every reply, and the
+	 * whole timeout after a request nobody answered.
 	 */
 	res->minimum_us = (double)(res->bytes_out + res->bytes_in) * char_us +
 	    (double)res->requests * t35 +
-	    (double)res->txns * (t35 + 1000.0 * o->delay_ms);
+	    (double)res->txns * (t35 + 1000.0 * o->delay_ms) +
+	    (double)res->timeouts * BENCH_TIMEOUT_MS * 1000.0;
 	res->ticks = r->nlate;
 	res->missed = r->missed;
 	res->worst_rq_us = r->sched_fd == -1 ? -1 : (double)r->worst_rq_us;
@@ -730,7 +752,7 @@ bench_one(const struct bench_opts *o, int baud, struct bench_result *res)
 		goto out;
 	}
 	r.d.base = r.base;
-	sim = bench_start_sim(dir, pty, baud, o->devices, o->delay_ms);
+	sim = bench_start_sim(dir, pty, baud, o);
 	bench_sim_pid = sim;
 	if (sim <= 0) {
 		fprintf(stderr, "bench_line: mews-sim did not start at %d "
@@ -886,17 +908,23 @@ bench_print_traffic(const struct bench_result *res, size_t n)
 
 	printf("\nline traffic in the window: mean request and reply bytes, "
 	    "failed transactions\n  (timeouts, CRC errors, foreign frames), "
-	    "noise bytes\n");
-	printf("%7s %8s %8s %6s %6s %6s %7s\n", "baud", "requests", "replies",
-	    "req_B", "rep_B", "failed", "garbage");
+	    "of them timeouts and the share of\n  the window they held the "
+	    "line (%d ms each), late replies discarded, noise\n  bytes\n",
+	    BENCH_TIMEOUT_MS);
+	printf("%7s %8s %8s %6s %6s %6s %8s %6s %5s %7s\n", "baud",
+	    "requests", "replies", "req_B", "rep_B", "failed", "timeouts",
+	    "t_line", "late", "garbage");
 	for (i = 0; i < n; i++) {
 		r = &res[i];
-		printf("%7d %8llu %8llu %6.1f %6.1f %6llu %7llu\n", r->baud,
-		    (unsigned long long)r->requests,
+		printf("%7d %8llu %8llu %6.1f %6.1f %6llu %8llu %5.1f%% %5llu "
+		    "%7llu\n", r->baud, (unsigned long long)r->requests,
 		    (unsigned long long)r->txns,
 		    (double)r->bytes_out / (double)r->requests,
 		    (double)r->bytes_in / (double)r->txns,
 		    (unsigned long long)r->failures,
+		    (unsigned long long)r->timeouts,
+		    100.0 * (double)r->timeouts * BENCH_TIMEOUT_MS * 1000.0 /
+		    r->elapsed_us, (unsigned long long)r->late,
 		    (unsigned long long)r->garbage);
 	}
 }
@@ -1036,6 +1064,10 @@ bench_print(const struct bench_opts *o, const struct bench_result *res,
 	    bench_profiles[1], bench_profiles[2], bench_profiles[3],
 	    BENCH_POLL_MS, o->delay_ms ? " --delay-ms" : "",
 	    o->realtime ? ", the loop at SCHED_FIFO" : "");
+	if (o->dead > 0)
+		printf("  the last %d never answer%s (timeout_ms %d, probed "
+		    "as the poller backs off)\n", o->dead, o->dead == 1 ?
+		    "s" : "", BENCH_TIMEOUT_MS);
 	printf("  %ld CPUs, load average %s\n",
 	    sysconf(_SC_NPROCESSORS_ONLN), o->load);
 	printf("targets: efficiency >= %.2f, longest stall < %.0f ms (the "
@@ -1103,13 +1135,17 @@ main(int argc, char **argv)
 	double idle_us;
 	int ch, bad = 0;
 
-	while ((ch = getopt(argc, argv, "b:D:hkn:Rt:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:D:hkn:Rt:w:x:")) != -1) {
 		switch (ch) {
 		case 'b':
 			bad = bench_parse_bauds(optarg, &o);
 			break;
 		case 'D':
 			bad = bench_parse_int(optarg, 0, 10000, &o.delay_ms);
+			break;
+		case 'x':
+			bad = bench_parse_int(optarg, 1, BENCH_DEAD_MAX,
+			    &o.dead);
 			break;
 		case 'k':
 			o.keep = 1;
@@ -1139,6 +1175,11 @@ main(int argc, char **argv)
 			    optarg);
 			return 2;
 		}
+	}
+	if (o.dead >= o.devices) {
+		fprintf(stderr, "bench_line: -x %d leaves none of the %d "
+		    "devices answering\n", o.dead, o.devices);
+		return 2;
 	}
 	if (optind < argc) {
 		bench_usage(stderr);

@@ -2,7 +2,9 @@
  * The RTU framing a master applies to whatever the line brings: the first
  * two bytes choose the unit and function waited for, the rest is what
  * arrived.  Runs the decision loop as bus.c does and checks it always
- * makes progress within the buffer.
+ * makes progress within the buffer; each frame found is also matched
+ * against the bytes after it as a request (rtu_reply_fits, as the bus
+ * matches a frame against its own and timed-out requests).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (s == RTU_SCAN_REPLY && (buf[0] != unit ||
 			    !rtu_crc_ok(buf, len)))
 				abort();
+			(void)rtu_reply_fits(buf + len, have - len, buf, len);
 			buf += len;
 			have -= len;
 			break;

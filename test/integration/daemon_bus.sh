@@ -29,7 +29,7 @@ start_sim() {
 count() { grep -c "$1" "$log"; }
 
 check "simulator up" start_sim --device 1:sdm630 --device 2:sdm120
-spawn "$MEWSD" -f -c "$conf" 2>"$log"
+spawn "$MEWSD" -f --allow-root -c "$conf" 2>"$log"
 MEWSD_PID=$LAST_PID
 check "main comes online" wait_for 10 grep -q "device main (address 1) is online" "$log"
 check "sub comes online" wait_for 10 grep -q "device sub (address 2) is online" "$log"

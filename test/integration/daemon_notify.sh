@@ -31,7 +31,8 @@ http = { listen = "127.0.0.1"; https_port = $https; http_port = $(free_port); };
 modbus_tcp = { listen = "127.0.0.1"; port = $(free_port); };
 ftp = { enabled = false; };
 CONF
-NOTIFY_SOCKET="$sock" spawn "$MEWSD" -f -c "$conf" 2>"$TMP/mewsd.log"
+NOTIFY_SOCKET="$sock" spawn "$MEWSD" -f --allow-root -c "$conf" \
+    2>"$TMP/mewsd.log"
 pid=$LAST_PID
 check "READY=1 arrives" wait_for 20 grep -q "READY=1" "$msgs"
 check "... with a status" grep -q "READY=1 STATUS=serving" "$msgs"

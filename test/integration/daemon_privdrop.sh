@@ -6,10 +6,14 @@
 [ "$(id -u)" = 0 ] || bail_out "starting mewsd as root needs root: run the tests as root"
 getent passwd nobody >/dev/null || bail_out "no user nobody (Debian's base-passwd makes it)"
 
-# The user must be able to reach state_dir, as /var/lib/mews is.
+# The user must be able to reach state_dir, as /var/lib/mews is.  With
+# `user` set, root needs no --allow-root (issue 15, item 10).
 chmod 755 "$TMP"
+NO_ALLOW_ROOT=1
 web_up "" "user = \"nobody\";"
 pid=$MEWSD_PID
+check "with user set it starts as root without --allow-root, and no warning" \
+    sh -c "! grep -q 'running as root' '$LOG'"
 check "it says which user it runs as" \
     grep -q "running as user nobody (uid $(id -u nobody)" "$LOG"
 check "its real and effective uid are nobody's" \

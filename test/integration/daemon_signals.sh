@@ -18,7 +18,7 @@ devices = ( { id = "main"; bus = "rs485"; address = 1; profile = "sdm630"; } );
 CONF
 }
 write_conf info
-spawn "$MEWSD" -f -c "$conf" 2>"$log"
+spawn "$MEWSD" -f --allow-root -c "$conf" 2>"$log"
 pid=$LAST_PID
 check "mewsd starts and says ready" wait_for 10 grep -q "ready" "$log"
 check "state_dir created" [ -d "$TMP/state/deep" ]

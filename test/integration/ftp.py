@@ -223,9 +223,18 @@ def cmd_before_login():
 
 
 def cmd_tls_required(user, pin):
-    """require_tls: no login in the clear; no clear data connection."""
+    """require_tls: no login in the clear, even from a client that sends
+    the right PIN after the refusal; no clear data connection."""
     f = plain()
-    expect_code(f, "USER " + user, "530")
+    if "AUTH TLS required" not in f.getwelcome():
+        fail("the greeting does not say TLS is required: %r"
+             % f.getwelcome())
+    for cmd in ["USER " + user, "PASS " + pin]:
+        reply = expect_code(f, cmd, "530")
+        if "TLS" not in reply:
+            fail("%s refused without naming TLS: %r"
+                 % (cmd.split(" ")[0], reply))
+    expect_code(f, "CWD /", "530")
     f.quit()
     f = tls(user, pin, prot=False)
     expect_code(f, "PBSZ 0", "200")

@@ -4,8 +4,10 @@
 # (the server only reads): a 3 MB one, a small one, and what must never be
 # served (a link to /etc/passwd, a link to /etc, a hidden file, the CSV
 # writer's temporary name, a FIFO).  Logins are the web's profiles: three
-# wrong PINs by FTP lock the profile for the web too.  The system page
-# turns require_tls on, applied at once.
+# wrong PINs by FTP lock the profile for the web too.  Plain FTP is
+# allowed here only because mews.conf says so (require_tls = false), which
+# mewsd warns about; the system page then removes the setting, and the
+# default, TLS required, applies at once (issue 15, item 7).
 . "$(dirname "$0")/web_lib.sh"
 helper() { /usr/bin/python3 "$(dirname "$0")/ftp.py" "$FTP_PORT" \
     "$STATE/tls/cert.pem" "$@"; }
@@ -15,7 +17,7 @@ PASV=$(free_port)
 IDLE=3
 FTP_CONF="ftp = { listen = \"127.0.0.1\"; port = $FTP_PORT;
 	passive_ports = [ $PASV, $((PASV + 19)) ]; max_sessions = 4;
-	idle_timeout_s = $IDLE; };"
+	idle_timeout_s = $IDLE; require_tls = false; };"
 
 DIR="$STATE/csv/archive/day"
 mkdir -p "$DIR"
@@ -37,6 +39,11 @@ diag "$(wc -c <"$BIG") bytes in $BIG"
 web_up
 check "it says it serves FTP" \
     grep -q "ftp: listening on 127.0.0.1 port $FTP_PORT" "$LOG"
+WARNING="warning: ftp.require_tls = false: plain FTP is allowed, so PINs and the history files cross the network in clear"
+check "require_tls = false is warned about at the start" \
+    grep -q "$WARNING" "$LOG"
+check "... and by mewsd -t" sh -c \
+    "'$MEWSD' -t -c '$CONF' 2>&1 | grep -q '$WARNING'"
 check "the user profile is commissioned in the web pages" \
     commission user 11111 24680
 
@@ -102,10 +109,14 @@ call GET /api/system
 check "the system settings show the FTP server's" [ "$(json \
     '[.ftp.require_tls, .ftp.max_sessions, .ftp.idle_timeout_s] | @csv')" \
     = "false,4,$IDLE" ]
-expect "the system page turns require_tls on" 200 PUT /api/system \
-    '{"ftp":{"require_tls":true}}'
-check "and says so" [ "$(json .ftp.require_tls)" = true ]
-check "require_tls: no login in the clear, no data in the clear" \
+expect "the system page removes require_tls = false" 200 PUT /api/system \
+    '{"ftp":{"require_tls":null}}'
+check "the default applies: TLS required" [ "$(json .ftp.require_tls)" = true ]
+check "mews.conf no longer sets it" sh -c "! grep -q require_tls '$CONF'"
+"$MEWSD" -t -c "$CONF" >"$TMP/t.out" 2>&1; rc=$?
+check "mewsd -t accepts it (exit $rc) and no longer warns about FTP" \
+    sh -c "[ $rc = 0 ] && ! grep -q 'ftp.require_tls' '$TMP/t.out'"
+check "the default: the right PIN in the clear is refused (530, naming TLS), no data in the clear" \
     helper tls_required user 24680
 ftp --ssl-reqd --cacert "$STATE/tls/cert.pem" -o "$TMP/got-tls2.csv" \
     "$FTP/archive/day/2026-01-01.csv"

@@ -40,7 +40,7 @@ wait_for 5 test -e "$TMP/rs485" || { not_ok "simulator"; done_testing; }
 spawn "$MEWS_SIM" --tcp "127.0.0.1:$up_port" --profile-dir "$PROFILES" \
     --seed 4 --device 50:em24 >"$TMP/upstream.log" 2>&1
 wait_for 5 grep -q "ready on" "$TMP/upstream.log" || { not_ok "upstream simulator"; done_testing; }
-spawn "$MEWSD" -f -c "$conf" 2>"$TMP/mewsd.log"
+spawn "$MEWSD" -f --allow-root -c "$conf" 2>"$TMP/mewsd.log"
 MEWSD_PID=$LAST_PID
 check "mewsd listens on the gateway port" \
     wait_for 10 grep -q "modbus tcp: listening on 127.0.0.1 port $port" "$TMP/mewsd.log"

@@ -93,6 +93,21 @@ expect "GET /api/system" 200 GET /api/system
 check "/api/system shows the allow list in force (read only) and the share" jtrue \
     '.modbus_tcp_allow == [{"from": "10.0.0.0/8", "access": "write"}] and
      .modbus_tcp.max_clients_per_address == 8'
+# The administrator's pages cannot open the gateway: a null allow inside
+# modbus_tcp once removed the list from mews.conf.
+cp "$CONF" "$TMP/conf.before"
+expect "PUT /api/system {modbus_tcp: {allow: null}} is refused" 400 \
+    PUT /api/system '{"modbus_tcp":{"allow":null}}'
+check "... naming modbus_tcp.allow" jtrue '.field == "modbus_tcp.allow"'
+expect "... and so is another list" 400 PUT /api/system \
+    '{"modbus_tcp":{"allow":[{"from":"0.0.0.0/0","access":"write"}]}}'
+expect "... and modbus_tcp_allow: null" 400 PUT /api/system \
+    '{"modbus_tcp_allow":null}'
+check "mews.conf is unchanged" cmp -s "$CONF" "$TMP/conf.before"
+expect "the list sent back as GET shows it is accepted" 200 PUT /api/system \
+    '{"modbus_tcp":{"allow":[{"from":"10.0.0.0/8","access":"write"}],"max_clients_per_address":8},"modbus_tcp_allow":[{"from":"10.0.0.0/8","access":"write"}]}'
+check "... and the list is still in force" \
+    jtrue '.modbus_tcp_allow == [{"from": "10.0.0.0/8", "access": "write"}]'
 
 py_tap mapped
 check "the gateway listens on ::ffff:127.0.0.1" \

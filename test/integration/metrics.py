@@ -120,7 +120,7 @@ check("a device never read has no live sample",
                        for s in f.samples),
       "dead device: %r" % [d["id"] for d in dead])
 for fam in ("mews_bus_requests", "mews_bus_timeouts", "mews_bus_crc_errors",
-            "mews_device_requests", "mews_http_requests",
+            "mews_bus_late_replies", "mews_device_requests", "mews_http_requests",
             "mews_gateway_requests", "mews_gateway_refused",
             "mews_gateway_denied", "mews_gateway_writes",
             "mews_history_updates",

@@ -277,6 +277,26 @@ check "the answer has them, and the passwords still set" sh -c "
 check "mews.conf has them, the passwords too" sh -c "
 	grep -q 'retry_s = 2' '$CONF' && grep -q '\"05:30\"' '$CONF' &&
 	grep -q 's3cret' '$CONF' && grep -q 'ftp-pw' '$CONF'"
+# Files on the box are set in mews.conf only (issue 15, item 4): the
+# pages' form sends none, and they stay; a change is refused.
+expect "PUT /api/reports as the pages send it, without the files" 200 PUT \
+    /api/reports '{"mail":{"retry_s":2},"reports":[
+	{"name":"daily","every":"day","at":"05:30","devices":["main","sub"],
+	 "to":["fm@example.com","boss@example.com"]},
+	{"name":"ftp-up","at":"00:00","devices":["main"],
+	 "push":{"url":"ftp://127.0.0.1:'"$FTP_PORT"'/meters/","user":"box"}},
+	{"name":"https-up","at":"00:00","devices":["main"],
+	 "push":{"url":"https://127.0.0.1:'"$PUT_PORT"'/in/"}}]}'
+check "the report and the mail server keep their CA files" sh -c "
+	printf '%s' '$BODY' | jq -e --arg ca '$TMP/cert.pem' '
+	    .mail.ca_file == \$ca and .reports[2].push.ca_file == \$ca' >/dev/null"
+cp "$CONF" "$TMP/conf.before"
+expect "another CA file for a report is refused (400)" 400 PUT \
+    /api/reports '{"reports":[{"name":"https-up","at":"00:00",
+	"push":{"url":"https://127.0.0.1:'"$PUT_PORT"'/in/","ca_file":"/"}}]}'
+check "naming push.ca_file, mews.conf unchanged" sh -c "
+	printf '%s' '$BODY' | jq -e '.field == \"push.ca_file\"' >/dev/null &&
+	cmp -s '$CONF' '$TMP/conf.before'"
 expect "a recipient that is not an address is refused (400)" 400 PUT \
     /api/reports '{"reports":[{"name":"x","to":["nobody"]}]}'
 check "with the reason: $(json .error)" \

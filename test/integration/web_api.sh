@@ -285,6 +285,66 @@ check "system: mews.conf has the new port" grep -q "port = $new_port;" \
     "$CONF"
 check "system: mewsd -t accepts the file" config_ok
 
+# --- Files on the box are set in mews.conf only (issue 15, item 4) ------
+# The attack: the web root moved to / from the pages served any file the
+# daemon (root) could read to anyone, without a login.  Paths stay the
+# machine owner's; a page sending its whole object back still saves.
+mkdir "$TMP/private"
+echo "root only" >"$TMP/private/secret.txt"
+chmod 600 "$TMP/private/secret.txt"
+# unauth PATH: GET without a session; sets STATUS, the body in $TMP/leak.
+unauth() {
+	STATUS=$(curl -sS --max-time 10 --cacert "$STATE/tls/cert.pem" \
+	    --resolve "$HOST:$HTTPS_PORT:127.0.0.1" -o "$TMP/leak" \
+	    -w '%{http_code}' "$URL$1")
+}
+cp "$CONF" "$TMP/conf.before"
+expect "files: moving the web root to / is refused" 400 PUT /api/system \
+    '{"http":{"www":"/"}}'
+check "files: the refusal names http.www and mews.conf" \
+    jtrue '.field == "http.www" and (.error | test("only in mews.conf"))'
+check "files: mews.conf unchanged" cmp -s "$CONF" "$TMP/conf.before"
+unauth "$TMP/private/secret.txt"
+check "files: the root-only file is not served without a login (HTTP $STATUS)" \
+    sh -c "[ '$STATUS' = 404 ] && ! grep -q 'root only' '$TMP/leak'"
+unauth /
+check "files: the pages are still served from their own folder (HTTP $STATUS)" \
+    sh -c "[ '$STATUS' = 200 ] && grep -qi '<html' '$TMP/leak'"
+for change in "http:cert:\"$TMP/private/secret.txt\"" "http:key:\"/etc/shadow\"" \
+    "http:www:\"$TMP/private\""; do
+	g=${change%%:*}; rest=${change#*:}; k=${rest%%:*}; v=${rest#*:}
+	expect "files: $g.$k = $v is refused" 400 PUT /api/system \
+	    "{\"$g\":{\"$k\":$v}}"
+	check "files: ... naming $g.$k" jtrue --arg f "$g.$k" '.field == $f'
+done
+expect "files: state_dir = / is refused" 400 PUT /api/system \
+    '{"state_dir":"/"}'
+check "files: ... naming state_dir" jtrue '.field == "state_dir"'
+check "files: mews.conf still unchanged" cmp -s "$CONF" "$TMP/conf.before"
+# The whole object as GET gave it, one setting changed: the paths come
+# back as they are, which is no change.
+call GET /api/system
+whole=$(json -c '.modbus_tcp.max_clients = 17')
+expect "files: the whole object back, max_clients changed, is saved" 200 \
+    PUT /api/system "$whole"
+check "files: the answer has the change" jtrue '.modbus_tcp.max_clients == 17'
+check "files: mews.conf has it, and no path the pages sent" sh -c "
+	grep -q 'max_clients = 17;' '$CONF' &&
+	! grep -Eq '^[[:space:]]*(www|cert|key) = ' '$CONF' &&
+	grep -q 'state_dir = \"$STATE\";' '$CONF'"
+expect "files: the reports' CA file is refused from the pages" 400 \
+    PUT /api/reports "{\"mail\":{\"ca_file\":\"$TMP/private/secret.txt\"}}"
+check "files: ... naming mail.ca_file" jtrue '.field == "mail.ca_file"'
+expect "files: a report's SSH key file is refused from the pages" 400 \
+    PUT /api/reports '{"reports":[{"name":"up","at":"00:00",
+	"push":{"url":"sftp://127.0.0.1/in/","verify":false,
+		"key_file":"/root/.ssh/id_rsa"}}]}'
+check "files: ... naming push.key_file" jtrue '.field == "push.key_file"'
+expect "files: a test with another CA file is refused too" 400 \
+    POST /api/reports/test "{\"report\":\"x\",\"mail\":{\"ca_file\":\"/\"}}"
+check "files: ... naming mail.ca_file" jtrue '.field == "mail.ca_file"'
+check "files: mewsd -t accepts the file" config_ok
+
 # --- The end --------------------------------------------------------------
 # Two different Content-Length headers (request smuggling through a
 # proxy that reads the other one): 400, whichever the body matches; one

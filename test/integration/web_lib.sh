@@ -54,12 +54,19 @@ start_sim() {
 	wait_for 5 test -e "$TMP/rs485"
 }
 
-# A restart appends to the same log: wait for one more "listening".
+# A restart appends to the same log: wait for one more "listening".  The
+# tests run as root, most with no `user`: --allow-root says so, which
+# mewsd would refuse otherwise.  NO_ALLOW_ROOT=1 leaves it out (a test
+# that sets `user`).
 start_mewsd() {
 	local before
 	local listening="https: listening on ${HTTP_LISTEN:-127.0.0.1} port"
 	before=$(grep -c "$listening $HTTPS_PORT" "$LOG" 2>/dev/null)
-	spawn "$MEWSD" -f -c "$CONF" 2>>"$LOG"
+	if [ "${NO_ALLOW_ROOT:-0}" = 1 ]; then
+		spawn "$MEWSD" -f -c "$CONF" 2>>"$LOG"
+	else
+		spawn "$MEWSD" -f --allow-root -c "$CONF" 2>>"$LOG"
+	fi
 	MEWSD_PID=$LAST_PID
 	wait_for 15 sh -c "[ \$(grep -c '$listening $HTTPS_PORT' '$LOG') \
 -gt ${before:-0} ]"
@@ -77,11 +84,13 @@ web_up() {
 }
 
 # curl against the daemon, trusting its own certificate.  JAR is the cookie
-# file of the profile in use.
+# file of the profile in use; CLIENT_ADDR, when set, the loopback address
+# it comes from (127.0.0.2, ...: another client to the per-address limits).
 JAR="$TMP/jar"
 web() {
 	curl -sS --max-time 10 --cacert "$STATE/tls/cert.pem" \
-	    --resolve "$HOST:$HTTPS_PORT:127.0.0.1" -b "$JAR" -c "$JAR" "$@"
+	    --resolve "$HOST:$HTTPS_PORT:127.0.0.1" \
+	    ${CLIENT_ADDR:+--interface "$CLIENT_ADDR"} -b "$JAR" -c "$JAR" "$@"
 }
 
 # call METHOD PATH [JSON]: sets STATUS and BODY.

@@ -1,8 +1,9 @@
 /*
  * core/auth.c: the PUK unlocks only a locked profile, a seed PUK dies with
  * its default PIN, PUKs made or typed at the first PIN change, set by the
- * administrator or by --reset-profile, files from before puk_default, and
- * no PUK ever in the log.  On the real state file, in a temporary folder.
+ * administrator or by --reset-profile, wrong PUKs that never block, files
+ * from before puk_default and from before that blocks ended, and no PUK
+ * ever in the log.  On the real state file, in a temporary folder.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,7 +121,7 @@ test_not_locked(void **state)
 	/* The security issue: the seed's PUK taking an unlocked profile. */
 	before = slurp();
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, SEED_ADMIN_PUK,
-	    "31337", NULL, made, &left), AUTH_NOT_LOCKED);
+	    "31337", NULL, made), AUTH_NOT_LOCKED);
 	assert_string_equal(made, "");
 	after = slurp();
 	assert_string_equal(before, after);
@@ -153,16 +154,15 @@ test_first_change_makes_puk(void **state)
 	assert_int_equal(auth_change_pin(a, AUTH_ADMINISTRATOR, "13579",
 	    "13579", AUTH_PUK_GENERATE, made, &left), AUTH_BAD_PUK);
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, puk, "24680",
-	    NULL, made, &left), AUTH_NOT_LOCKED);
+	    NULL, made), AUTH_NOT_LOCKED);
 	lock(a, AUTH_ADMINISTRATOR);
 	/* The seed's PUK died with the default PIN: a wrong one now. */
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, SEED_ADMIN_PUK,
-	    "24680", NULL, made, &left), AUTH_WRONG);
-	assert_int_equal(left, AUTH_PUK_TRIES - 1);
+	    "24680", NULL, made), AUTH_WRONG);
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, puk, "24680",
-	    AUTH_PUK_GENERATE, made, &left), AUTH_BAD_PUK);
+	    AUTH_PUK_GENERATE, made), AUTH_BAD_PUK);
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, puk, "24680",
-	    NULL, made, &left), AUTH_OK);
+	    NULL, made), AUTH_OK);
 	assert_string_equal(made, "");		/* its own PUK is kept */
 	assert_int_equal(auth_login(a, AUTH_ADMINISTRATOR, "24680", &left),
 	    AUTH_OK);
@@ -191,7 +191,7 @@ test_first_change_typed(void **state)
 	assert_false(auth_default_puk(a, AUTH_USER));
 	lock(a, AUTH_USER);
 	assert_int_equal(auth_unlock(a, AUTH_USER, "12345678901234", "86420",
-	    NULL, made, &left), AUTH_OK);
+	    NULL, made), AUTH_OK);
 	auth_free(a);
 }
 
@@ -201,20 +201,19 @@ test_unlock_on_default_pin(void **state)
 {
 	struct auth *a = auth_new(dir);
 	char made[AUTH_PUK_TEXT_LEN], puk[AUTH_PUK_TEXT_LEN];
-	int left;
 
 	(void)state;
 	lock(a, AUTH_INSTALLER);
 	assert_int_equal(auth_unlock(a, AUTH_INSTALLER, "00000 5555 00000",
-	    "24680", NULL, made, &left), AUTH_OK);
+	    "24680", NULL, made), AUTH_OK);
 	assert_printed_puk(made);
 	strcpy(puk, made);
 	assert_false(auth_must_change(a, AUTH_INSTALLER));
 	lock(a, AUTH_INSTALLER);
 	assert_int_equal(auth_unlock(a, AUTH_INSTALLER, "00000 5555 00000",
-	    "13579", NULL, made, &left), AUTH_WRONG);
+	    "13579", NULL, made), AUTH_WRONG);
 	assert_int_equal(auth_unlock(a, AUTH_INSTALLER, puk, "13579", NULL,
-	    made, &left), AUTH_OK);
+	    made), AUTH_OK);
 	auth_free(a);
 }
 
@@ -224,7 +223,7 @@ test_administrator_sets(void **state)
 	struct auth *a = auth_new(dir);
 	char made[AUTH_PUK_TEXT_LEN], puk[AUTH_PUK_TEXT_LEN];
 	int left, i;
-	json_t *j;
+	json_t *j, *u;
 
 	(void)state;
 	/* A new PIN in place of the default takes the seed PUK with it. */
@@ -246,19 +245,39 @@ test_administrator_sets(void **state)
 	    made), AUTH_OK);
 	assert_int_equal(auth_login(a, AUTH_USER, "86420", &left),
 	    AUTH_LOCKED);
-	assert_int_equal(auth_unlock(a, AUTH_USER, puk, "97531", NULL, made,
-	    &left), AUTH_WRONG);
-	for (i = 1; i < AUTH_PUK_TRIES; i++)
-		(void)auth_unlock(a, AUTH_USER, "99999999999999", "97531", NULL,
-		    made, &left);
+	assert_int_equal(auth_unlock(a, AUTH_USER, puk, "97531", NULL, made),
+	    AUTH_WRONG);
+	/*
+	 * Twice the wrong PUKs that once blocked it: it stays locked, never
+	 * blocked (the address that sends them pays: puk_guard.h).
+	 */
+	for (i = 1; i < 20; i++)
+		assert_int_equal(auth_unlock(a, AUTH_USER, "99999999999999",
+		    "97531", NULL, made), AUTH_WRONG);
 	assert_int_equal(auth_set(a, AUTH_USER, NULL, AUTH_PUK_GENERATE,
-	    made), AUTH_BLOCKED);
+	    made), AUTH_OK);
 	j = auth_json(a);
-	assert_true(json_is_false(json_object_get(json_array_get(j, AUTH_USER),
-	    "default_puk")));
-	assert_true(json_is_true(json_object_get(json_array_get(j, AUTH_USER),
-	    "blocked")));
+	u = json_array_get(j, AUTH_USER);
+	assert_true(json_is_false(json_object_get(u, "default_puk")));
+	assert_true(json_is_true(json_object_get(u, "locked")));
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "puk_failures")), 20);
+	assert_null(json_object_get(u, "blocked"));
 	json_decref(j);
+	/* Still only locked after a restart. */
+	auth_free(a);
+	assert_non_null(a = auth_new(dir));
+	assert_int_equal(auth_login(a, AUTH_USER, "86420", &left),
+	    AUTH_LOCKED);
+	/* The administrator's new PIN lifts the lock, and clears them. */
+	assert_int_equal(auth_set(a, AUTH_USER, "97531", NULL, made), AUTH_OK);
+	j = auth_json(a);
+	u = json_array_get(j, AUTH_USER);
+	assert_true(json_is_false(json_object_get(u, "locked")));
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "puk_failures")), 0);
+	json_decref(j);
+	assert_int_equal(auth_login(a, AUTH_USER, "97531", &left), AUTH_OK);
 	auth_free(a);
 }
 
@@ -268,7 +287,7 @@ test_reset_profile(void **state)
 	struct auth *a = auth_new(dir);
 	char made[AUTH_PUK_TEXT_LEN], puk[AUTH_PUK_TEXT_LEN],
 	    seen[8][AUTH_PUK_TEXT_LEN];
-	int left, i, j;
+	int i, j;
 
 	(void)state;
 	assert_int_equal(auth_reset_profile(dir, "nobody", puk), -1);
@@ -287,11 +306,11 @@ test_reset_profile(void **state)
 	assert_false(auth_default_puk(a, AUTH_USER));
 	lock(a, AUTH_USER);
 	assert_int_equal(auth_unlock(a, AUTH_USER, SEED_USER_PUK, "86420",
-	    NULL, made, &left), AUTH_WRONG);
+	    NULL, made), AUTH_WRONG);
 	assert_int_equal(auth_unlock(a, AUTH_USER, seen[6], "86420", NULL,
-	    made, &left), AUTH_WRONG);
-	assert_int_equal(auth_unlock(a, AUTH_USER, puk, "86420", NULL, made,
-	    &left), AUTH_OK);
+	    made), AUTH_WRONG);
+	assert_int_equal(auth_unlock(a, AUTH_USER, puk, "86420", NULL, made),
+	    AUTH_OK);
 	/* Root's PUK stays the profile's past the first PIN change. */
 	assert_string_equal(made, "");
 	assert_false(auth_default_puk(a, AUTH_USER));
@@ -307,7 +326,6 @@ test_old_file(void **state)
 {
 	struct auth *a = auth_new(dir);
 	char made[AUTH_PUK_TEXT_LEN], *text, *p, *q;
-	int left;
 
 	(void)state;
 	auth_free(a);
@@ -328,7 +346,7 @@ test_old_file(void **state)
 	assert_true(auth_default_puk(a, AUTH_USER));
 	lock(a, AUTH_ADMINISTRATOR);
 	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, SEED_ADMIN_PUK,
-	    "24680", NULL, made, &left), AUTH_WRONG);
+	    "24680", NULL, made), AUTH_WRONG);
 	assert_int_equal(auth_set(a, AUTH_ADMINISTRATOR, "24680",
 	    AUTH_PUK_GENERATE, made), AUTH_OK);
 	assert_printed_puk(made);
@@ -337,6 +355,66 @@ test_old_file(void **state)
 	text = slurp();
 	assert_non_null(strstr(text, "puk_default = false"));
 	free(text);
+}
+
+/* The recent log has a line that holds text. */
+static int
+logged(const char *text)
+{
+	const struct log_entry *e;
+	size_t i;
+
+	for (i = 0; (e = log_recent(i)) != NULL; i++)
+		if (strstr(e->message, text) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * A file from before that records profiles blocked after ten wrong PUKs:
+ * the administrator locked too, as such files have it, the user not, as
+ * by a hand's edit.  Both are locked now, and their PUKs unlock them.
+ */
+static void
+test_old_block(void **state)
+{
+	struct auth *a = auth_new(dir);
+	char made[AUTH_PUK_TEXT_LEN], *text, *p;
+	int left;
+
+	(void)state;
+	auth_free(a);
+	text = slurp();
+	p = strstr(text, "administrator = {");
+	assert_non_null(p);
+	p = strstr(p, "pin_failures = 0; puk_failures = 0;");
+	assert_non_null(p);
+	memcpy(p, "pin_failures =3; puk_failures = 10;", 35);
+	p = strstr(text, "user = {");
+	assert_non_null(p);
+	p = strstr(p, "puk_failures = 0;");
+	assert_non_null(p);
+	memcpy(p, "puk_failures =10;", 17);
+	spit(text);
+	free(text);
+	assert_non_null(a = auth_new(dir));
+	assert_true(logged("profile user was blocked after 10 wrong PUKs: it "
+	    "is locked now"));
+	assert_int_equal(auth_login(a, AUTH_ADMINISTRATOR, "99999", &left),
+	    AUTH_LOCKED);
+	assert_int_equal(auth_login(a, AUTH_USER, "11111", &left),
+	    AUTH_LOCKED);
+	assert_int_equal(auth_login(a, AUTH_INSTALLER, "55555", &left),
+	    AUTH_OK);
+	assert_int_equal(auth_unlock(a, AUTH_ADMINISTRATOR, SEED_ADMIN_PUK,
+	    "24680", NULL, made), AUTH_OK);
+	assert_printed_puk(made);
+	assert_int_equal(auth_unlock(a, AUTH_USER, SEED_USER_PUK, "13579",
+	    NULL, made), AUTH_OK);
+	assert_int_equal(auth_login(a, AUTH_ADMINISTRATOR, "24680", &left),
+	    AUTH_OK);
+	assert_int_equal(auth_login(a, AUTH_USER, "13579", &left), AUTH_OK);
+	auth_free(a);
 }
 
 int
@@ -356,6 +434,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reset_profile, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_old_block, setup,
 		    teardown),
 	};
 

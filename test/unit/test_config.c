@@ -119,7 +119,7 @@ test_valid_and_defaults(void **state)
 	assert_int_equal(cfg->modbus_tcp.nroutes, 0);
 	assert_int_equal(cfg->ftp.port, 21);
 	assert_true(cfg->ftp.enabled);
-	assert_false(cfg->ftp.require_tls);
+	assert_true(cfg->ftp.require_tls);
 	assert_int_equal(cfg->ftp.passive_first, 50000);
 	assert_int_equal(cfg->ftp.passive_last, 50099);
 	assert_int_equal(cfg->ftp.max_sessions, 16);
@@ -287,6 +287,43 @@ test_replacements(void **state)
 	    4, "missing key 'at'");
 	expect_error(BUS DEVICE("replacements = 3;"), 4,
 	    "'replacements' must be a list");
+}
+
+/* How a device's totals are checked (total_guard.h). */
+static void
+test_total_guard_keys(void **state)
+{
+	struct conf_errors errs = { 0, NULL };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load(BUS DEVICE(""), &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->devices[0].reset_confirm_s,
+	    CONFIG_RESET_CONFIRM_S);
+	assert_true(cfg->devices[0].max_power == 0);
+	config_free(cfg);
+	assert_int_equal(conftmp_profile("rated", "manufacturer = \"Test\";\n"
+	    "model = \"T3\";\nmax_power = 11000;\nregisters = ( { metric = "
+	    "\"energy_import\"; unit = \"kWh\"; function = 4; address = 0; "
+	    "type = \"float32\"; } );\n"), 0);
+	cfg = load(BUS "devices = ( { id = \"a\"; bus = \"rs485\"; "
+	    "address = 1; profile = \"rated\"; }, { id = \"b\"; "
+	    "bus = \"rs485\"; address = 2; profile = \"rated\"; "
+	    "max_power = 2500.5; reset_confirm_s = 0; } );\n", &errs);
+	assert_non_null(cfg);
+	assert_true(cfg->devices[0].max_power == 11000);
+	assert_true(cfg->devices[1].max_power == 2500.5);
+	assert_int_equal(cfg->devices[1].reset_confirm_s, 0);
+	config_free(cfg);
+	expect_error(BUS DEVICE("max_power = 0;"), 4,
+	    "'max_power' is in W, above 0");
+	expect_error(BUS DEVICE("max_power = \"lots\";"), 4,
+	    "'max_power' must be a number");
+	expect_error(BUS DEVICE("reset_confirm_s = 86401;"), 4,
+	    "'reset_confirm_s' is 86401, outside 0..86400");
+	expect_error(BUS DEVICE("reset_confirm_s = -1;"), 4,
+	    "outside 0..86400");
 }
 
 static void
@@ -669,6 +706,21 @@ test_ftp(void **state)
 	assert_int_equal(cfg->ftp.idle_timeout_s, 30);
 	assert_int_equal(cfg->http.max_connections_per_address, 8);
 	config_free(cfg);
+	/* Plain FTP only when the file says so, and then said. */
+	cfg = load("modbus_tcp = { enabled = false; };\nftp = {\n"
+	    "require_tls = false; };\n", &errs);
+	assert_int_equal(errs.n, 0);
+	assert_non_null(cfg);
+	assert_false(cfg->ftp.require_tls);
+	assert_int_equal(cfg->warnings.n, 1);
+	assert_non_null(strstr(cfg->warnings.msgs[0], ":5: warning: "
+	    "ftp.require_tls = false: plain FTP is allowed, so PINs"));
+	config_free(cfg);
+	cfg = load("modbus_tcp = { enabled = false; };\nftp = { enabled = "
+	    "false; require_tls = false; };\n", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->warnings.n, 0);
+	config_free(cfg);
 	expect_error("ftp = { require_tls = 1; };\n", 3,
 	    "'require_tls' must be true or false");
 	expect_error("ftp = {\npassive_ports = 50000; };\n", 4,
@@ -846,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_replacements),
+		cmocka_unit_test(test_total_guard_keys),
 		cmocka_unit_test(test_metrics_token),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_ftp),

@@ -677,6 +677,74 @@ test_bad_arguments(void **state)
 	    9, 0);
 }
 
+/*
+ * The walk gives the periods one at a time, as consumption_periods gives
+ * them at once: across a DST day (23 hours, the long way through
+ * day_start) and the 24-hour days around it (the quick way).
+ */
+static void
+test_walk(void **state)
+{
+	struct consumption_sample_series s;
+	struct consumption_walk w;
+	struct consumption_result r;
+	time_t day, end;
+	ssize_t n, i;
+	size_t j;
+	int rc;
+
+	(void)state;
+	paris();
+	day = local(2024, 3, 20, 0, 0);
+	end = local(2024, 4, 19, 0, 0);
+	s = series(day - DAY, HOUR, 24 * 40);
+	for (j = 0; j < s.n; j++)
+		v[j] = j % 50 == 7 ? NAN : 1000 + (double)j;
+	n = consumption_periods(&s, NULL, 0, CONSUMPTION_DAY, day + 3 * HOUR,
+	    end, res, 800);
+	assert_int_equal(n, 30);
+	assert_int_equal(consumption_walk_begin(&w, &s, NULL, 0,
+	    CONSUMPTION_DAY, day + 3 * HOUR, end), 0);
+	for (i = 0; (rc = consumption_walk_next(&w, &r)) == 1; i++) {
+		assert_true(i < n);
+		assert_memory_equal(&r, &res[i], sizeof(r));
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(i, n);
+	assert_int_equal(consumption_walk_next(&w, &r), 0);
+	/* 31 March is the 23-hour day */
+	assert_int_equal(res[11].to - res[11].from, 23 * HOUR);
+}
+
+/*
+ * Samoa skipped 30 December 2011: its days go from the 29th to the
+ * 31st, whatever mktime makes of a date that was not, and a range that
+ * holds it is walked through.
+ */
+static void
+test_skipped_day(void **state)
+{
+	struct consumption_sample_series s;
+	time_t d29, d31;
+	size_t j;
+
+	(void)state;
+	zone("Pacific/Apia");
+	d29 = local(2011, 12, 29, 0, 0);
+	d31 = local(2011, 12, 31, 0, 0);
+	assert_int_equal(d31 - d29, DAY);
+	assert_int_equal(consumption_period_next(CONSUMPTION_DAY, d29), d31);
+	s = series(d29 - 10 * DAY, HOUR, 24 * 20);
+	for (j = 0; j < s.n; j++)
+		v[j] = (double)j;
+	assert_int_equal(consumption_periods(&s, NULL, 0, CONSUMPTION_DAY,
+	    d29 - 5 * DAY, d31 + 5 * DAY, res, 800), 11);
+	assert_int_equal(res[5].from, d29);
+	assert_int_equal(res[6].from, d31);
+	assert_float_equal(res[5].amount, 24, 0);
+	assert_float_equal(res[6].amount, 24, 0);
+}
+
 int
 main(void)
 {
@@ -695,6 +763,8 @@ main(void)
 		cmocka_unit_test(test_custom_range),
 		cmocka_unit_test(test_daily_rows),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_skipped_day),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

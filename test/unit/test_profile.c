@@ -776,6 +776,8 @@ test_shipped_sdm630(void **state)
 	assert_string_equal(find(p, "voltage_l1")->info->unit, "V");
 	assert_string_equal(find(p, "power_factor")->info->unit, "");
 	assert_int_equal(p->nregs, 28);
+	/* The SDM630MCT's CTs may be of any ratio: no rating. */
+	assert_true(p->max_power == 0);
 	assert_int_equal(profile_decode(find(p, "voltage_l1"), w, &v),
 	    PROFILE_VALUE_OK);
 	assert_near(v, 230.5, 0, "sdm630 voltage_l1");
@@ -801,6 +803,8 @@ test_shipped_sdm120(void **state)
 	/* One phase: nothing on L2/L3. */
 	assert_null(find(p, "voltage_l2"));
 	assert_null(find(p, "current_l3"));
+	/* 100 A (the SDM120CT's) at 276 V. */
+	assert_true(p->max_power == 27600);
 	profile_free(p);
 }
 
@@ -991,6 +995,17 @@ test_bad_unknown_key_top(void **state)
 	    "  { metric = \"power\"; unit = \"W\"; function = 4; address = 0; type = \"u16\"; }\n"
 	    ");\n");
 	expect_error(*state, "topkey", 3, "unknown key 'colour'");
+}
+
+static void
+test_bad_max_power(void **state)
+{
+	write_profile(*state, "maxpower", HEAD
+	    "max_power = -5;\n"
+	    "registers = (\n"
+	    "  { metric = \"power\"; unit = \"W\"; function = 4; address = 0; type = \"u16\"; }\n"
+	    ");\n");
+	expect_error(*state, "maxpower", 3, "'max_power' is in W");
 }
 
 static void
@@ -1418,6 +1433,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_unknown_key_top,
 		    tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_unknown_key_reg,
+		    tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_max_power,
 		    tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_unknown_metric,
 		    tmp_setup, tmp_teardown),

@@ -262,6 +262,99 @@ test_scan_exception_and_silence(void **state)
 	assert_int_equal(rtu_scan_silent(echo, 3, 1, 8), RTU_SCAN_NOISE);
 }
 
+/* adu[0..len) with its CRC appended: the frame's length. */
+static size_t
+frame(uint8_t *f, const uint8_t *adu, size_t len)
+{
+	memcpy(f, adu, len);
+	return rtu_crc_append(f, len);
+}
+
+static void
+test_reply_fits_reads(void **state)
+{
+	static const uint8_t rd3[] = { 4, 3, 0x51, 0x00, 0x00, 0x02 };
+	static const uint8_t rd1[] = { 4, 1, 0x00, 0x00, 0x00, 0x09 };
+	static const uint8_t rw23[] = { 4, 23, 0x00, 0x10, 0x00, 0x03,
+	    0x00, 0x20, 0x00, 0x01, 0x02, 0x12, 0x34 };
+	uint8_t req[32], rsp[32];
+	size_t qn, rn;
+
+	(void)state;
+	qn = frame(req, rd3, sizeof(rd3));
+	/* Any values of the right byte count: RTU cannot tell more. */
+	rn = frame(rsp, (const uint8_t []){ 4, 3, 4, 1, 2, 3, 4 }, 7);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 3, 2, 1, 2 }, 5);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 5, 3, 4, 1, 2, 3, 4 }, 7);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 4, 4, 1, 2, 3, 4 }, 7);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* An exception of the unit and function fits. */
+	rn = frame(rsp, (const uint8_t []){ 4, 0x83, 2 }, 3);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 0x84, 2 }, 3);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* Bits: nine coils are two bytes. */
+	qn = frame(req, rd1, sizeof(rd1));
+	rn = frame(rsp, (const uint8_t []){ 4, 1, 2, 0xFF, 0x01 }, 5);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 1, 1, 0xFF }, 4);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* 23: the read part's count. */
+	qn = frame(req, rw23, sizeof(rw23));
+	rn = frame(rsp, (const uint8_t []){ 4, 23, 6, 0, 1, 0, 2, 0, 3 }, 9);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 23, 2, 0, 1 }, 5);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* A request too short to say: unit and function decide. */
+	qn = frame(req, (const uint8_t []){ 4, 3, 0x51 }, 3);
+	rn = frame(rsp, (const uint8_t []){ 4, 3, 2, 0, 1 }, 5);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+}
+
+static void
+test_reply_fits_echoes(void **state)
+{
+	static const uint8_t wr6[] = { 4, 6, 0x51, 0x00, 0x04, 0xD2 };
+	static const uint8_t wr16[] = { 4, 16, 0x51, 0x01, 0x00, 0x02, 0x04,
+	    0, 7, 0, 8 };
+	static const uint8_t diag[] = { 4, 8, 0x00, 0x00, 0x12, 0x34 };
+	uint8_t req[32], rsp[32], other[32];
+	size_t qn, rn;
+
+	(void)state;
+	/* 6: the echo of address and value. */
+	qn = frame(req, wr6, sizeof(wr6));
+	assert_true(rtu_reply_fits(req, qn, req, qn));
+	rn = frame(rsp, (const uint8_t []){ 4, 6, 0x51, 0x00, 0x04, 0xD3 }, 6);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 6, 0x51, 0x01, 0x04, 0xD2 }, 6);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* 16: address and quantity. */
+	qn = frame(req, wr16, sizeof(wr16));
+	rn = frame(rsp, (const uint8_t []){ 4, 16, 0x51, 0x01, 0x00, 0x02 },
+	    6);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 16, 0x51, 0x01, 0x00, 0x03 },
+	    6);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* 8/0: the whole request, data and all. */
+	qn = frame(req, diag, sizeof(diag));
+	assert_true(rtu_reply_fits(req, qn, req, qn));
+	memcpy(other, diag, sizeof(diag));
+	other[5] ^= 1;
+	rn = frame(rsp, other, sizeof(diag));
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+	/* 43/14: the read device id code. */
+	qn = frame(req, (const uint8_t []){ 4, 43, 14, 1, 0 }, 5);
+	rn = frame(rsp, (const uint8_t []){ 4, 43, 14, 1, 0x81, 0, 0, 0 }, 8);
+	assert_true(rtu_reply_fits(req, qn, rsp, rn));
+	rn = frame(rsp, (const uint8_t []){ 4, 43, 14, 4, 0x81, 0, 0, 0 }, 8);
+	assert_false(rtu_reply_fits(req, qn, rsp, rn));
+}
+
 static void
 test_times(void **state)
 {
@@ -292,6 +385,8 @@ main(void)
 		cmocka_unit_test(test_scan_damaged_and_foreign),
 		cmocka_unit_test(test_scan_noise_then_reply),
 		cmocka_unit_test(test_scan_exception_and_silence),
+		cmocka_unit_test(test_reply_fits_reads),
+		cmocka_unit_test(test_reply_fits_echoes),
 		cmocka_unit_test(test_times),
 	};
 

@@ -1,6 +1,7 @@
 /*
- * core/session.c, core/guard.c and core/peer.c: timeouts, places per
- * profile, back-off and rates per client, on given clocks.
+ * core/session.c, core/guard.c, core/puk_guard.c and core/peer.c:
+ * timeouts, places per profile, back-off and rates per client, on given
+ * clocks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "auth.h"
 #include "guard.h"
 #include "peer.h"
+#include "puk_guard.h"
 #include "session.h"
 
 static void
@@ -281,6 +283,105 @@ test_guard_mapped(void **state)
 	guard_free(g);
 }
 
+/* Wrong PUKs: a few free, then waits that double up to an hour. */
+static void
+test_puk_guard(void **state)
+{
+	struct puk_guard *g = puk_guard_new();
+	struct sockaddr_in a = addr4(0x0a000001), b = addr4(0x0a000002);
+	struct sockaddr_in6 ma = addr6_mapped(0x0a000001);
+	static const int waits[] = { 60, 120, 240, 480, 960, 1920, 3600, 3600 };
+	time_t t = 100000;
+	int i, alarm;
+
+	(void)state;
+	assert_non_null(g);
+	for (i = 0; i < PUK_GUARD_FREE; i++) {
+		assert_int_equal(puk_guard_check(g, (void *)&a, t), 0);
+		assert_int_equal(puk_guard_failed(g, (void *)&a, t, &alarm), 0);
+		assert_false(alarm);
+	}
+	for (i = 0; i < (int)(sizeof(waits) / sizeof(waits[0])); i++) {
+		assert_int_equal(puk_guard_check(g, (void *)&a, t), 0);
+		assert_int_equal(puk_guard_failed(g, (void *)&a, t, &alarm),
+		    waits[i]);
+		assert_int_equal(puk_guard_check(g, (void *)&a, t), waits[i]);
+		/* The same client on a dual-stack listener. */
+		assert_int_equal(puk_guard_check(g, (void *)&ma, t + 1),
+		    waits[i] - 1);
+		assert_int_equal(puk_guard_check(g, (void *)&b, t), 0);
+		t += waits[i];
+	}
+	/* A clock set back a day waits no longer than the longest wait. */
+	assert_int_equal(puk_guard_failed(g, (void *)&a, t, &alarm),
+	    PUK_GUARD_MAX_S);
+	assert_int_equal(puk_guard_check(g, (void *)&a, t - 86400),
+	    PUK_GUARD_MAX_S);
+	/* Quiet for a day: forgotten, its next wrong PUKs free again. */
+	t += PUK_GUARD_FORGET_S;
+	assert_int_equal(puk_guard_check(g, (void *)&a, t), 0);
+	assert_int_equal(puk_guard_failed(g, (void *)&a, t, &alarm), 0);
+	puk_guard_free(g);
+}
+
+/* The alarm: once an hour, when every address's wrong PUKs reach it. */
+static void
+test_puk_guard_alarm(void **state)
+{
+	struct puk_guard *g = puk_guard_new();
+	struct sockaddr_in a;
+	time_t t = 100000;
+	int i, alarm, alarms = 0;
+
+	(void)state;
+	assert_non_null(g);
+	for (i = 0; i < 2 * PUK_GUARD_ALARM; i++) {
+		a = addr4(0x0a000000 + (uint32_t)i);
+		(void)puk_guard_failed(g, (void *)&a, t + i, &alarm);
+		if (alarm) {
+			assert_int_equal(i, PUK_GUARD_ALARM - 1);
+			alarms++;
+		}
+	}
+	assert_int_equal(alarms, 1);
+	/* A new hour counts anew. */
+	t += PUK_GUARD_ALARM_S;
+	for (i = 0; i < PUK_GUARD_ALARM; i++) {
+		a = addr4(0x0b000000 + (uint32_t)i);
+		(void)puk_guard_failed(g, (void *)&a, t, &alarm);
+	}
+	assert_true(alarm);
+	puk_guard_free(g);
+}
+
+/*
+ * The table full: the address quiet the longest is forgotten, the others
+ * kept.
+ */
+static void
+test_puk_guard_full(void **state)
+{
+	struct puk_guard *g = puk_guard_new();
+	struct sockaddr_in a;
+	time_t t = 100000;
+	int i, j, alarm;
+
+	(void)state;
+	assert_non_null(g);
+	for (i = 0; i <= PUK_GUARD_ADDRESSES; i++) {
+		a = addr4(0x0c000000 + (uint32_t)i);
+		for (j = 0; j <= PUK_GUARD_FREE; j++)
+			(void)puk_guard_failed(g, (void *)&a, t + i, &alarm);
+	}
+	a = addr4(0x0c000000);
+	assert_int_equal(puk_guard_check(g, (void *)&a, t + 10), 0);
+	a = addr4(0x0c000001);
+	assert_true(puk_guard_check(g, (void *)&a, t + 10) > 0);
+	a = addr4(0x0c000000 + PUK_GUARD_ADDRESSES);
+	assert_true(puk_guard_check(g, (void *)&a, t + 10) > 0);
+	puk_guard_free(g);
+}
+
 static void
 test_peer_rates(void **state)
 {
@@ -330,6 +431,9 @@ main(void)
 		cmocka_unit_test(test_peer_key_mapped),
 		cmocka_unit_test(test_peer_key_v6_block),
 		cmocka_unit_test(test_guard_mapped),
+		cmocka_unit_test(test_puk_guard),
+		cmocka_unit_test(test_puk_guard_alarm),
+		cmocka_unit_test(test_puk_guard_full),
 		cmocka_unit_test(test_peer_rates),
 	};
 

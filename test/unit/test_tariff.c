@@ -379,6 +379,46 @@ test_cost_bad_arguments(void **state)
 	assert_true(isnan(tariff_row_cost(&t, &s, NULL, 0, 0, HOUR)));
 }
 
+/*
+ * A 30-day row (history's oldest rows) is 720 hours of bands: the walk
+ * prices it TARIFF_WALK_PARTS spans a step, and counts the standing
+ * charge a day a step, so that no step is long; the figures are
+ * tariff_cost's.
+ */
+static void
+test_walk_steps(void **state)
+{
+	struct tariff t = day_night();
+	struct consumption_sample_series s = { 0, 30 * DAY, 4, v, 0 };
+	struct tariff_walk w;
+	struct tariff_cost c;
+	time_t mon = utc_min(2024, 1, 1, 0, 0);
+	int rc, steps = 0;
+
+	(void)state;
+	zone("UTC0");
+	s.start = mon;
+	v[0] = 1000;
+	v[1] = 1720;
+	v[2] = 2440;
+	v[3] = 3160;
+	assert_int_equal(tariff_cost(&t, &s, NULL, 0, mon, mon + 90 * DAY,
+	    mon + 90 * DAY, &c), 0);
+	assert_int_equal(tariff_walk_begin(&w, &t, &s, NULL, 0, mon,
+	    mon + 90 * DAY, mon + 90 * DAY), 0);
+	while ((rc = tariff_walk_step(&w)) == 1)
+		steps++;
+	assert_int_equal(rc, 0);
+	/* 3 rows of 720 hours a part or more, and 90 days */
+	assert_true(steps >= 3 * (1 + 720 / TARIFF_WALK_PARTS) + 90);
+	assert_memory_equal(&w.cost, &c, sizeof(c));
+	assert_float_equal(c.usage.amount, 2160, EPS);
+	assert_float_equal(c.band_amount[0] + c.band_amount[1] +
+	    c.band_amount[2], 2160, EPS);
+	assert_float_equal(c.days, 90, EPS);
+	assert_int_equal(tariff_walk_step(&w), 0);
+}
+
 int
 main(void)
 {
@@ -393,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_cost_dst_paris),
 		cmocka_unit_test(test_cost_gap_and_reset),
 		cmocka_unit_test(test_cost_bad_arguments),
+		cmocka_unit_test(test_walk_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@ const STATES = {
 
 const QUALITY = {
 	ok: 'OK', stale: 'Stale', na: 'Not available', none: 'No reading yet',
+	suspect: 'Suspect: last good value shown',
 };
 
 const LABELS = {
@@ -26,7 +27,10 @@ const LABELS = {
 	state: 'State', trips: 'Trips',
 	requests: 'Requests', replies: 'Replies', exceptions: 'Exceptions',
 	timeouts: 'Timeouts', crc_errors: 'CRC errors', cycles: 'Poll cycles',
-	foreign: 'Frames for other addresses', garbage: 'Garbage bytes',
+	total_glitches: 'Total glitches (not counted)',
+	total_resets: 'Total resets taken',
+	foreign: 'Frames answering no request', garbage: 'Garbage bytes',
+	late_replies: 'Late replies discarded',
 	expired: 'Expired in the queue', bytes_in: 'Bytes received',
 	bytes_out: 'Bytes sent', port_lost: 'Port lost',
 	http_requests: 'HTTP requests', clients: 'Clients', responses: 'Responses',

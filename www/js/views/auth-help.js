@@ -1,18 +1,9 @@
 // What login, unlock, the PIN change and the profiles page share: what
-// they say when a profile is blocked or the server asks to wait, and the
-// PUK mewsd made, shown once.
+// they say when the server asks to wait, and the PUK mewsd made, shown
+// once.
 
 import { h } from '../dom.js';
-import { PROFILE_LABELS } from '../session.js';
 import { field, input, radios } from '../forms.js';
-
-export function blockedMessage(profile) {
-	return [
-		`The ${PROFILE_LABELS[profile] || profile} profile is blocked after too many wrong PUKs. `,
-		'Only root can reset it, on the box itself: ',
-		h('code', null, `mewsd --reset-profile ${profile}`),
-	];
-}
 
 export function waitText(seconds) {
 	const s = Math.max(1, Math.ceil(seconds));

@@ -37,7 +37,7 @@ export const deviceView = {
 			{ label: 'Reading', cell: (m) => metricLabel(m) },
 			{ label: 'Value', num: true, metric: true,
 			    cell: (m, d) => formatReading(m, d.values[m], d.kind),
-			    cls: (m, d) => d.values[m].quality === 'stale' ? 'stale' : '' },
+			    cls: (m, d) => ['stale', 'suspect'].includes(d.values[m].quality) ? 'stale' : '' },
 			{ label: 'Unit', cell: (m, d) => m === 'state' ? '' : unitLabel(d.values[m].unit) },
 			{ label: 'Quality', cell: (m, d) => qualityLabel(d.values[m].quality) },
 			{ label: 'Time', cell: (m, d) => formatTime(d.values[m].ts) },

@@ -8,8 +8,8 @@ import { field, select, showError } from '../forms.js';
 import { dataTable, linkButton, loading, pageHead } from '../widgets.js';
 
 const KINDS = ['alarm_raised', 'alarm_cleared', 'alarm_ack', 'login', 'login_failed', 'locked',
-    'unlocked', 'blocked', 'logout', 'config_changed', 'command', 'gateway_write', 'reload', 'start',
-    'stop'];
+    'unlocked', 'puk_alarm', 'logout', 'config_changed', 'command', 'gateway_write', 'reload', 'start',
+    'stop', 'total_glitch', 'total_reset'];
 
 // A date input's day as UNIX time at local midnight, or undefined.
 function dayStart(input, plusDays = 0) {

@@ -4,7 +4,7 @@ import { go, routeAfterLogin } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, pinInput, radios, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { blockedMessage, holdOff, settle, waitText } from './auth-help.js';
+import { holdOff, settle, waitText } from './auth-help.js';
 
 const HINTS = {
 	administrator: 'Everything, including profiles and system settings',
@@ -70,8 +70,6 @@ export const loginView = {
 			if (error.status === 401 && body.attempts_left > 0) {
 				setFieldError(pin, `Wrong PIN: ${body.attempts_left} ${body.attempts_left === 1 ? 'attempt' : 'attempts'} left before the profile is locked.`);
 				pin.focus();
-			} else if (error.status === 423 && body.blocked) {
-				showAlert(blockedMessage(profile));
 			} else if (error.status === 423 || (error.status === 401 && body.attempts_left === 0)) {
 				showAlert([`The ${PROFILE_LABELS[profile]} profile is locked after too many wrong PINs. `,
 				    h('a', { href: `#/unlock?profile=${profile}` }, 'Unlock it with its PUK'), '.']);

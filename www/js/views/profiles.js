@@ -7,8 +7,6 @@ import { badge, dataTable, pageHead, loading } from '../widgets.js';
 import { newPukPanel, pukChoice } from './auth-help.js';
 
 function stateBadge(p) {
-	if (p.blocked)
-		return badge('bad', 'Blocked');
 	if (p.locked)
 		return badge('warn', 'Locked');
 	return badge('ok', 'Active');
@@ -56,10 +54,7 @@ export const profilesView = {
 				    h('button', { type: 'button', class: 'button secondary',
 					'aria-label': `Set the PUK of ${label(p)}`,
 					onclick: (ev) => openPukForm(p, ev.currentTarget) }, 'Set PUK')) },
-			], profiles),
-			profiles.some((p) => p.blocked) ? h('p', { class: 'hint' },
-			    'A blocked profile is reset only on the box, by root: ',
-			    h('code', null, 'mewsd --reset-profile NAME'), '.') : null);
+			], profiles));
 		}
 
 		function closer(opener) {
@@ -91,12 +86,6 @@ export const profilesView = {
 			await load();
 		}
 
-		function blockedNote(p) {
-			return p.blocked ? h('p', { class: 'error-text' },
-			    'This profile is blocked: neither a new PIN nor a new PUK unblocks it. On the box, as root: ',
-			    h('code', null, `mewsd --reset-profile ${p.profile}`)) : null;
-		}
-
 		function openPinForm(p, opener) {
 			const label = PROFILE_LABELS[p.profile] || p.profile;
 			const pin1 = pinInput({ name: 'new_pin', autocomplete: 'new-password' });
@@ -105,7 +94,6 @@ export const profilesView = {
 			const close = closer(opener);
 			const form = h('form', { class: 'panel', novalidate: true, 'aria-labelledby': 'set-pin-title' },
 			    h('h2', { id: 'set-pin-title' }, `New PIN for ${label}`),
-			    blockedNote(p),
 			    p.must_change_pin && p.default_puk ? h('p', null,
 				'Its default PUK goes with its default PIN: mews makes it a new one, shown once.') : null,
 			    h('div', { class: 'form-grid' }, field('New PIN', pin1, '5 digits'), field('New PIN again', pin2)),
@@ -132,7 +120,6 @@ export const profilesView = {
 			const close = closer(opener);
 			const form = h('form', { class: 'panel', id: 'set-puk-form', novalidate: true, 'aria-labelledby': 'set-puk-title' },
 			    h('h2', { id: 'set-puk-title' }, `New PUK for ${label}`),
-			    blockedNote(p),
 			    h('p', null, 'The PUK it has now stops working. Give the new one only to the people of this profile.'),
 			    puk.nodes,
 			    h('div', { class: 'actions' }, save,

@@ -54,7 +54,8 @@ function mailGroup(mail) {
 		password: h('input', { type: 'password', name: 'mail.password', autocomplete: 'new-password',
 		    placeholder: mail.password_set ? 'unchanged' : '' }),
 		from: input({ name: 'mail.from', value: mail.from, placeholder: 'mews@example.com' }),
-		ca_file: input({ name: 'mail.ca_file', value: mail.ca_file, placeholder: 'the system\'s CAs' }),
+		// Files on the box are set in mews.conf only: shown, never sent.
+		ca_file: input({ name: 'mail.ca_file', value: mail.ca_file, placeholder: 'the system\'s CAs', readonly: true }),
 		retry_s: numberInput({ name: 'mail.retry_s', value: mail.retry_s, min: 1, max: 3600 }),
 	};
 	c.security.value = mail.security;
@@ -65,13 +66,13 @@ function mailGroup(mail) {
 		field('Server', c.server), field('Security', c.security), field('Port', c.port),
 		field('User', c.user, 'Empty: no login'), field('Password', c.password, mail.password_set ?
 		    'Set; leave empty to keep it' : 'Not set'),
-		field('From address', c.from), field('CA file', c.ca_file, 'PEM file on the box; empty: the system\'s'),
+		field('From address', c.from), field('CA file', c.ca_file, 'PEM file on the box, set in mews.conf only; empty: the system\'s'),
 		field('First retry (s)', c.retry_s, 'Doubled after each failure, up to an hour'), verify));
 	// What the form holds; the password only when typed.
 	const value = (chk) => {
 		const out = {
 			server: c.server.value.trim(), port: chk.int(c.port, 1, 65535), security: c.security.value,
-			user: c.user.value.trim(), from: c.from.value.trim(), ca_file: c.ca_file.value.trim(),
+			user: c.user.value.trim(), from: c.from.value.trim(),
 			verify: c.verify.checked, retry_s: chk.int(c.retry_s, 1, 3600),
 		};
 		if (c.password.value !== '')
@@ -108,9 +109,10 @@ function reportGroup(r, mail, remove) {
 		puser: input({ name: 'push.user', value: push ? push.user : '' }),
 		ppass: h('input', { type: 'password', name: 'push.password', autocomplete: 'new-password',
 		    placeholder: push && push.password_set ? 'unchanged' : '' }),
-		pca: input({ name: 'push.ca_file', value: push ? push.ca_file : '' }),
+		// Files on the box are set in mews.conf only: shown, never sent.
+		pca: input({ name: 'push.ca_file', value: push ? push.ca_file : '', readonly: true }),
 		hostkey: input({ name: 'push.host_key', value: push ? push.host_key : '', spellcheck: 'false' }),
-		keyfile: input({ name: 'push.key_file', value: push ? push.key_file : '' }),
+		keyfile: input({ name: 'push.key_file', value: push ? push.key_file : '', readonly: true }),
 	};
 	c.every.value = r.every || 'day';
 	c.weekday.value = r.weekday || 'monday';
@@ -123,9 +125,9 @@ function reportGroup(r, mail, remove) {
 	const pushFields = h('div', { class: 'form-grid' },
 	    field('Folder URL', c.url, 'ftp://, ftps://, sftp:// or https://, ending with /'),
 	    field('User', c.puser), field('Password', c.ppass, push && push.password_set ? 'Set; leave empty to keep it' : ''),
-	    field('CA file', c.pca, 'FTPS, HTTPS: PEM file; empty: the system\'s'),
+	    field('CA file', c.pca, 'FTPS, HTTPS: PEM file, set in mews.conf only; empty: the system\'s'),
 	    field('SSH host key', c.hostkey, 'SFTP: the base64 after SHA256: in ssh-keygen -lf'),
-	    field('SSH key file', c.keyfile, 'SFTP: a private key on the box'), pverify);
+	    field('SSH key file', c.keyfile, 'SFTP: a private key on the box, set in mews.conf only'), pverify);
 	const sync = () => {
 		weekField.hidden = c.every.value !== 'week';
 		dayField.hidden = c.every.value !== 'month';
@@ -182,9 +184,8 @@ function reportGroup(r, mail, remove) {
 				chk.fail(c.to, 'At least one address.');
 			return out;
 		}
-		out.push = { url: chk.text(c.url), user: c.puser.value.trim(), ca_file: c.pca.value.trim(),
-		    verify: pverify.querySelector('input').checked, host_key: c.hostkey.value.trim(),
-		    key_file: c.keyfile.value.trim() };
+		out.push = { url: chk.text(c.url), user: c.puser.value.trim(),
+		    verify: pverify.querySelector('input').checked, host_key: c.hostkey.value.trim() };
 		if (c.ppass.value !== '')
 			out.push.password = c.ppass.value;
 		return out;

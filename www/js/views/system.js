@@ -69,6 +69,10 @@ function systemForm(sys, reload) {
 				el.value = v ?? '';
 		}
 	};
+	// Files on the box are the machine owner's, set in mews.conf: shown,
+	// never sent changed (the section goes back with them as they came).
+	const fixed = (path, value, placeholder) => h('input', { type: 'text', name: path, value: value || '',
+	    placeholder, readonly: true, spellcheck: 'false' });
 	const box = (path, label) => {
 		const wrap = checkbox(label, { name: path });
 		controls[path] = wrap.querySelector('input');
@@ -89,8 +93,9 @@ function systemForm(sys, reload) {
 		    field('Listen address', text('http.listen'), '0.0.0.0 for every interface, :: for IPv6 too'),
 		    field('HTTPS port', port('http.https_port')),
 		    field('HTTP port', port('http.http_port'), 'Only redirects to HTTPS'),
-		    field('Certificate file', text('http.cert', { placeholder: 'self-signed' }), 'PEM chain; empty for the self-signed one'),
-		    field('Key file', text('http.key', { placeholder: 'self-signed' }), 'PEM key of that certificate')));
+		    field('Certificate file', fixed('http.cert', sys.http.cert, 'self-signed'),
+			'PEM chain; set in mews.conf only'),
+		    field('Key file', fixed('http.key', sys.http.key, 'self-signed'), 'PEM key of that certificate; set in mews.conf only')));
 	if (sys.modbus_tcp)
 		parts.push(group('Modbus TCP gateway', 'For SCADA and building management software.',
 		    box('modbus_tcp.enabled', 'Gateway enabled'),

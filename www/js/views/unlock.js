@@ -4,7 +4,7 @@ import { go } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, input, pinInput, select, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { blockedMessage, holdOff, newPukPanel, settle, waitText } from './auth-help.js';
+import { holdOff, newPukPanel, settle, waitText } from './auth-help.js';
 
 export const unlockView = {
 	title: 'Unlock a profile',
@@ -63,13 +63,15 @@ export const unlockView = {
 			}
 			const body = error.body;
 			if (error.status === 401) {
+				// Wrong PUKs make this address wait, longer each time.
+				const wait = Number(body.retry_after) || 0;
 				puk.value = '';
-				setFieldError(puk, typeof body.puk_attempts_left === 'number' ?
-				    `Wrong PUK: ${body.puk_attempts_left} ${body.puk_attempts_left === 1 ? 'attempt' : 'attempts'} left before the profile is blocked.` :
-				    error.message);
+				setFieldError(puk, wait > 0 ?
+				    `Wrong PUK. Too many wrong PUKs from here: wait ${waitText(wait)} before the next one.` :
+				    'Wrong PUK.');
+				if (wait > 0)
+					holdOff(submit, wait, ctx);
 				puk.focus();
-			} else if (error.status === 423) {
-				showAlert(blockedMessage(profile.value));
 			} else if (error.status === 429) {
 				const wait = Number(body.retry_after) || 60;
 				showAlert(`Too many attempts: wait ${waitText(wait)} before trying again.`);
