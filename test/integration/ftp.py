@@ -266,8 +266,10 @@ def cmd_max_sessions(count):
 
 def cmd_idle(user, pin, seconds):
     """An idle session is told 421 and closed after about seconds."""
-    f = plain(user, pin)
+    # From before the login: the daemon's idle time starts at its PASS,
+    # whose answer may take a while (valgrind), never before.
     start = time.time()
+    f = plain(user, pin)
     f.sock.settimeout(int(seconds) + 10)
     reply = f.getline()
     took = time.time() - start
@@ -306,5 +308,5 @@ COMMANDS = {
 if __name__ == "__main__":
     try:
         COMMANDS[sys.argv[3]](*sys.argv[4:])
-    except (ftplib.all_errors, ssl.SSLError) as e:
+    except ftplib.all_errors + (ssl.SSLError,) as e:
         fail("%s: %r" % (sys.argv[3], e))

@@ -270,7 +270,7 @@ static struct consumption_sample_series
 series(const struct rows *r)
 {
 	struct consumption_sample_series s = { r->start, (time_t)r->step,
-	    r->n, r->v };
+	    r->n, r->v, 0 };
 
 	return s;
 }

@@ -35,7 +35,7 @@ utc(int y, int mon, int d, int h)
 static struct consumption_sample_series
 series(time_t start, time_t step, size_t n)
 {
-	struct consumption_sample_series s = { start, step, n, v };
+	struct consumption_sample_series s = { start, step, n, v, 0 };
 
 	assert_true(n <= sizeof(v) / sizeof(v[0]));
 	return s;
@@ -265,7 +265,7 @@ test_dst_paris(void **state)
 	/* the hour 02:00 twice: two hours, one of summer time */
 	assert_int_equal(res[0].to, local(2024, 10, 27, 0, 0));
 	assert_int_equal(consumption_periods(&(struct
-	    consumption_sample_series){ 0, 60, 0, NULL }, NULL, 0,
+	    consumption_sample_series){ 0, 60, 0, NULL, 0 }, NULL, 0,
 	    CONSUMPTION_HOUR, utc(2024, 10, 27, 0), utc(2024, 10, 27, 2), res,
 	    800), 2);
 	localtime_r(&res[0].from, &a);
@@ -605,7 +605,7 @@ test_daily_rows(void **state)
 static void
 test_bad_arguments(void **state)
 {
-	struct consumption_sample_series s = { 1718150400, 0, 10, v };
+	struct consumption_sample_series s = { 1718150400, 0, 10, v, 0 };
 	struct consumption_replacement rep[2] = {
 		{ 1718150400 + 7200, 10, 0 }, { 1718150400 + 3600, 10, 0 }
 	};
@@ -677,6 +677,19 @@ test_bad_arguments(void **state)
 	    9, 0);
 }
 
+/* Field by field: the struct's padding is never written. */
+static void
+assert_same_result(const struct consumption_result *a,
+    const struct consumption_result *b)
+{
+	assert_int_equal(a->from, b->from);
+	assert_int_equal(a->to, b->to);
+	assert_int_equal(a->flags, b->flags);
+	assert_true(a->coverage == b->coverage);
+	assert_true(a->amount == b->amount ||
+	    (isnan(a->amount) && isnan(b->amount)));
+}
+
 /*
  * The walk gives the periods one at a time, as consumption_periods gives
  * them at once: across a DST day (23 hours, the long way through
@@ -707,7 +720,7 @@ test_walk(void **state)
 	    CONSUMPTION_DAY, day + 3 * HOUR, end), 0);
 	for (i = 0; (rc = consumption_walk_next(&w, &r)) == 1; i++) {
 		assert_true(i < n);
-		assert_memory_equal(&r, &res[i], sizeof(r));
+		assert_same_result(&r, &res[i]);
 	}
 	assert_int_equal(rc, 0);
 	assert_int_equal(i, n);

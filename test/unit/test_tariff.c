@@ -185,7 +185,7 @@ test_uncovered(void **state)
 static struct consumption_sample_series
 hours(time_t start, size_t n, double per_hour)
 {
-	struct consumption_sample_series s = { start, HOUR, n, v };
+	struct consumption_sample_series s = { start, HOUR, n, v, 0 };
 	size_t i;
 
 	v[0] = 1000;
@@ -227,7 +227,7 @@ static void
 test_cost_edge_inside_hour(void **state)
 {
 	struct tariff t;
-	struct consumption_sample_series s = { 0, 60, 0, v };
+	struct consumption_sample_series s = { 0, 60, 0, v, 0 };
 	struct tariff_cost c;
 	time_t mon = utc_min(2024, 1, 1, 0, 0);
 	size_t i;
