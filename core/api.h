@@ -114,11 +114,14 @@ struct evhttp_request *api_wait_req(const struct api_wait *w);
  * stream when that is NULL; it works until api_stream_deadline(), at
  * least one piece.  Every stream's turns in one pass of the loop share
  * API_STREAM_TURN_US, so four long answers at once hold the loop no
- * longer than one.  A chunked answer sends each piece with
- * api_stream_send(), whose next turn comes once the piece has left, and
- * ends it (evhttp_send_reply_end) in a turn of its own: evhttp runs its
- * end as soon as a write empties the output, which may be a write from
- * before the end was queued, and would then drop the rest.
+ * longer than one: a Modbus request or a page arriving meanwhile waits
+ * about that, and a pass stays well under the line's 5 ms.  A chunked
+ * answer sends each piece with api_stream_send(), whose next turn comes
+ * once the piece has left, and ends it (evhttp_send_reply_end) in a turn
+ * of its own after one: evhttp runs its end as soon as a write empties
+ * the output, which may be a write from before the end was queued (the
+ * headers', in the turn right after the start), and would then drop the
+ * rest.
  */
 #define API_STREAM_TURN_US	1000
 

@@ -34,6 +34,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "http.h"
+#include "http_static.h"
 
 #define API_EVENTS_SCAN		(256 * 1024)
 #define API_EVENTS_LIMIT	200
@@ -328,8 +329,13 @@ api_events_csv(struct api_call *c)
 		s->fds[s->nfiles] = fd;
 		s->left[s->nfiles++] = st.st_size;
 	}
-	if (api_stream_begin(&s->stream, c->api, c->req, api_events_csv_turn,
-	    s) == -1) {
+	/*
+	 * Nothing kept: an empty answer, not a stream, whose end would come
+	 * in the turn after its start, before evhttp has said the headers
+	 * left (api.h).
+	 */
+	if (s->nfiles > 0 && api_stream_begin(&s->stream, c->api, c->req,
+	    api_events_csv_turn, s) == -1) {
 		api_events_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -338,6 +344,11 @@ api_events_csv(struct api_call *c)
 	evhttp_add_header(out, "Content-Disposition",
 	    "attachment; filename=\"events.csv\"");
 	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (s->nfiles == 0) {
+		free(s);
+		http_static_send(c->req, 200);
+		return;
+	}
 	evhttp_send_reply_start(c->req, 200, "OK");
 	api_stream_next(&s->stream);
 }
