@@ -324,12 +324,12 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 	}
 	if (de == NULL && errno != 0)
 		log_warn("https: WebDAV: reading the folder %s", s->rel);
-	if (de != NULL && k < DAV_LIST_PER_TURN) {
-		/* Out of memory: the client gets a truncated answer. */
-		dav_list_free(s);
-		evhttp_send_reply_end(req);
-		return;
-	}
+	/*
+	 * Out of memory (an entry not listed): the client gets a truncated
+	 * answer, ended as any other.
+	 */
+	if (de != NULL && k < DAV_LIST_PER_TURN)
+		s->listed = 1;
 	if (de == NULL) {
 		dav_props_end(s->stream.chunk);
 		s->listed = 1;

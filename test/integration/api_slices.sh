@@ -167,7 +167,9 @@ check "the gateway read the incomer meanwhile ($reads times)" \
     [ "${reads:-0}" -ge 1 ]
 
 for n in range1 range2 days300 hours hours2 group300 group300b csv300; do
-	check "$n: 200" [ "$(cat "$TMP/$n.code")" = 200 ]
+	code=$(cat "$TMP/$n.code")
+	check "$n: 200 (HTTP $code)" [ "$code" = 200 ]
+	[ "$code" = 200 ] || diag "$n: $(head -c 300 "$TMP/$n.json" 2>/dev/null)"
 done
 check "days from 1970 at once: 400 on from" sh -c \
     "[ \"\$(cat '$TMP/days0.code')\" = 400 ] && jq -e '.field == \"from\"' '$TMP/days0.json' >/dev/null"

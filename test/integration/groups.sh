@@ -297,11 +297,17 @@ check "site's consumption is main + sub1 + sub2" \
 	'((.periods[0].amount - $s) | fabs) <= 1e-6 and
 	.periods[0].known == 3 and .periods[0].partial == false'
 call GET "/api/groups/panel-a/consumption?period=hour&from=$FROM&to=$TO"
-check "per hour: the hour of the last step, both known, partial (history began in it)" \
-    jtrue '.period == "hour" and (.periods | length) == 1 and
+# Its amount is sub1's and sub2's over the one step history has in it:
+# a minute of the fast clock is 3 s of the simulator's load, which a
+# float32 index of thousands of kWh may not show at all (0 is right then).
+HOUR_OK='.period == "hour" and (.periods | length) == 1 and
 	(.periods[0] | .from <= '"$FROM"' and .to > '"$TO"' - 60 and
-	.known == 2 and .members == 2 and .amount > 0 and .coverage < 1 and
-	.partial)'
+	.known == 2 and .members == 2 and .coverage < 1 and .partial and
+	((.amount - ('"$A_SUB1"' + '"$A_SUB2"')) | fabs) <= 1e-6)'
+check "per hour: the hour of the last step, both known, partial (history began in it), sub1 + sub2" \
+    jtrue "$HOUR_OK"
+jtrue "$HOUR_OK" ||
+    diag "FROM $FROM TO $TO, history began $CLOCK_START: $BODY"
 call GET "/api/groups/site/consumption?metric=water_volume&$range"
 check "a metric no member has: no member counted, null, never 0" \
     jtrue '.members == [] and .periods[0].amount == null'
