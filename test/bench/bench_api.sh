@@ -31,17 +31,8 @@ case $secs in ''|*[!0-9]*) echo "bench_api: -t wants seconds" >&2; exit 2 ;; esa
 [ "$secs" -ge 20 ] || secs=20
 [ "$secs" -le 55 ] || secs=55
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mews-bench.XXXXXX")
-pids=""
-stop() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap stop EXIT
-trap 'exit 130' INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-die() { echo "bench_api: cannot run: $*" >&2; exit 1; }
+BENCH=bench_api
+. "$(dirname "$0")/bench_lib.sh"
 
 up=$(port)
 https=$(port)

@@ -21,17 +21,8 @@ while [ $# -gt 0 ]; do
 done
 case $secs in ''|*[!0-9]*|0) echo "bench_footprint: -t wants seconds" >&2; exit 2 ;; esac
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mews-bench.XXXXXX")
-pids=""
-stop() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap stop EXIT
-trap 'exit 130' INT TERM
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-die() { echo "bench_footprint: cannot run: $*" >&2; exit 1; }
+BENCH=bench_footprint
+. "$(dirname "$0")/bench_lib.sh"
 
 up=$(port)
 profiles="sdm630 sdm120 em24 abb-b23"
