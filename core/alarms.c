@@ -426,11 +426,8 @@ alarms_budget(struct alarms *as, size_t i, time_t now)
 {
 	const struct config_alarm *a = &as->cfg->alarms[i];
 	struct alarm_slot *s = &as->slots[i];
-	const struct device *d = poller_find(as->poller, a->device);
-	const struct device_value *dv = d ? device_value(d, a->metric) : NULL;
+	struct usage_src src = { as->history, as->cfg, as->poller };
 	time_t start = consumption_period_start(alarms_period(a), now);
-	double live = NAN;
-	time_t live_ts = 0;
 
 	if (start == (time_t)-1 || as->history == NULL)
 		return;
@@ -441,14 +438,9 @@ alarms_budget(struct alarms *as, size_t i, time_t now)
 	if (s->period != start)
 		as->dirty = 1;
 	s->period = start;
-	if (dv != NULL && dv->quality == VALUE_OK) {
-		live = dv->value;
-		live_ts = dv->ts;
-	}
 	/* Minutes for a day; hours (kept longer) for a week or a month. */
-	s->now = usage_to_date(as->history, as->cfg, a->device, a->metric,
-	    start, now, a->period == CONFIG_EVERY_DAY ? 60 : 3600, live,
-	    live_ts);
+	s->now = usage_to_date(&src, a->device, a->metric, start, now,
+	    a->period == CONFIG_EVERY_DAY ? 60 : 3600);
 	alarms_changed(as, i, alarm_step(&s->st, a, alarm_input(a, s->now),
 	    s->now, now), now);
 }

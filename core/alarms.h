@@ -6,8 +6,8 @@
  *  - budget rules read history once a minute, ALARMS_BUDGET_AT seconds
  *    past the minute (history has written the minute's row by then), a
  *    few rules a second: the period's consumption to date is history's
- *    rows (minutes for a day, hours for a week or a month) plus what the
- *    live index rose since the last row (usage.h).  A new period clears
+ *    rows (minutes for a day, hours for a week or a month) completed up
+ *    to the live index (usage.h).  A new period clears
  *    the alarm at once;
  *  - a raise, a clear and an acknowledgement are events (events.h), and
  *    the state (raised, acknowledged, by whom, when) is kept in

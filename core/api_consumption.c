@@ -5,8 +5,10 @@
  *
  * What a query may ask is what history can answer:
  *  - `to` after the present is clamped to the end of the current period
- *    (for a range, to the present): history holds nothing later, and a
- *    page asks up to the end of the current period anyway;
+ *    (for a range, to the end of the present minute, or hour or UTC day
+ *    for a range of hourly or daily rows): history holds nothing later,
+ *    and a page asks up to the end of the current period anyway.  The
+ *    present is counted up to the live reading (usage.h);
  *  - `from` before the first row history keeps at the period's
  *    resolution is refused, 400 with field "from" and the earliest time
  *    it may be: hours come from hourly rows (400 days), longer periods
@@ -182,7 +184,8 @@ api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
 	const char *query = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q;
-	long long from = -1, to = clock_wall();
+	time_t now = clock_wall();
+	long long from = -1, to = now;
 	const char *pname;
 	size_t k = 0;
 	int rc = -1;
@@ -228,6 +231,12 @@ api_period_parse(struct evhttp_request *req, struct api_period_query *pq)
 	pq->step = (pq->range || pq->period == CONSUMPTION_HOUR) &&
 	    to - from <= 7 * 86400 ? 60 : to - from > 390 * 86400 ? 86400 :
 	    3600;
+	/*
+	 * A range up to the present ends with the step the live reading
+	 * closes (usage.h), so that it holds what was used until now.
+	 */
+	if (pq->range && to >= (long long)now && to % pq->step != 0)
+		pq->to = (time_t)(to - to % pq->step + pq->step);
 	rc = 0;
 out:
 	evhttp_clear_headers(&q);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "history.h"
 #include "http.h"
 #include "metric.h"
+#include "usage.h"
 
 #define API_GRAPH_RETRY_S	"2"
 
@@ -156,6 +158,7 @@ api_graph(struct api_call *c)
 	const struct metric_info *mi;
 	struct api_graph_wait *w;
 	const struct config_device *dc;
+	struct usage_src src = { c->api->d->history, cfg, c->api->d->poller };
 	struct graph_spec s;
 	struct stat st;
 	size_t i;
@@ -190,6 +193,9 @@ api_graph(struct api_call *c)
 		return;
 	snprintf(s.device, sizeof(s.device), "%s", c->arg);
 	snprintf(s.name, sizeof(s.name), "%s", c->arg);
+	s.live.value = NAN;
+	if (mi->kind == METRIC_TOTAL)
+		usage_live(&src, c->arg, s.metric, &s.live);
 	s.signed_total = (dc = config_find_device(cfg, c->arg)) != NULL &&
 	    dc->virt != NULL;
 	for (i = 0; i < cfg->ndevices; i++)

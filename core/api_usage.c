@@ -37,25 +37,19 @@ api_usage_begin(struct api_usage *u, struct api *api, const char *id,
     const char *metric, const struct api_period_query *pq, size_t max,
     char *err, size_t errlen)
 {
+	struct usage_src src = { api->d->history, api->d->cfg,
+	    api->d->poller };
 	const struct tariff *t;
-	time_t start;
-	size_t n;
 
 	if (api_usage_alloc(u, pq, max) == -1)
 		goto oom;
-	/* The rows before from give its first period's starting index. */
-	if (history_fetch(api->d->history, id, metric, "LAST",
-	    pq->from - 2 * (time_t)pq->step - 86400, pq->to, pq->step, &start,
-	    &u->step, &n, &u->values, err, errlen) == -1) {
+	if (usage_fetch(&src, id, metric, pq->from, pq->to, pq->step,
+	    &u->series, &u->rep, &u->nrep, err, errlen) == -1) {
 		api_usage_free(u);
 		return -1;
 	}
-	u->series.start = start;
-	u->series.step = (time_t)u->step;
-	u->series.n = n;
-	u->series.values = u->values;
-	u->series.signed_total = usage_signed(api->d->cfg, id);
-	u->nrep = usage_replacements(api->d->cfg, id, metric, &u->rep);
+	u->values = (double *)u->series.values;
+	u->step = (unsigned long)u->series.step;
 	if ((t = config_tariff_of(api->d->cfg, id, metric)) != NULL) {
 		u->priced = 1;
 		u->tariff = *t;

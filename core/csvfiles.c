@@ -309,12 +309,14 @@ csvfiles_cost_column(struct csvfiles *h, const struct device *d,
     size_t metric, size_t col, unsigned long fetch_s, const time_t *starts,
     size_t nrows, struct csvfiles_grid *g)
 {
+	/* Settled rows only: no live reading. */
+	struct usage_src src = { h->history, h->cfg, NULL };
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
 	char err[256];
 	size_t nrep, r;
 
-	if (usage_fetch(h->history, h->cfg, d->id, d->values[metric].metric,
+	if (usage_fetch(&src, d->id, d->values[metric].metric,
 	    starts[0], starts[nrows], fetch_s, &series, &rep, &nrep, err,
 	    sizeof(err)) == -1)
 		return;

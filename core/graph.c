@@ -26,6 +26,7 @@
 #include "graph.h"
 #include "log.h"
 #include "metric.h"
+#include "rrdplan.h"
 
 /*
  * librrd 1.7 serves a DEF whose file name starts with "cb//" from a
@@ -277,6 +278,47 @@ graph_periods_back(enum consumption_period k, time_t t, int n)
 	return s;
 }
 
+/*
+ * An archive's LAST rows of at least step seconds for (from, to] into s,
+ * their values malloc'd into *data: 0, or -1 with rrd's error set.
+ */
+static int
+graph_fetch_series(const char *path, time_t from, time_t to,
+    unsigned long step, struct consumption_sample_series *s,
+    rrd_value_t **data)
+{
+	unsigned long ds = 0, i;
+	char **names = NULL;
+
+	*data = NULL;
+	if (rrd_fetch_r(path, "LAST", &from, &to, &step, &ds, &names,
+	    data) != 0)
+		return -1;
+	for (i = 0; i < ds; i++)
+		free(names[i]);
+	free(names);
+	s->start = from + (time_t)step;
+	s->step = (time_t)step;
+	s->n = ds == 1 ? (size_t)((to - from) / (time_t)step) : 0;
+	s->values = *data;
+	return 0;
+}
+
+/* recent_fill's minute rows, from the archive being drawn. */
+static int
+graph_minutes(void *arg, time_t from, time_t to,
+    struct consumption_sample_series *fine, double **values)
+{
+	const struct graph_spec *spec = arg;
+
+	if (graph_fetch_series(spec->path, from, to, RRDPLAN_STEP, fine,
+	    values) == -1) {
+		rrd_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
 /* Each period's consumption, as /api/consumption computes it. */
 static int
 graph_bars(struct graph_draw *d, time_t now, char *err, size_t errlen)
@@ -287,9 +329,7 @@ graph_bars(struct graph_draw *d, time_t now, char *err, size_t errlen)
 	static const unsigned long fetch_steps[] = { 60, 3600, 3600, 3600 };
 	enum graph_period p = d->spec->period;
 	struct consumption_sample_series series;
-	unsigned long step = fetch_steps[p], ds = 0, i;
-	time_t from, to;
-	char **names = NULL;
+	unsigned long step = fetch_steps[p];
 	rrd_value_t *data = NULL;
 	ssize_t n;
 
@@ -302,22 +342,19 @@ graph_bars(struct graph_draw *d, time_t now, char *err, size_t errlen)
 		    (long long)now);
 		return -1;
 	}
-	from = d->start - 2 * (time_t)step;
-	to = d->end;
 	rrd_clear_error();
-	if (rrd_fetch_r(d->spec->path, "LAST", &from, &to, &step, &ds, &names,
-	    &data) != 0) {
+	if (graph_fetch_series(d->spec->path, d->start - 2 * (time_t)step,
+	    d->end, step, &series, &data) == -1) {
 		snprintf(err, errlen, "%s", rrd_get_error());
 		return -1;
 	}
-	for (i = 0; i < ds; i++)
-		free(names[i]);
-	free(names);
-	series.start = from + (time_t)step;
-	series.step = (time_t)step;
-	series.n = ds == 1 ? (size_t)((to - from) / (time_t)step) : 0;
-	series.values = data;
 	series.signed_total = d->spec->signed_total;
+	if (recent_fill(&series, &data, d->end, now, graph_minutes,
+	    (void *)d->spec, &d->spec->live) == -1) {
+		free(data);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	n = consumption_periods(&series, NULL, 0, d->kind, d->start, d->end,
 	    d->res, GRAPH_MAX_BARS);
 	free(data);

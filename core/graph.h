@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "metric.h"
+#include "recent.h"
 
 struct event_base;
 
@@ -68,6 +69,8 @@ struct graph_spec {
 	char			 rrdcached[256];	/* "" or what to flush */
 	time_t			 end;		/* 0: now */
 	int			 signed_total;	/* a virtual meter's */
+	/* The live reading the bars end with (recent.h); NaN: none. */
+	struct recent_reading	 live;
 };
 
 /* "day", "week", "month", "year": 0, or -1. */

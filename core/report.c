@@ -25,6 +25,7 @@
 #include "report.h"
 #include "report_period.h"
 #include "report_text.h"
+#include "usage.h"
 
 #define REPORT_FIRST_S		5	/* the first plan after a (re)load */
 /*
@@ -461,14 +462,15 @@ report_prepare_text(struct report_delivery *dl, const struct device *d,
 {
 	struct reports *rs = dl->rs;
 	struct report_text_facts facts = { 0, 0, &dl->costs };
+	struct usage_src src = { rs->history, rs->cfg, rs->poller };
 	size_t i;
 
 	if (rs->history == NULL)
 		fprintf(dl->body, "%s (%s)\n  history is disabled: no "
 		    "figures\n", d->name, d->id);
 	else {
-		report_text_device(dl->body, rs->history, rs->cfg, d,
-		    dl->period, dl->end, &facts);
+		report_text_device(dl->body, &src, d, dl->period, dl->end,
+		    &facts);
 		report_note_offline(dl, d, &facts);
 	}
 	if (first_file == dl->nfiles)

@@ -34,7 +34,7 @@ report_text_time(time_t t, char *out, size_t size)
 }
 
 static void
-report_text_usage(FILE *f, const struct history *h, const struct config *cfg,
+report_text_usage(FILE *f, const struct usage_src *src,
     const struct device *d, const struct device_value *v, time_t from,
     time_t to)
 {
@@ -45,10 +45,10 @@ report_text_usage(FILE *f, const struct history *h, const struct config *cfg,
 	struct stat st;
 
 	/* A total this device never recorded is left out, not a blank. */
-	if (history_path(h, d->id, v->metric, path, sizeof(path)) == -1 ||
-	    stat(path, &st) == -1)
+	if (history_path(src->history, d->id, v->metric, path, sizeof(path)) ==
+	    -1 || stat(path, &st) == -1)
 		return;
-	if (usage_range(h, cfg, d->id, v->metric, from, to,
+	if (usage_range(src, d->id, v->metric, from, to,
 	    REPORT_TEXT_USAGE_STEP, &r, err, sizeof(err)) == -1) {
 		fprintf(f, "  %s: no data (%s)\n", v->metric, err);
 		return;
@@ -94,18 +94,18 @@ report_text_add_cost(struct report_text_costs *costs, const char *currency,
 
 /* The total's cost under the device's tariff for it, if it has one. */
 static void
-report_text_cost(FILE *f, const struct history *h, const struct config *cfg,
+report_text_cost(FILE *f, const struct usage_src *src,
     const struct device *d, const struct device_value *v, time_t from,
     time_t to, struct report_text_costs *costs)
 {
-	const struct tariff *t = config_tariff_of(cfg, d->id, v->metric);
+	const struct tariff *t = config_tariff_of(src->cfg, d->id, v->metric);
 	struct tariff_cost c;
 	char err[256];
 	size_t i;
 
 	if (t == NULL)
 		return;
-	if (usage_cost(h, cfg, t, d->id, from, to, clock_wall(),
+	if (usage_cost(src, t, d->id, from, to, clock_wall(),
 	    REPORT_TEXT_USAGE_STEP, &c, err, sizeof(err)) == -1) {
 		fprintf(f, "  %s cost: no data (%s)\n", v->metric, err);
 		return;
@@ -276,10 +276,11 @@ report_text_offline(FILE *f, const struct history *h, const struct device *d,
 }
 
 void
-report_text_device(FILE *f, const struct history *h,
-    const struct config *cfg, const struct device *d, time_t from,
-    time_t to, struct report_text_facts *facts)
+report_text_device(FILE *f, const struct usage_src *src,
+    const struct device *d, time_t from, time_t to,
+    struct report_text_facts *facts)
 {
+	const struct history *h = src->history;
 	size_t i;
 
 	fprintf(f, "%s (%s), %s, %s %s address %d\n", d->name, d->id,
@@ -287,9 +288,9 @@ report_text_device(FILE *f, const struct history *h,
 	for (i = 0; i < d->nvalues; i++)
 		if (d->values[i].info->class == METRIC_CLASS_ENERGY &&
 		    strcmp(d->values[i].metric, "trips") != 0) {
-			report_text_usage(f, h, cfg, d, &d->values[i], from,
+			report_text_usage(f, src, d, &d->values[i], from,
 			    to);
-			report_text_cost(f, h, cfg, d, &d->values[i], from,
+			report_text_cost(f, src, d, &d->values[i], from,
 			    to, facts->costs);
 		}
 	report_text_peak(f, h, d, from, to);

@@ -31,9 +31,8 @@
 #include <stdio.h>
 #include <time.h>
 
-struct config;
-struct history;
 struct device;
+struct usage_src;
 
 #define REPORT_TEXT_CURRENCIES	4
 
@@ -51,8 +50,8 @@ struct report_text_facts {
 	struct report_text_costs *costs;	/* added to, or NULL */
 };
 
-void report_text_device(FILE *, const struct history *,
-    const struct config *, const struct device *, time_t from, time_t to,
+void report_text_device(FILE *, const struct usage_src *,
+    const struct device *, time_t from, time_t to,
     struct report_text_facts *);
 /* The "Total cost:" line, when some device had a cost. */
 void report_text_total(FILE *, const struct report_text_costs *);

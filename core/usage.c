@@ -3,8 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
+#include "device.h"
 #include "history.h"
+#include "poller.h"
+#include "recent.h"
+#include "rrdplan.h"
 #include "tariff.h"
 #include "usage.h"
 
@@ -41,40 +46,88 @@ usage_signed(const struct config *cfg, const char *id)
 }
 
 int
-usage_fetch(const struct history *h, const struct config *cfg,
-    const char *id, const char *metric, time_t from, time_t to,
-    unsigned long step, struct consumption_sample_series *series,
+usage_live(const struct usage_src *src, const char *id, const char *metric,
+    struct recent_reading *r)
+{
+	const struct device *d;
+	const struct device_value *dv;
+
+	if (src->poller == NULL || (d = poller_find(src->poller, id)) == NULL ||
+	    (dv = device_value(d, metric)) == NULL ||
+	    dv->quality != VALUE_OK || !isfinite(dv->value))
+		return 0;
+	r->ts = dv->ts;
+	r->value = dv->value;
+	return 1;
+}
+
+/* recent_fill's minute rows, from history. */
+struct usage_minutes {
+	const struct history	*history;
+	const char		*id, *metric;
+};
+
+static int
+usage_minutes(void *arg, time_t from, time_t to,
+    struct consumption_sample_series *fine, double **values)
+{
+	struct usage_minutes *m = arg;
+	unsigned long step;
+	char err[256];
+
+	if (history_fetch(m->history, m->id, m->metric, "LAST", from, to,
+	    RRDPLAN_STEP, &fine->start, &step, &fine->n, values, err,
+	    sizeof(err)) == -1)
+		return -1;
+	fine->step = (time_t)step;
+	fine->values = *values;
+	return 0;
+}
+
+int
+usage_fetch(const struct usage_src *src, const char *id, const char *metric,
+    time_t from, time_t to, unsigned long step,
+    struct consumption_sample_series *series,
     struct consumption_replacement **rep, size_t *nrep, char *err,
     size_t errlen)
 {
+	struct usage_minutes m = { src->history, id, metric };
+	struct recent_reading live;
 	unsigned long got;
 	double *values;
 	time_t start;
 	size_t n;
 
-	if (history_fetch(h, id, metric, "LAST", from - 2 * (time_t)step -
-	    86400, to, step, &start, &got, &n, &values, err, errlen) == -1)
+	if (history_fetch(src->history, id, metric, "LAST", from -
+	    2 * (time_t)step - 86400, to, step, &start, &got, &n, &values, err,
+	    errlen) == -1)
 		return -1;
+	memset(series, 0, sizeof(*series));
 	series->start = start;
 	series->step = (time_t)got;
 	series->n = n;
 	series->values = values;
-	series->signed_total = usage_signed(cfg, id);
-	*nrep = usage_replacements(cfg, id, metric, rep);
+	series->signed_total = usage_signed(src->cfg, id);
+	if (recent_fill(series, &values, to, clock_wall(), usage_minutes, &m,
+	    usage_live(src, id, metric, &live) ? &live : NULL) == -1) {
+		free(values);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*nrep = usage_replacements(src->cfg, id, metric, rep);
 	return 0;
 }
 
 int
-usage_range(const struct history *h, const struct config *cfg,
-    const char *id, const char *metric, time_t from, time_t to,
-    unsigned long step, struct consumption_result *out, char *err,
-    size_t errlen)
+usage_range(const struct usage_src *src, const char *id, const char *metric,
+    time_t from, time_t to, unsigned long step,
+    struct consumption_result *out, char *err, size_t errlen)
 {
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
 	size_t nrep;
 
-	if (usage_fetch(h, cfg, id, metric, from, to, step, &series, &rep,
+	if (usage_fetch(src, id, metric, from, to, step, &series, &rep,
 	    &nrep, err, errlen) == -1)
 		return -1;
 	*out = consumption_range(&series, rep, nrep, from, to);
@@ -84,18 +137,17 @@ usage_range(const struct history *h, const struct config *cfg,
 }
 
 int
-usage_cost(const struct history *h, const struct config *cfg,
-    const struct tariff *t, const char *id, time_t from, time_t to,
-    time_t standing_to, unsigned long step, struct tariff_cost *out,
-    char *err, size_t errlen)
+usage_cost(const struct usage_src *src, const struct tariff *t,
+    const char *id, time_t from, time_t to, time_t standing_to,
+    unsigned long step, struct tariff_cost *out, char *err, size_t errlen)
 {
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
 	size_t nrep;
 	int rc;
 
-	if (usage_fetch(h, cfg, id, t->metric, from, to, step, &series,
-	    &rep, &nrep, err, errlen) == -1)
+	if (usage_fetch(src, id, t->metric, from, to, step, &series, &rep,
+	    &nrep, err, errlen) == -1)
 		return -1;
 	if ((rc = tariff_cost(t, &series, rep, nrep, from, to, standing_to,
 	    out)) == -1)
@@ -107,36 +159,33 @@ usage_cost(const struct history *h, const struct config *cfg,
 }
 
 double
-usage_to_date(const struct history *h, const struct config *cfg,
-    const char *id, const char *metric, time_t from, time_t now,
-    unsigned long step, double live, time_t live_ts)
+usage_to_date(const struct usage_src *src, const char *id,
+    const char *metric, time_t from, time_t now, unsigned long step)
 {
 	struct consumption_sample_series series;
 	struct consumption_replacement *rep;
 	struct consumption_result r;
-	double last_v, used = NAN;
-	time_t last_t;
-	size_t n, nrep;
+	long long x;
+	time_t end;
+	size_t j, nrep;
+	double used = NAN;
 	char err[256];
 
-	if (usage_fetch(h, cfg, id, metric, from, now, step, &series, &rep,
+	if (usage_fetch(src, id, metric, from, now, step, &series, &rep,
 	    &nrep, err, sizeof(err)) == -1)
 		return NAN;
-	r = consumption_range(&series, rep, nrep, from, now);
-	n = series.n;
-	while (n > 0 && !isfinite(series.values[n - 1]))
-		n--;
-	if (n > 0) {
-		last_t = series.start + (time_t)(n - 1) * series.step;
-		last_v = series.values[n - 1];
-		if (last_t >= from) {
-			/* Nothing counted yet: the first index is the start. */
-			used = isnan(r.amount) ? 0 : r.amount;
-			if (isfinite(live) && live_ts > last_t)
-				used += live >= last_v || series.signed_total ?
-				    live - last_v : live;
-		}
-	}
+	/* Up to the end of the step now is in, which the live reading closes. */
+	x = (long long)now - (long long)series.start;
+	end = x <= 0 ? series.start : series.start + (time_t)((x +
+	    series.step - 1) / series.step) * series.step;
+	r = consumption_range(&series, rep, nrep, from, end);
+	if (!isnan(r.amount))
+		used = r.amount;
+	else
+		for (j = 0; j < series.n && isnan(used); j++)
+			if (isfinite(series.values[j]) && series.start +
+			    (time_t)j * series.step >= from)
+				used = 0;
 	free(rep);
 	free((double *)series.values);
 	return used;

@@ -13,22 +13,14 @@
 # runs 20 times as fast as real time (test_clock): delays, the minute's
 # mail and the day's budget come in seconds.
 . "$(dirname "$0")/web_lib.sh"
-have openssl || need "no openssl" openssl
 have mbpoll || need "no mbpoll" mbpoll
-have_module aiosmtpd || need "no Python module aiosmtpd" python3-aiosmtpd
+. "$(dirname "$0")/smtp_lib.sh"
 HELPER="$(dirname "$0")/reports.py"
 EVENTS="$STATE/events/events.csv"
 jtrue() { printf '%s' "$BODY" | jq -e "$@" >/dev/null 2>&1; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
-    -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
-    2>>"$TMP/openssl.log" || { not_ok "a certificate for 127.0.0.1"; done_testing; }
 SMTP_PORT=$(free_port)
-MAILS="$TMP/mails"
-mkdir -p "$MAILS"
-spawn /usr/bin/python3 "$HELPER" smtp "$MAILS" "$SMTP_PORT" "$TMP/cert.pem" \
-    "$TMP/key.pem" starttls reporter s3cret >>"$TMP/smtp.log" 2>&1
+start_smtp starttls "$SMTP_PORT" || not_ok "aiosmtpd starts"
 
 # settings [MAX_KB MAX_FILES]: mail, alarms and the event log's rotation.
 settings() {

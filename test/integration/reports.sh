@@ -20,8 +20,6 @@
 # is the made-up one, however near midnight the test runs.
 . "$(dirname "$0")/web_lib.sh"
 have rrdtool || need "no rrdtool" rrdtool
-have openssl || need "no openssl" openssl
-have_module aiosmtpd || need "no Python module aiosmtpd" python3-aiosmtpd
 have_module pyftpdlib || need "no Python module pyftpdlib" python3-pyftpdlib
 have /usr/sbin/sshd || need "no /usr/sbin/sshd" openssh-server
 have ssh-keygen || need "no ssh-keygen" openssh-client
@@ -33,33 +31,16 @@ getent passwd ftp >/dev/null ||
     bail_out "no user ftp: the Debian package vsftpd makes it (apt-get install --reinstall vsftpd)"
 HELPER="$(dirname "$0")/reports.py"
 helper() { /usr/bin/python3 "$HELPER" "$@"; }
-
-listening() {
-	/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)"
-}
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
-    -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
-    2>>"$TMP/openssl.log" || { not_ok "a certificate for 127.0.0.1"; done_testing; }
+. "$(dirname "$0")/smtp_lib.sh"
 
 SMTP_PORT=$(free_port)
 SMTPS_PORT=$(free_port)
 FTP_PORT=$(free_port)
 PUT_PORT=$(free_port)
-MAILS="$TMP/mails"
 FTP_DIR="$TMP/ftp"
 PUT_DIR="$TMP/put"
-mkdir -p "$MAILS" "$FTP_DIR" "$PUT_DIR"
+mkdir -p "$FTP_DIR" "$PUT_DIR"
 
-# start_smtp MODE PORT: the server, ready when it accepts connections.
-start_smtp() {
-	spawn /usr/bin/python3 "$HELPER" smtp "$MAILS" "$2" "$TMP/cert.pem" "$TMP/key.pem" "$1" \
-	    reporter s3cret >>"$TMP/smtp.log" 2>&1
-	SMTP_PID=$LAST_PID
-	wait_for 10 listening "$2"
-}
-stop_smtp() { kill "$SMTP_PID"; wait "$SMTP_PID" 2>/dev/null; }
 # Under valgrind (scripts/check --deep) a memory error makes the exit 42.
 stop_mewsd() {
 	local rc

@@ -20,16 +20,11 @@
 # runs.
 . "$(dirname "$0")/web_lib.sh"
 have rrdtool || need "no rrdtool" rrdtool
-have openssl || need "no openssl" openssl
-have_module aiosmtpd || need "no Python module aiosmtpd" python3-aiosmtpd
+. "$(dirname "$0")/smtp_lib.sh"
 tariffs() { /usr/bin/python3 "$(dirname "$0")/tariffs.py" "$@"; }
 csvh() { /usr/bin/python3 "$(dirname "$0")/csv_files.py" "$@"; }
 
 . "$(dirname "$0")/dst_zone.sh"
-
-listening() {
-	/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)"
-}
 
 # shellcheck disable=SC2046
 set -- $(tariffs expect yesterday)
@@ -37,17 +32,8 @@ Y_START=$1 Y_END=$2 Y_ENERGY=$3 Y_TOTAL=$4
 diag "yesterday: $(((Y_END - Y_START) / 3600)) hours, energy $Y_ENERGY EUR, with standing $Y_TOTAL EUR"
 
 # The report: yesterday's is owed.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
-    -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" \
-    2>>"$TMP/openssl.log" || { not_ok "a certificate for 127.0.0.1"; done_testing; }
 SMTP_PORT=$(free_port)
-MAILS="$TMP/mails"
-mkdir -p "$MAILS"
-spawn /usr/bin/python3 "$(dirname "$0")/reports.py" smtp "$MAILS" \
-    "$SMTP_PORT" "$TMP/cert.pem" "$TMP/key.pem" starttls reporter \
-    s3cret >>"$TMP/smtp.log" 2>&1
-wait_for 10 listening "$SMTP_PORT" || not_ok "aiosmtpd starts"
+start_smtp starttls "$SMTP_PORT" || not_ok "aiosmtpd starts"
 REPORT_CONF="mail = { server = \"127.0.0.1\"; port = $SMTP_PORT;
 	 user = \"reporter\"; password = \"s3cret\";
 	 from = \"mews@example.com\"; ca_file = \"$TMP/cert.pem\"; };
