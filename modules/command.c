@@ -1,8 +1,8 @@
 #include <string.h>
 
+#include "base/conf.h"
 #include "command.h"
-#include "conf.h"
-#include "profile.h"
+#include "config/profile.h"
 
 int
 command_load(struct profile *p, const config_setting_t *root,

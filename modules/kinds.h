@@ -8,7 +8,7 @@
 #ifndef MEWS_KINDS_H
 #define MEWS_KINDS_H
 
-#include "profile.h"
+#include "config/profile.h"
 
 enum breaker_state { BREAKER_OPEN, BREAKER_CLOSED, BREAKER_TRIPPED };
 

@@ -19,7 +19,7 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#include "profile.h"
+#include "config/profile.h"
 
 struct conf_errors;
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf.h"
 #include "command.h"
-#include "conf.h"
 #include "kinds.h"
 #include "regset.h"
 

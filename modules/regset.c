@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
+#include "base/conf.h"
 #include "regset.h"
 
 int

@@ -1,12 +1,12 @@
 /*
  * The module of virtual meters: their metrics, nothing to read.  The
- * poller computes their values from their sources (core/vmeter.c); this
+ * poller computes their values from their sources (core/devices/vmeter.c); this
  * module is what makes them devices like the others to the rest of the
  * daemon.  It is not in the table of modules a profile may name.
  */
 #include <stdlib.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "module.h"
 
 struct virtual_state {

@@ -17,8 +17,8 @@
 
 #include <modbus.h>
 
-#include "profile.h"
-#include "rtu.h"
+#include "config/profile.h"
+#include "modbus/rtu.h"
 
 #define SIM_ADDR_MAX		247	/* highest unicast RTU address */
 #define SIM_GARBAGE_MAX		16	/* random bytes sent as noise, at most */

@@ -37,7 +37,7 @@
  * does not know with exception 3; here libmodbus has already accepted it,
  * so it is ignored.
  */
-#include "clock.h"
+#include "base/clock.h"
 #include "sim.h"
 
 #include <math.h>
@@ -45,10 +45,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "kinds.h"
-#include "log.h"
-#include "module.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "modules/kinds.h"
+#include "modules/module.h"
 
 enum sim_quantity {
 	SQ_ENERGY_IMPORT, SQ_ENERGY_EXPORT, SQ_REACTIVE_IMPORT,

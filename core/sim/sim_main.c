@@ -2,7 +2,7 @@
  * mews-sim: options, the shared helpers (clock, randomness, reply capture)
  * and main.
  */
-#include "clock.h"
+#include "base/clock.h"
 #include "sim.h"
 
 #include <arpa/inet.h>
@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "log.h"
+#include "base/conf.h"
+#include "base/log.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR	"/usr/local/share/mews"

@@ -16,7 +16,7 @@
  * One request at a time, as on a half-duplex line: while a reply waits for
  * its time (--delay-ms, --wire-time), the master is not read.
  */
-#include "clock.h"
+#include "base/clock.h"
 #include "sim.h"
 
 #include <errno.h>
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 /*
  * The shortest silence that ends a frame.  A real line's t3.5 (2 ms at

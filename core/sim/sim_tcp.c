@@ -8,7 +8,7 @@
  * load as on a real gateway.  A client with a reply in flight is not read,
  * which leaves its next requests to the kernel's buffers.
  */
-#include "clock.h"
+#include "base/clock.h"
 #include "sim.h"
 
 #include <arpa/inet.h>
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define SIM_TCP_MAX_CLIENTS	32
 #define SIM_TCP_BACKLOG		16

@@ -38,9 +38,9 @@
 
 #include <modbus.h>
 
-#include "clock.h"
-#include "rtu.h"
+#include "base/clock.h"
 #include "benchutil.h"
+#include "modbus/rtu.h"
 #include "simproc.h"
 
 #define BENCH_BAUD		115200	/* the issue's; -b changes it */

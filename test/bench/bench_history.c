@@ -35,17 +35,17 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
-#include "clock.h"
-#include "config.h"
-#include "csv.h"
-#include "device.h"
-#include "graph.h"
-#include "history.h"
-#include "log.h"
-#include "metric.h"
-#include "poller.h"
-#include "rrdplan.h"
+#include "base/clock.h"
+#include "base/csv.h"
+#include "base/log.h"
+#include "base/metric.h"
 #include "benchutil.h"
+#include "config/config.h"
+#include "devices/device.h"
+#include "devices/poller.h"
+#include "history/graph.h"
+#include "history/history.h"
+#include "history/rrdplan.h"
 
 #define BENCH_DEVICES	247
 #define BENCH_METRICS	40

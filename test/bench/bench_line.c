@@ -30,13 +30,13 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
-#include "clock.h"
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
-#include "rtu.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "benchutil.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "modbus/bus.h"
+#include "modbus/rtu.h"
 #include "simproc.h"
 
 #define BENCH_DEVICES		32

@@ -12,10 +12,10 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
-#include "dav_path.h"
-#include "dav_xml.h"
-#include "http_method.h"
-#include "http_range.h"
+#include "share/dav_path.h"
+#include "share/dav_xml.h"
+#include "web/http_method.h"
+#include "web/http_range.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

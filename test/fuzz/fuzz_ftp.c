@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ftp_cmd.h"
-#include "ftp_list.h"
-#include "ftp_path.h"
+#include "share/ftp_cmd.h"
+#include "share/ftp_list.h"
+#include "share/ftp_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "mbap.h"
+#include "modbus/mbap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

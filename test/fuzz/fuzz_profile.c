@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "profile.h"
+#include "base/conf.h"
+#include "config/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "rtu.h"
+#include "modbus/rtu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

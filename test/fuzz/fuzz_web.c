@@ -10,9 +10,9 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#include "confjson.h"
-#include "http_static.h"
-#include "session.h"
+#include "api/confjson.h"
+#include "web/http_static.h"
+#include "web/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -47,9 +47,15 @@ jtrue() { printf '%s' "$BODY" | jq -e "$@" >/dev/null 2>&1; }
 jfile() { jq -e "$@" >/dev/null; }
 # get NAME PATH: GET into $TMP/NAME.json, its status into $TMP/NAME.code,
 # waiting as long as a long answer may take under memcheck.
+# Each with a copy of the session's cookie jar: curl rewrites its jar as
+# it exits, and one being rewritten reads as empty to another (a 401).
 get() {
-	web -o "$TMP/$1.json" -w '%{http_code}\n' --max-time $((60 * MEWS_WAIT_SCALE)) \
-	    "$URL$2" >"$TMP/$1.code"
+	(
+		JAR="$TMP/jar.$1"
+		cp "$TMP/jar" "$JAR" &&
+		    web -o "$TMP/$1.json" -w '%{http_code}\n' \
+		    --max-time $((60 * MEWS_WAIT_SCALE)) "$URL$2" >"$TMP/$1.code"
+	)
 }
 
 # --- What history cannot hold ------------------------------------------------

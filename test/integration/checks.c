@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include "checks.h"
-#include "device.h"
+#include "devices/device.h"
 
 double
 check_value(const struct device *d, const char *metric)

@@ -127,7 +127,7 @@ print(p)')
 
 # An accelerated wall clock, so that a test of minute steps, idle
 # timeouts, alarm, budget and report schedules takes seconds against the
-# real daemon (core/clock.h).  test_clock RATE [START]: every mewsd this
+# real daemon (core/base/clock.h).  test_clock RATE [START]: every mewsd this
 # test starts from now on runs its wall clock RATE times as fast as real
 # time from this moment, when it reads START (now by default), with RATE
 # divided by MEWS_WAIT_SCALE/2 (halved under memcheck) so that a slow

@@ -1,5 +1,5 @@
 /*
- * The installer tools (core/bustool.c): requests built to the letter of the
+ * The installer tools (core/modbus/bustool.c): requests built to the letter of the
  * spec, device identifications read without trusting their lengths, and
  * outcomes as JSON; then raw transactions and scans against mews-sim on a
  * pseudo-terminal, on the daemon's own bus and loop, with live polling
@@ -24,18 +24,18 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
-#include "bustool.h"
-#include "clock.h"
-#include "scan.h"
-#include "conf.h"
-#include "config.h"
-#include "daemon.h"
-#include "device.h"
-#include "log.h"
-#include "poller.h"
-#include "profile.h"
-#include "rtu.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "config/profile.h"
+#include "daemon/daemon.h"
+#include "devices/device.h"
+#include "devices/poller.h"
+#include "modbus/bus.h"
+#include "modbus/bustool.h"
+#include "modbus/rtu.h"
+#include "modbus/scan.h"
 #include "simproc.h"
 #include "testbed.h"
 

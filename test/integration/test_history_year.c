@@ -51,8 +51,8 @@
 
 #include <rrd.h>
 
-#include "consumption.h"
-#include "rrdplan.h"
+#include "energy/consumption.h"
+#include "history/rrdplan.h"
 
 #define PER_MINUTE	0.25		/* kWh */
 #define PER_HOUR	15.0

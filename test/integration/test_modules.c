@@ -18,16 +18,16 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
-#include "clock.h"
-#include "config.h"
-#include "daemon.h"
-#include "device.h"
-#include "kinds.h"
-#include "log.h"
-#include "poller.h"
-#include "sim/sim.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "checks.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "devices/device.h"
+#include "devices/poller.h"
+#include "modbus/bus.h"
+#include "modules/kinds.h"
+#include "sim/sim.h"
 #include "simproc.h"
 #include "testbed.h"
 

@@ -16,13 +16,13 @@
 
 #include <event2/event.h>
 
-#include "bus.h"
-#include "config.h"
-#include "daemon.h"
-#include "device.h"
-#include "log.h"
-#include "poller.h"
+#include "base/log.h"
 #include "checks.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "devices/device.h"
+#include "devices/poller.h"
+#include "modbus/bus.h"
 #include "simproc.h"
 #include "testbed.h"
 

@@ -1,5 +1,5 @@
 /*
- * The upstream gateway client (core/upstream.c) on a real event loop:
+ * The upstream gateway client (core/gateway/upstream.c) on a real event loop:
  * against mews-sim serving Modbus TCP (reads, a pipeline of 20, a dead
  * unit's 0x0B, the real poller reaching devices behind the gateway, the
  * gateway going away and coming back on the same port, cancelled
@@ -26,18 +26,18 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "clock.h"
-#include "conf.h"
-#include "config.h"
-#include "device.h"
-#include "link.h"
-#include "log.h"
-#include "mbap.h"
-#include "poller.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "base/log.h"
 #include "checks.h"
+#include "config/config.h"
+#include "devices/device.h"
+#include "devices/poller.h"
+#include "gateway/upstream.h"
+#include "modbus/link.h"
+#include "modbus/mbap.h"
 #include "simproc.h"
 #include "testbed.h"
-#include "upstream.h"
 
 /* ------------------------------------------------------------------ */
 /* A fake gateway on a plain socket, driven by the same loop. */

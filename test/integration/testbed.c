@@ -4,9 +4,9 @@
 
 #include <event2/event.h>
 
-#include "config.h"
-#include "device.h"
-#include "poller.h"
+#include "config/config.h"
+#include "devices/device.h"
+#include "devices/poller.h"
 #include "simproc.h"
 #include "testbed.h"
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 struct testbed {
 	char			*dir;

@@ -4,7 +4,7 @@
 # for good, in the pages, by FTP and WebDAV alike, until root ran
 # `mewsd --reset-profile` on the box.  Replayed: the user locked, then 15
 # wrong PUKs from 127.0.0.2, which must wait, longer and longer
-# (core/puk_guard.h: 3 free, then 60 s doubled up to an hour), even with
+# (core/web/puk_guard.h: 3 free, then 60 s doubled up to an hour), even with
 # the right PUK; the profile, whose profiles.conf records the old block,
 # is only locked, and the right PUK from 127.0.0.3 unlocks it: its new
 # PIN works in the pages, by FTP and WebDAV.  Then wrong PUKs from 13

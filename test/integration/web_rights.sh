@@ -1,5 +1,5 @@
 #!/bin/sh
-# Who may call what: every route of the API (core/api.c's api_routes, read
+# Who may call what: every route of the API (core/api/api.c's api_routes, read
 # here so that a route added without a row fails), /metrics and the WebDAV
 # share, called by every caller: no session, the installer still on its
 # default PIN, the user, the installer and the administrator.  A refusal
@@ -118,12 +118,12 @@ MATRIX
 grep -v '^#' "$TMP/matrix" >"$TMP/rows"
 
 # --- Every route has a row ------------------------------------------------------
-# The routing table as core/api.c has it: "METHOD PATTERN" lines.
-sed -n '/api_routes\[\] = {/,/^};/p' "$top_srcdir/core/api.c" |
+# The routing table as core/api/api.c has it: "METHOD PATTERN" lines.
+sed -n '/api_routes\[\] = {/,/^};/p' "$top_srcdir/core/api/api.c" |
     sed -n 's/^[[:space:]]*{ *\([A-Z]*\), *"\([^"]*\)".*/\1 \2/p' \
     >"$TMP/api_routes"
 nroutes=$(wc -l <"$TMP/api_routes")
-check "core/api.c's api_routes read: $nroutes routes" [ "$nroutes" -gt 0 ]
+check "core/api/api.c's api_routes read: $nroutes routes" [ "$nroutes" -gt 0 ]
 # pattern_re PATTERN: an anchored extended regular expression, each "*"
 # one segment as api_match() takes it.
 pattern_re() { printf '^%s$' "$1" | sed 's/[.]/\\./g; s/\*/[^\/]+/g'; }

@@ -1,5 +1,5 @@
 /*
- * core/alarm.c: one rule's state machine driven with explicit times:
+ * core/alarms/alarm.c: one rule's state machine driven with explicit times:
  * thresholds above and below with hysteresis, the delay both ways,
  * unknown values, acknowledgements in each state; and the event log's
  * record writer and splitter (csv_record, csv_split) it is kept with.
@@ -14,8 +14,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "alarm.h"
-#include "csv.h"
+#include "alarms/alarm.h"
+#include "base/csv.h"
 
 #define T0	1700000000
 

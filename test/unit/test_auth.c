@@ -1,5 +1,5 @@
 /*
- * core/auth.c: the PUK unlocks only a locked profile, a seed PUK dies with
+ * core/web/auth.c: the PUK unlocks only a locked profile, a seed PUK dies with
  * its default PIN, PUKs made or typed at the first PIN change, set by the
  * administrator or by --reset-profile, wrong PUKs that never block, files
  * from before puk_default and from before that blocks ended, and no PUK
@@ -16,8 +16,8 @@
 
 #include <regex.h>
 
-#include "auth.h"
-#include "log.h"
+#include "base/log.h"
+#include "web/auth.h"
 
 #define SEED_ADMIN_PUK	"00000 9999 00000"
 #define SEED_USER_PUK	"00000111100000"

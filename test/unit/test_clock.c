@@ -1,5 +1,5 @@
 /*
- * core/clock.c's wall clock as the tests speed it up (MEWS_TEST_CLOCK):
+ * core/base/clock.c's wall clock as the tests speed it up (MEWS_TEST_CLOCK):
  * the spec's forms and refusals, the clock's reading, timers' real delays
  * and the wall seconds a real pace spans.  Each test sets the clock anew:
  * it is process-wide, as the system's is.
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "clock.h"
+#include "base/clock.h"
 
 static void
 test_refused(void **state)

@@ -1,5 +1,5 @@
 /*
- * core/config.c: each mistake mewsd -t must catch, reported at its file and
+ * core/config/config.c: each mistake mewsd -t must catch, reported at its file and
  * line, and the datasheet's defaults when keys are left out.
  */
 #include <stdarg.h>
@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "config/config.h"
+#include "config/profile.h"
 #include "conftmp.h"
-#include "config.h"
-#include "profile.h"
 
 static int
 setup(void **state)

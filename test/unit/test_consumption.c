@@ -1,5 +1,5 @@
 /*
- * core/consumption.c: consumption per local calendar period from a total's
+ * core/energy/consumption.c: consumption per local calendar period from a total's
  * samples, across DST, counter resets, replaced meters and gaps.  Indexes
  * are whole numbers where sums must be exact, so float noise cannot hide
  * an error.
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "consumption.h"
+#include "energy/consumption.h"
 #include "zones.h"
 
 #define HOUR	3600

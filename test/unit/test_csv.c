@@ -1,4 +1,4 @@
-/* core/csv.c: CSV records byte for byte, numbers, local times. */
+/* core/base/csv.c: CSV records byte for byte, numbers, local times. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "csv.h"
+#include "base/csv.h"
 
 /* Central Europe by its POSIX rule: needs no zoneinfo installed. */
 #define TZ_CET	"CET-1CEST,M3.5.0,M10.5.0/3"

@@ -1,9 +1,9 @@
 /*
- * The WebDAV share's pure parts: the method rewrite (core/http_method.c),
- * Range headers (core/http_range.c), PROPFIND bodies as Windows, macOS,
- * davfs2 and cadaver send them (core/dav_xml.c), hrefs (core/dav_path.c;
+ * The WebDAV share's pure parts: the method rewrite (core/web/http_method.c),
+ * Range headers (core/web/http_range.c), PROPFIND bodies as Windows, macOS,
+ * davfs2 and cadaver send them (core/share/dav_xml.c), hrefs (core/share/dav_path.c;
  * which names open is ftp_path.c's, tested in test_ftp) and the
- * multistatus of one entry (core/dav_props.c).
+ * multistatus of one entry (core/share/dav_props.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,11 +18,11 @@
 
 #include <event2/buffer.h>
 
-#include "dav_path.h"
-#include "dav_props.h"
-#include "dav_xml.h"
-#include "http_method.h"
-#include "http_range.h"
+#include "share/dav_path.h"
+#include "share/dav_props.h"
+#include "share/dav_xml.h"
+#include "web/http_method.h"
+#include "web/http_range.h"
 
 /* The buffer's content as a string (freed by the caller). */
 static char *

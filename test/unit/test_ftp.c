@@ -1,7 +1,7 @@
 /*
- * The FTP server's pure parts: command lines (core/ftp_cmd.c), paths of
- * the share (core/ftp_path.c, the disk part on a folder made here) and
- * listing lines (core/ftp_list.c).
+ * The FTP server's pure parts: command lines (core/share/ftp_cmd.c), paths of
+ * the share (core/share/ftp_path.c, the disk part on a folder made here) and
+ * listing lines (core/share/ftp_list.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +16,9 @@
 
 #include <errno.h>
 
-#include "ftp_cmd.h"
-#include "ftp_list.h"
-#include "ftp_path.h"
+#include "share/ftp_cmd.h"
+#include "share/ftp_list.h"
+#include "share/ftp_path.h"
 
 static enum ftp_parse
 parse(const char *line, struct ftp_cmd *c)

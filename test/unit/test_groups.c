@@ -16,13 +16,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/metric.h"
+#include "config/config.h"
 #include "conftmp.h"
-#include "config.h"
-#include "consumption.h"
-#include "device.h"
-#include "group.h"
-#include "metric.h"
-#include "vmeter.h"
+#include "devices/device.h"
+#include "devices/vmeter.h"
+#include "energy/consumption.h"
+#include "groups/group.h"
 
 static int
 setup(void **state)

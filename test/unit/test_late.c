@@ -1,4 +1,4 @@
-/* core/late.c: the requests that timed out, and their late replies. */
+/* core/modbus/late.c: the requests that timed out, and their late replies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "late.h"
+#include "modbus/late.h"
 
 /* A read of count registers at addr of unit with function 3, and CRC. */
 static size_t

@@ -1,4 +1,4 @@
-/* core/mbap.c: MBAP framing, validated field by field. */
+/* core/modbus/mbap.c: MBAP framing, validated field by field. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "mbap.h"
+#include "modbus/mbap.h"
 
 static void
 test_parse_read(void **state)

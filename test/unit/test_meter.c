@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "conf.h"
-#include "module.h"
+#include "base/conf.h"
+#include "modules/module.h"
 
 static struct profile_reg regs[8];
 static struct profile prof;

@@ -1,5 +1,5 @@
 /*
- * core/netmask.c: the gateway's allow list matching, IPv4 and IPv6 CIDR,
+ * core/base/netmask.c: the gateway's allow list matching, IPv4 and IPv6 CIDR,
  * IPv4 clients seen through a dual-stack socket, and what mewsd -t refuses.
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "netmask.h"
+#include "base/netmask.h"
 
 /* A client's address as accept() gives it, in a netaddr. */
 static struct netaddr

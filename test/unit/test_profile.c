@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "profile.h"
+#include "base/conf.h"
+#include "config/profile.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

@@ -1,4 +1,4 @@
-/* core/queue.c: priorities, order, deadlines, and polling's share. */
+/* core/modbus/queue.c: priorities, order, deadlines, and polling's share. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "queue.h"
+#include "modbus/queue.h"
 
 static struct txn txns[32];
 

@@ -1,5 +1,5 @@
 /*
- * core/recent.c: a total's coarse rows completed up to the present from
+ * core/energy/recent.c: a total's coarse rows completed up to the present from
  * minute rows and the live reading.  The issue's case first: a start at
  * 10:17, hourly rows, and today's consumption asked at 11:34.
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "recent.h"
+#include "energy/recent.h"
 
 #define T0	1767261600	/* 2026-01-01 10:00 UTC */
 #define H	3600
@@ -152,6 +152,67 @@ test_first_row_written(void **state)
 	assert_int_equal(s.n, 4);
 }
 
+/* recent_fill's fetch over minutes[]: the spans asked are counted. */
+static time_t asked[4][2];
+static int nasked;
+
+static int
+fetch_minutes(void *arg, time_t from, time_t to,
+    struct consumption_sample_series *fine, double **values)
+{
+	const struct consumption_sample_series *all = arg;
+	size_t i, first = (size_t)((from - all->start) / 60) + 1;
+
+	if (nasked < 4) {
+		asked[nasked][0] = from;
+		asked[nasked][1] = to;
+	}
+	nasked++;
+	if (from < all->start || first > all->n)
+		return -1;
+	fine->start = all->start + (time_t)first * 60;
+	fine->step = 60;
+	fine->n = (size_t)((to - fine->start) / 60) + 1;
+	if (first + fine->n > all->n)
+		fine->n = all->n - first;
+	if ((*values = calloc(fine->n + 1, sizeof(double))) == NULL)
+		return -1;
+	for (i = 0; i < fine->n; i++)
+		(*values)[i] = all->values[first + i];
+	fine->values = *values;
+	return 0;
+}
+
+static void
+test_fill_reads_two_spans(void **state)
+{
+	struct consumption_sample_series f = minute_rows(T0 + 18 * 60,
+	    T0 + H + 150 * 60);
+	struct consumption_sample_series s = { T0 - H, H, 3, NULL, 0 };
+	struct recent_reading live = { T0 + H + 34 * 60 + 30, 107.7 };
+	double *v = malloc(3 * sizeof(double));
+
+	(void)state;
+	assert_non_null(v);
+	/* A start at 10:17, the 11:00 row written, asked at 11:34:30. */
+	v[0] = NAN;
+	v[1] = NAN;
+	v[2] = 104.2;
+	nasked = 0;
+	assert_int_equal(recent_fill(&s, &v, T0 + 2 * H, T0 + H + 34 * 60 + 30,
+	    8 * 86400, fetch_minutes, &f, &live), 0);
+	/* 10:00-11:00 for the start, 11:00-now for the present: no more. */
+	assert_int_equal(nasked, 2);
+	assert_int_equal(asked[0][0], T0);
+	assert_int_equal(asked[0][1], T0 + H);
+	assert_int_equal(asked[1][0], T0 + H);
+	assert_int_equal(asked[1][1], T0 + H + 34 * 60 + 30);
+	assert_int_equal(s.n, 4);
+	assert_float_equal(v[1], 100.0, 1e-9);
+	assert_float_equal(v[3], 107.7, 1e-9);
+	free(v);
+}
+
 static void
 test_bad_arguments(void **state)
 {
@@ -177,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_live_alone),
 		cmocka_unit_test(test_restart_after_a_gap),
 		cmocka_unit_test(test_first_row_written),
+		cmocka_unit_test(test_fill_reads_two_spans),
 		cmocka_unit_test(test_bad_arguments),
 	};
 

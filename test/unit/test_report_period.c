@@ -1,5 +1,5 @@
 /*
- * core/report_period.c: when each kind of report is due, in a zone with
+ * core/reports/report_period.c: when each kind of report is due, in a zone with
  * summer time (Central Europe), and how periods are named.
  */
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "report_period.h"
+#include "config/config.h"
+#include "reports/report_period.h"
 
 /* A local time in the zone under test. */
 static time_t

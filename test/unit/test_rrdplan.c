@@ -1,5 +1,5 @@
 /*
- * core/rrdplan.c: the budget arithmetic of history.max_mb.  For devices
+ * core/history/rrdplan.c: the budget arithmetic of history.max_mb.  For devices
  * like an SDM630 (4 totals, 20 power and 12 quality series) in numbers
  * from 1 to 247, and budgets from 16 MB to 4 GB, as history_plan uses
  * it: the totals' files first, the rest of the budget shared.  What the
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rrdplan.h"
+#include "history/rrdplan.h"
 
 #define MB		(1024ULL * 1024)
 #define TOTALS		4

@@ -1,4 +1,4 @@
-/* core/rtu.c: CRC-16 against published vectors, frame lengths per function. */
+/* core/modbus/rtu.c: CRC-16 against published vectors, frame lengths per function. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "rtu.h"
+#include "modbus/rtu.h"
 
 static void
 test_crc_check_value(void **state)

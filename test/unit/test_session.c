@@ -1,5 +1,5 @@
 /*
- * core/session.c, core/guard.c, core/puk_guard.c and core/peer.c:
+ * core/web/session.c, core/web/guard.c, core/web/puk_guard.c and core/base/peer.c:
  * timeouts, places per profile, back-off and rates per client, on given
  * clocks.
  */
@@ -15,11 +15,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "auth.h"
-#include "guard.h"
-#include "peer.h"
-#include "puk_guard.h"
-#include "session.h"
+#include "base/peer.h"
+#include "web/auth.h"
+#include "web/guard.h"
+#include "web/puk_guard.h"
+#include "web/session.h"
 
 static void
 test_idle_and_absolute(void **state)

@@ -1,5 +1,5 @@
 /*
- * core/tariff.c: bands (days, edges, 24:00, the first that matches, DST
+ * core/energy/tariff.c: bands (days, edges, 24:00, the first that matches, DST
  * days in Europe/Paris), what is left uncovered, and the cost of known
  * consumption: rows priced at the bands of their span, the standing
  * charge per local day, gaps, resets.  Amounts are multiples of 1/8 and
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "tariff.h"
+#include "energy/tariff.h"
 #include "zones.h"
 
 #define HOUR	3600

@@ -1,5 +1,5 @@
 /*
- * core/total_guard.c: which readings of a total are believed.  The issue's
+ * core/energy/total_guard.c: which readings of a total are believed.  The issue's
  * case first (1000.0, then 0.0 for a minute, then 1000.5: a glitch, 0.5
  * used), then a glitch to a lower value, a real reset confirmed after
  * confirm_s, a spell that changes side, an implausible jump and a rise
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "total_guard.h"
+#include "energy/total_guard.h"
 
 #define T0	1700000000
 /* An SDM120's 28 kW in kWh an hour; a reset after five minutes. */

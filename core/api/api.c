@@ -1,0 +1,419 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/eventlog.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "web/auth.h"
+#include "web/guard.h"
+#include "web/http.h"
+#include "web/puk_guard.h"
+#include "web/session.h"
+
+#define API_SEGMENT_MAX	64
+
+enum api_method {
+	GET = EVHTTP_REQ_GET,
+	POST = EVHTTP_REQ_POST,
+	PUT = EVHTTP_REQ_PUT,
+	DELETE = EVHTTP_REQ_DELETE
+};
+
+struct api_route {
+	enum api_method	 method;
+	const char	*pattern;	/* "*" matches one segment */
+	enum api_right	 right;
+	void		(*handler)(struct api_call *);
+};
+
+/* A profile still on its default PIN may also call these. */
+static void (*const api_default_pin_ok[])(struct api_call *) = {
+	api_pin, api_logout,
+};
+
+static const struct api_route api_routes[] = {
+	{ POST, "/api/login", API_PUBLIC, api_login },
+	{ POST, "/api/unlock", API_PUBLIC, api_unlock },
+	{ POST, "/api/logout", API_READ, api_logout },
+	{ GET, "/api/session", API_READ, api_session },
+	{ POST, "/api/pin", API_READ, api_pin },
+	{ GET, "/api/profiles", API_ADMIN, api_profiles },
+	{ POST, "/api/profiles/*", API_ADMIN, api_profile_set },
+
+	{ GET, "/api/status", API_READ, api_status },
+	{ GET, "/api/logs", API_READ, api_logs },
+	{ GET, "/api/system", API_ADMIN, api_system_get },
+	{ PUT, "/api/system", API_ADMIN, api_system_put },
+	{ GET, "/api/reports", API_ADMIN, api_reports_get },
+	{ PUT, "/api/reports", API_ADMIN, api_reports_put },
+	{ POST, "/api/reports/test", API_ADMIN, api_reports_test },
+
+	{ GET, "/api/models", API_READ, api_models },
+	{ GET, "/api/devices", API_READ, api_devices },
+	{ POST, "/api/devices", API_CONFIGURE, api_device_add },
+	{ GET, "/api/devices/*", API_READ, api_device },
+	{ PUT, "/api/devices/*", API_CONFIGURE, api_device_change },
+	{ DELETE, "/api/devices/*", API_CONFIGURE, api_device_remove },
+	{ POST, "/api/devices/*/command", API_CONTROL, api_device_command },
+
+	{ GET, "/api/buses", API_READ, api_buses },
+	{ POST, "/api/buses", API_CONFIGURE, api_bus_save },
+	{ GET, "/api/buses/*", API_READ, api_bus },
+	{ PUT, "/api/buses/*", API_CONFIGURE, api_bus_save },
+	{ DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove },
+	{ POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan },
+	{ GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status },
+	{ DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel },
+	{ POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test },
+
+	{ GET, "/api/groups", API_READ, api_groups },
+	{ POST, "/api/groups", API_CONFIGURE, api_group_add },
+	{ GET, "/api/groups/*", API_READ, api_group },
+	{ PUT, "/api/groups/*", API_CONFIGURE, api_group_change },
+	{ DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove },
+	{ GET, "/api/groups/*/consumption", API_READ, api_group_consumption },
+	{ GET, "/api/alarms", API_READ, api_alarms },
+	{ POST, "/api/alarms", API_CONFIGURE, api_alarm_add },
+	{ GET, "/api/alarms/*", API_READ, api_alarm },
+	{ PUT, "/api/alarms/*", API_CONFIGURE, api_alarm_change },
+	{ DELETE, "/api/alarms/*", API_CONFIGURE, api_alarm_remove },
+	/* Any profile acknowledges; the event log says who. */
+	{ POST, "/api/alarms/*/ack", API_READ, api_alarm_ack },
+	{ GET, "/api/events", API_ADMIN, api_events },
+	{ GET, "/api/events.csv", API_ADMIN, api_events_csv },
+
+	{ GET, "/api/history", API_READ, api_history },
+	{ GET, "/api/history/*/*", API_READ, api_history_series },
+	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
+	{ GET, "/api/tariffs", API_READ, api_tariffs },
+	{ POST, "/api/tariffs", API_ADMIN, api_tariff_add },
+	{ GET, "/api/tariffs/*", API_READ, api_tariff },
+	{ PUT, "/api/tariffs/*", API_ADMIN, api_tariff_change },
+	{ DELETE, "/api/tariffs/*", API_ADMIN, api_tariff_remove },
+	{ GET, "/api/graph", API_READ, api_graph_status },
+	{ GET, "/api/graph/*/*", API_READ, api_graph },
+
+	/* Scrapers: a session or the bearer token (api_metrics.c). */
+	{ GET, "/metrics", API_PUBLIC, api_metrics },
+
+	{ GET, "/api/gateways", API_READ, api_gateways },
+	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_save },
+	{ GET, "/api/gateways/*", API_READ, api_gateway },
+	{ PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_save },
+	{ DELETE, "/api/gateways/*", API_CONFIGURE, api_gateway_remove },
+};
+
+#define API_NROUTES	(sizeof(api_routes) / sizeof(api_routes[0]))
+
+/* What each profile may do, highest right first. */
+static enum api_right
+api_profile_right(int profile)
+{
+	switch (profile) {
+	case AUTH_ADMINISTRATOR:
+		return API_ADMIN;
+	case AUTH_INSTALLER:
+		return API_CONTROL;
+	default:
+		return API_READ;
+	}
+}
+
+static int
+api_allows(int profile, enum api_right r)
+{
+	/* Configure and control both come with the installer. */
+	return r <= api_profile_right(profile);
+}
+
+json_t *
+api_rights(int profile)
+{
+	static const char *const names[] = { "read", "configure", "control",
+	    "admin" };
+	json_t *a = json_array();
+	int r;
+
+	for (r = API_READ; a != NULL && r <= API_ADMIN; r++)
+		if (api_allows(profile, r))
+			json_array_append_new(a, json_string(names[r - 1]));
+	return a;
+}
+
+/*
+ * Does path match pattern, a * standing for one segment?  The segments'
+ * texts go to args[0] and args[1].
+ */
+static int
+api_match(const char *pattern, const char *path,
+    char args[2][API_SEGMENT_MAX + 1])
+{
+	const char *p = pattern, *q = path;
+	size_t n, k = 0;
+
+	while (*p != '\0') {
+		if (*p == '*') {
+			n = strcspn(q, "/");
+			if (n == 0 || n > API_SEGMENT_MAX || k == 2)
+				return 0;
+			memcpy(args[k], q, n);
+			args[k++][n] = '\0';
+			q += n;
+			p++;
+			continue;
+		}
+		if (*p++ != *q++)
+			return 0;
+	}
+	return *q == '\0';
+}
+
+const struct session *
+api_find_session(struct api *api, struct evhttp_request *req)
+{
+	const char *cookie = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Cookie");
+	char token[SESSION_TOKEN_LEN + 1];
+
+	if (session_cookie_token(cookie, token, sizeof(token)) == -1)
+		return NULL;
+	return session_find(api->sessions, token, clock_wall());
+}
+
+/*
+ * A state change must come from our own pages: a custom header, which a
+ * cross-site form cannot send, and no foreign Origin.
+ */
+static int
+api_same_origin(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *xrw = evhttp_find_header(in, "X-Requested-With");
+	const char *origin = evhttp_find_header(in, "Origin");
+	const char *host = evhttp_find_header(in, "Host");
+
+	if (xrw == NULL || xrw[0] == '\0')
+		return 0;
+	if (origin == NULL)
+		return 1;
+	return host != NULL && strncmp(origin, "https://", 8) == 0 &&
+	    strcmp(origin + 8, host) == 0;
+}
+
+static int
+api_default_pin_allowed(const struct api_route *r)
+{
+	size_t i;
+
+	if (r->method == GET)
+		return 1;
+	for (i = 0; i < sizeof(api_default_pin_ok) /
+	    sizeof(api_default_pin_ok[0]); i++)
+		if (r->handler == api_default_pin_ok[i])
+			return 1;
+	return 0;
+}
+
+void
+api_serve(void *arg, struct evhttp_request *req, const char *path)
+{
+	struct api *api = arg;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct api_route *r = NULL;
+	char seg[2][API_SEGMENT_MAX + 1] = { "", "" }, what[128];
+	struct api_call call;
+	int path_known = 0;
+	size_t i;
+
+	for (i = 0; i < API_NROUTES; i++)
+		if (api_match(api_routes[i].pattern, path, seg)) {
+			path_known = 1;
+			if ((int)api_routes[i].method == (int)cmd ||
+			    (cmd == EVHTTP_REQ_HEAD &&
+			    api_routes[i].method == GET)) {
+				r = &api_routes[i];
+				break;
+			}
+		}
+	if (r == NULL) {
+		if (path_known)
+			http_send_error(req, 405, NULL, "method not allowed "
+			    "on %s", path);
+		else
+			http_send_error(req, 404, NULL, "no such API path: %s",
+			    path);
+		return;
+	}
+	memset(&call, 0, sizeof(call));
+	call.api = api;
+	call.req = req;
+	call.arg = seg[0];
+	call.arg2 = seg[1];
+	if (r->method != GET && !api_same_origin(req)) {
+		http_send_error(req, 403, NULL, "refused: a request that "
+		    "changes something needs the X-Requested-With header and "
+		    "this server's origin");
+		return;
+	}
+	if (r->right != API_PUBLIC) {
+		if ((call.session = api_find_session(api, req)) == NULL) {
+			http_send_error(req, 401, NULL, "not logged in, or the "
+			    "session has expired");
+			return;
+		}
+		if (!api_allows(call.session->profile, r->right)) {
+			http_send_error(req, 403, NULL, "the %s profile may "
+			    "not do this",
+			    auth_profile_name(call.session->profile));
+			return;
+		}
+		if (!api_default_pin_allowed(r) &&
+		    auth_must_change(api->auth, call.session->profile)) {
+			json_t *o = json_pack("{s:s, s:b}", "error",
+			    "change the default PIN first",
+			    "must_change_pin", 1);
+
+			http_send_json(req, 403, o);
+			return;
+		}
+	}
+	/* Who did it, for the event log (confedit.c, commands). */
+	snprintf(what, sizeof(what), "%s %s", r->method == POST ? "POST" :
+	    r->method == PUT ? "PUT" : r->method == DELETE ? "DELETE" : "GET",
+	    path);
+	if (call.session != NULL)
+		eventlog_actor(api->d->events,
+		    auth_profile_name(call.session->profile), http_peer(req),
+		    what);
+	r->handler(&call);
+	eventlog_actor(api->d->events, NULL, NULL, NULL);
+}
+
+void
+api_session_cookie(struct evhttp_request *req, const char *token)
+{
+	char cookie[SESSION_TOKEN_LEN + 128];
+
+	if (token != NULL)
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
+		    "Secure; HttpOnly; SameSite=Strict", token);
+	else
+		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; Path=/; "
+		    "Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Set-Cookie", cookie);
+}
+
+const char *
+api_string(struct evhttp_request *req, json_t *body, const char *key)
+{
+	const char *s = json_string_value(json_object_get(body, key));
+
+	if (s == NULL)
+		http_send_error(req, 400, key, "%s: a string is expected", key);
+	return s;
+}
+
+struct api_wait {
+	struct api		*api;
+	struct evhttp_request	*req;
+	struct api_wait		*next;
+};
+
+struct api_wait *
+api_wait(struct api *api, struct evhttp_request *req)
+{
+	struct api_wait *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->api = api;
+	w->req = req;
+	w->next = api->waits;
+	api->waits = w;
+	return w;
+}
+
+struct evhttp_request *
+api_wait_end(struct api_wait *w)
+{
+	struct api_wait **pp;
+	struct evhttp_request *req;
+
+	if (w == NULL)
+		return NULL;
+	req = w->req;
+	for (pp = &w->api->waits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w);
+	return req;
+}
+
+struct evhttp_request *
+api_wait_req(const struct api_wait *w)
+{
+	return w->req;
+}
+
+void
+api_orphan_all(struct api *api)
+{
+	struct api_wait *w;
+
+	api_stream_end_all(api);
+	for (w = api->waits; w != NULL; w = w->next)
+		w->req = NULL;
+}
+
+struct api *
+api_new(struct daemon *d)
+{
+	struct api *api;
+
+	if ((api = calloc(1, sizeof(*api))) == NULL)
+		return NULL;
+	api->d = d;
+	api->started = clock_wall();
+	if ((api->auth = auth_new(d->cfg->state_dir)) == NULL ||
+	    (api->guard = guard_new()) == NULL ||
+	    (api->puk_guard = puk_guard_new()) == NULL ||
+	    (api->sessions = sessions_new(d->cfg->http.session_idle_s,
+	    d->cfg->http.session_max_s)) == NULL) {
+		api_free(api);
+		return NULL;
+	}
+	return api;
+}
+
+void
+api_configure(struct api *api)
+{
+	sessions_set_timeouts(api->sessions, api->d->cfg->http.session_idle_s,
+	    api->d->cfg->http.session_max_s);
+}
+
+void
+api_free(struct api *api)
+{
+	if (api == NULL)
+		return;
+	api_graph_free(api);
+	api_links_free(api);
+	api_devices_free(api);
+	auth_free(api->auth);
+	guard_free(api->guard);
+	puk_guard_free(api->puk_guard);
+	sessions_free(api->sessions);
+	free(api);
+}

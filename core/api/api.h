@@ -1,0 +1,328 @@
+/*
+ * The JSON API under /api/: the routing table, who may call what, and the
+ * checks every call goes through before its handler:
+ *   - a live session (cookie mews_session), except for login and unlock;
+ *   - the profile's right for the route (user: read; installer: also
+ *     configure and control; administrator: also admin), checked here on
+ *     the server whatever the pages show;
+ *   - for anything that changes state, the X-Requested-With header (a
+ *     cross-site form cannot send it) and, when the browser sends an
+ *     Origin, this server's own;
+ *   - while the profile still has its default PIN, only reading, the PIN
+ *     change and logout.
+ * The handlers live in api_session.c, api_devices.c, api_links.c and
+ * api_system.c.
+ */
+#ifndef MEWS_API_H
+#define MEWS_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "energy/consumption.h"
+
+struct daemon;
+struct evhttp_request;
+struct auth;
+struct guard;
+struct puk_guard;
+struct sessions;
+struct session;
+struct bus;
+struct profile;
+struct api;
+struct api_scan;
+struct api_test;
+struct api_wait;
+struct api_cached;
+struct config;
+
+enum api_right {
+	API_PUBLIC,		/* no session needed */
+	API_READ,
+	API_CONFIGURE,
+	API_CONTROL,
+	API_ADMIN
+};
+
+struct api {
+	struct daemon		*d;
+	struct auth		*auth;
+	struct guard		*guard;
+	struct puk_guard	*puk_guard;
+	struct sessions		*sessions;
+	time_t			 started;
+	struct api_scan		*scans;		/* one per bus at most */
+	struct api_test		*tests;		/* raw transactions on a line */
+	struct api_wait		*waits;		/* requests answered later */
+	/* The devices' entries in mews.conf, read once per configuration. */
+	const struct config	*entries_cfg;
+	json_t			*entries;
+	struct api_cached	*cached;	/* device answers, briefly */
+	size_t			 ncached;
+	struct api_stream	*streams;	/* answers under way */
+	/* The pass of the loop the streams' turns share, and its end. */
+	struct timeval		 stream_pass;
+	uint64_t		 stream_pass_end_us;
+};
+
+/* What a handler gets: the request, the caller, the URL's * segment. */
+struct api_call {
+	struct api		*api;
+	struct evhttp_request	*req;
+	const struct session	*session;	/* NULL on public routes */
+	const char		*arg;		/* the id in /api/devices/ID */
+	const char		*arg2;		/* a second *, as in history */
+};
+
+struct api *api_new(struct daemon *);
+void api_free(struct api *);
+/* http_api_cb: every request under /api/. */
+void api_serve(void *arg, struct evhttp_request *, const char *path);
+/* A bus is going away (a reload): its scan and tests end now. */
+void api_drop_bus(struct api *, const struct bus *);
+/* The configuration changed: new session timeouts. */
+void api_configure(struct api *);
+/*
+ * The web server is going away, and with it every request: answers still
+ * owed will not be sent.
+ */
+void api_orphan_all(struct api *);
+
+/*
+ * A request answered later (a command, a test on the line): registered, so
+ * that the answer is never sent to a request the server has freed.
+ */
+struct api_wait *api_wait(struct api *, struct evhttp_request *);
+/* The request to answer now, or NULL when it is gone; w is freed. */
+struct evhttp_request *api_wait_end(struct api_wait *w);
+/* The request, or NULL when it is gone; w stays (a long answer). */
+struct evhttp_request *api_wait_req(const struct api_wait *w);
+
+/*
+ * An answer written or computed a piece at a time, a turn of the loop
+ * each, so that a long one never holds the loop up: the request is
+ * registered (api_wait) and the client's going is noticed (which also
+ * runs a turn).  Each turn starts with api_stream_req(), and ends the
+ * stream when that is NULL; it works until api_stream_deadline(), at
+ * least one piece.  Every stream's turns in one pass of the loop share
+ * API_STREAM_TURN_US, so four long answers at once hold the loop no
+ * longer than one: a Modbus request or a page arriving meanwhile waits
+ * about that, and a pass stays well under the line's 5 ms.  A chunked
+ * answer sends each piece with api_stream_send(), whose next turn comes
+ * once the piece has left, and ends it (evhttp_send_reply_end) in a turn
+ * of its own after one: evhttp runs its end as soon as a write empties
+ * the output, which may be a write from before the end was queued (the
+ * headers', in the turn right after the start), and would then drop the
+ * rest.
+ */
+#define API_STREAM_TURN_US	1000
+
+struct api_stream {
+	struct api		*api;
+	struct api_wait		*wait;
+	int			 closed;	/* the client went */
+	struct evhttp_request	*orphan;	/* evhttp let go of it */
+	struct event		*turn;
+	event_callback_fn	 fn;
+	void			*arg;
+	struct evbuffer		*chunk;		/* the next piece */
+	struct api_stream	*next;		/* in api->streams */
+};
+
+/* fn(arg) runs each turn: 0, or -1 (out of memory, nothing kept). */
+int api_stream_begin(struct api_stream *, struct api *,
+    struct evhttp_request *, event_callback_fn fn, void *arg);
+/* The request to write to, or NULL when the client or the server went. */
+struct evhttp_request *api_stream_req(const struct api_stream *);
+/*
+ * Another turn, once the loop has looked at its sockets and timers (a
+ * turn made active at once would run in this same pass, before them).
+ */
+void api_stream_next(struct api_stream *);
+/* The clock_now_us() at which this turn's work stops. */
+uint64_t api_stream_deadline(struct api_stream *);
+/* The chunk as the answer's next piece; the next turn once it has left. */
+void api_stream_send(struct api_stream *, struct evhttp_request *);
+/* All of it let go; finishing the answer is the caller's business. */
+void api_stream_end(struct api_stream *);
+/*
+ * The web server is going away: every stream's owner runs its last turn
+ * now (its request gone), so that none is left once the loop stops.
+ */
+void api_stream_end_all(struct api *);
+
+/*
+ * A JSON answer whose last member is a long array (a consumption table's
+ * periods), encoded an element a piece in the turns of a stream: the same
+ * bytes as http_send_json of the whole, which would encode it all in one
+ * turn (2000 periods with their costs: 15 ms).
+ */
+struct api_json_list {
+	struct evbuffer		*body;		/* up to the last element */
+	char			*tail;		/* after the array */
+	size_t			 n;
+};
+
+/*
+ * The answer's head, whose member key is the array, empty: 0, or -1 (out
+ * of memory).  head is taken.
+ */
+int api_json_list_begin(struct api_json_list *, json_t *head,
+    const char *key);
+/* The array's next element (taken; NULL is left out): 0, or -1. */
+int api_json_list_add(struct api_json_list *, json_t *);
+/* The whole answer, 200; the list is freed. */
+void api_json_list_send(struct api_json_list *, struct evhttp_request *);
+void api_json_list_free(struct api_json_list *);
+
+/* For the handlers. */
+/* The caller's live session, from its cookie; NULL when none. */
+const struct session *api_find_session(struct api *,
+    struct evhttp_request *);
+void api_session_cookie(struct evhttp_request *, const char *token);
+json_t *api_rights(int profile);
+/*
+ * Add (name NULL; body has key), change (the members body sets; null
+ * removes one) or
+ * remove an entry of a list of mews.conf (devices, buses, gateways), then
+ * run it.  0 when done, with nothing sent yet; -1 with the error sent.
+ */
+int api_entry_apply(struct api_call *, const char *list, const char *key,
+    const char *name, json_t *body, int remove);
+/*
+ * The query's key as a UNIX time into *out, left as is when absent: 0, or
+ * -1 with a 400 sent.
+ */
+struct evkeyvalq;
+int api_query_time(struct evhttp_request *, struct evkeyvalq *,
+    const char *key, long long *out);
+/*
+ * The request's JSON object handed to apply(c, name, body, 0), for the
+ * add (name NULL) and change handlers of a list; 400 sent when it is not
+ * one.
+ */
+void api_entry_body(struct api_call *, const char *name,
+    void (*apply)(struct api_call *, const char *, json_t *, int));
+/* A string member of body: NULL (and 400 sent) when absent or not one. */
+const char *api_string(struct evhttp_request *, json_t *body,
+    const char *key);
+
+void api_login(struct api_call *);
+void api_unlock(struct api_call *);
+void api_logout(struct api_call *);
+void api_session(struct api_call *);
+void api_pin(struct api_call *);
+void api_profiles(struct api_call *);
+void api_profile_set(struct api_call *);
+
+void api_status(struct api_call *);
+void api_logs(struct api_call *);
+void api_system_get(struct api_call *);
+void api_system_put(struct api_call *);
+
+/* Every profile in dir (the device forms offer them, scans match them). */
+size_t api_load_profiles(const char *dir, struct profile ***out);
+void api_free_profiles(struct profile **, size_t);
+
+void api_devices_free(struct api *);
+void api_models(struct api_call *);
+void api_devices(struct api_call *);
+void api_device(struct api_call *);
+void api_device_add(struct api_call *);
+void api_device_change(struct api_call *);
+void api_device_remove(struct api_call *);
+void api_device_command(struct api_call *);
+
+void api_buses(struct api_call *);
+void api_bus(struct api_call *);
+void api_bus_save(struct api_call *);
+void api_bus_remove(struct api_call *);
+void api_bus_scan(struct api_call *);
+void api_bus_scan_status(struct api_call *);
+void api_bus_scan_cancel(struct api_call *);
+void api_bus_test(struct api_call *);
+void api_gateways(struct api_call *);
+void api_gateway(struct api_call *);
+void api_gateway_save(struct api_call *);
+void api_gateway_remove(struct api_call *);
+void api_links_free(struct api *);
+
+void api_metrics(struct api_call *);
+/* What a consumption query asks, as /api/consumption takes it. */
+struct api_period_query {
+	int			 range;		/* one range [from, to) */
+	enum consumption_period	 period;	/* else periods of this kind */
+	const char		*name;		/* "day", ..., "range" */
+	time_t			 from, to;
+	unsigned long		 step;		/* the rows read */
+};
+
+#define API_MAX_PERIODS	2000
+
+/*
+ * ?period=&from=&to= within what history holds (api_consumption.c: a `to`
+ * to come is clamped, a `from` older than the period's rows refused): 0,
+ * or -1 with a 400 sent.
+ */
+int api_period_parse(struct evhttp_request *, struct api_period_query *);
+json_t *api_consumption_json(const struct consumption_result *);
+/*
+ * Periods as a CSV download in the configured format: each period's
+ * start, its amount (blank for a gap) and coverage; the file is named
+ * NAME-METRIC-PERIOD-FROM.csv.
+ */
+void api_consumption_send_csv(struct evhttp_request *, const struct config *,
+    const char *name, const char *metric, const char *unit,
+    const struct api_period_query *, const struct consumption_result *,
+    size_t n);
+
+void api_groups(struct api_call *);
+void api_group(struct api_call *);
+void api_group_consumption(struct api_call *);
+void api_group_add(struct api_call *);
+void api_group_change(struct api_call *);
+void api_group_remove(struct api_call *);
+
+void api_reports_get(struct api_call *);
+void api_reports_put(struct api_call *);
+void api_reports_test(struct api_call *);
+
+struct tariff;
+struct tariff_cost;
+void api_tariffs(struct api_call *);
+void api_tariff(struct api_call *);
+void api_tariff_add(struct api_call *);
+void api_tariff_change(struct api_call *);
+void api_tariff_remove(struct api_call *);
+/* A tariff as the API shows it, its reference, and a cost under it. */
+json_t *api_tariff_json(const struct config *, const struct tariff *);
+json_t *api_tariff_ref_json(const struct tariff *);
+json_t *api_tariff_cost_json(const struct tariff *,
+    const struct tariff_cost *);
+
+void api_alarms(struct api_call *);
+void api_alarm(struct api_call *);
+void api_alarm_add(struct api_call *);
+void api_alarm_change(struct api_call *);
+void api_alarm_remove(struct api_call *);
+void api_alarm_ack(struct api_call *);
+void api_events(struct api_call *);
+void api_events_csv(struct api_call *);
+
+void api_history(struct api_call *);
+void api_history_series(struct api_call *);
+void api_consumption(struct api_call *);
+void api_graph(struct api_call *);
+void api_graph_status(struct api_call *);
+/* The graphs' children are killed, their requests answered. */
+void api_graph_free(struct api *);
+
+#endif
