@@ -2,7 +2,7 @@
  * The settings the module-backed profiles describe, shared with mews-sim so
  * it serves exactly the layout the daemon reads.
  *
- * Breaker state values are DESIGN.md's: 0 open, 1 closed, 2 tripped.
+ * Breaker state values (the `state` metric): 0 open, 1 closed, 2 tripped.
  * Output state values: 0 off, 1 on.
  */
 #ifndef MEWS_KINDS_H

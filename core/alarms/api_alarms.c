@@ -15,7 +15,7 @@
 #include "web/http.h"
 #include "web/session.h"
 
-void
+static void
 api_alarms(struct api_call *c)
 {
 	const struct alarms *as = c->api->d->alarms;
@@ -29,7 +29,7 @@ api_alarms(struct api_call *c)
 	    (json_int_t)alarms_unacknowledged(as)));
 }
 
-void
+static void
 api_alarm(struct api_call *c)
 {
 	json_t *o = c->api->d->alarms ? alarms_rule_json(c->api->d->alarms,
@@ -42,7 +42,7 @@ api_alarm(struct api_call *c)
 	http_send_json(c->req, 200, o);
 }
 
-void
+static void
 api_alarm_ack(struct api_call *c)
 {
 	char peer[NET_PEER_MAX];
@@ -88,20 +88,32 @@ api_alarm_apply(struct api_call *c, const char *id, json_t *body,
 	api_alarm(c);
 }
 
-void
+static void
 api_alarm_add(struct api_call *c)
 {
 	api_entry_body(c, NULL, api_alarm_apply);
 }
 
-void
+static void
 api_alarm_change(struct api_call *c)
 {
 	api_entry_body(c, c->arg, api_alarm_apply);
 }
 
-void
+static void
 api_alarm_remove(struct api_call *c)
 {
 	api_alarm_apply(c, c->arg, NULL, 1);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/alarms", API_READ, api_alarms, 0 },
+	{ API_POST, "/api/alarms", API_CONFIGURE, api_alarm_add, 0 },
+	{ API_GET, "/api/alarms/*", API_READ, api_alarm, 0 },
+	{ API_PUT, "/api/alarms/*", API_CONFIGURE, api_alarm_change, 0 },
+	{ API_DELETE, "/api/alarms/*", API_CONFIGURE, api_alarm_remove, 0 },
+	/* Any profile acknowledges; the event log says who. */
+	{ API_POST, "/api/alarms/*/ack", API_READ, api_alarm_ack, 0 },
+};
+
+API_ROUTES(api_alarms_routes, routes);

@@ -195,7 +195,7 @@ api_events_file(struct api_events_scan *sc, const char *path, char sep)
 	return over || sc->budget == 0;
 }
 
-void
+static void
 api_events(struct api_call *c)
 {
 	struct eventlog *ev = c->api->d->events;
@@ -298,7 +298,7 @@ api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 	api_stream_send(&s->stream, req);
 }
 
-void
+static void
 api_events_csv(struct api_call *c)
 {
 	struct eventlog *ev = c->api->d->events;
@@ -352,3 +352,10 @@ api_events_csv(struct api_call *c)
 	evhttp_send_reply_start(c->req, 200, "OK");
 	api_stream_next(&s->stream);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/events", API_ADMIN, api_events, 0 },
+	{ API_GET, "/api/events.csv", API_ADMIN, api_events_csv, 0 },
+};
+
+API_ROUTES(api_events_routes, routes);

@@ -20,98 +20,46 @@
 
 #define API_SEGMENT_MAX	64
 
-enum api_method {
-	GET = EVHTTP_REQ_GET,
-	POST = EVHTTP_REQ_POST,
-	PUT = EVHTTP_REQ_PUT,
-	DELETE = EVHTTP_REQ_DELETE
+/* Every handler file's routes, looked up in this order. */
+static const struct api_routes *const api_tables[] = {
+	&api_session_routes, &api_system_routes, &api_reports_routes,
+	&api_devices_routes, &api_links_routes, &api_groups_routes,
+	&api_alarms_routes, &api_events_routes, &api_history_routes,
+	&api_consumption_routes, &api_tariffs_routes, &api_graph_routes,
+	&api_metrics_routes,
 };
 
-struct api_route {
-	enum api_method	 method;
-	const char	*pattern;	/* "*" matches one segment */
-	enum api_right	 right;
-	void		(*handler)(struct api_call *);
-};
+#define API_NTABLES	(sizeof(api_tables) / sizeof(api_tables[0]))
 
-/* A profile still on its default PIN may also call these. */
-static void (*const api_default_pin_ok[])(struct api_call *) = {
-	api_pin, api_logout,
-};
+static const char *
+api_method_name(enum api_method m)
+{
+	return m == API_POST ? "POST" : m == API_PUT ? "PUT" :
+	    m == API_DELETE ? "DELETE" : "GET";
+}
 
-static const struct api_route api_routes[] = {
-	{ POST, "/api/login", API_PUBLIC, api_login },
-	{ POST, "/api/unlock", API_PUBLIC, api_unlock },
-	{ POST, "/api/logout", API_READ, api_logout },
-	{ GET, "/api/session", API_READ, api_session },
-	{ POST, "/api/pin", API_READ, api_pin },
-	{ GET, "/api/profiles", API_ADMIN, api_profiles },
-	{ POST, "/api/profiles/*", API_ADMIN, api_profile_set },
+static const char *
+api_right_name(enum api_right r)
+{
+	static const char *const names[] = { "public", "read", "configure",
+	    "control", "admin" };
 
-	{ GET, "/api/status", API_READ, api_status },
-	{ GET, "/api/logs", API_READ, api_logs },
-	{ GET, "/api/system", API_ADMIN, api_system_get },
-	{ PUT, "/api/system", API_ADMIN, api_system_put },
-	{ GET, "/api/reports", API_ADMIN, api_reports_get },
-	{ PUT, "/api/reports", API_ADMIN, api_reports_put },
-	{ POST, "/api/reports/test", API_ADMIN, api_reports_test },
+	return names[r];
+}
 
-	{ GET, "/api/models", API_READ, api_models },
-	{ GET, "/api/devices", API_READ, api_devices },
-	{ POST, "/api/devices", API_CONFIGURE, api_device_add },
-	{ GET, "/api/devices/*", API_READ, api_device },
-	{ PUT, "/api/devices/*", API_CONFIGURE, api_device_change },
-	{ DELETE, "/api/devices/*", API_CONFIGURE, api_device_remove },
-	{ POST, "/api/devices/*/command", API_CONTROL, api_device_command },
+void
+api_routes_print(FILE *f)
+{
+	const struct api_route *r;
+	size_t t, i;
 
-	{ GET, "/api/buses", API_READ, api_buses },
-	{ POST, "/api/buses", API_CONFIGURE, api_bus_save },
-	{ GET, "/api/buses/*", API_READ, api_bus },
-	{ PUT, "/api/buses/*", API_CONFIGURE, api_bus_save },
-	{ DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove },
-	{ POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan },
-	{ GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status },
-	{ DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel },
-	{ POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test },
-
-	{ GET, "/api/groups", API_READ, api_groups },
-	{ POST, "/api/groups", API_CONFIGURE, api_group_add },
-	{ GET, "/api/groups/*", API_READ, api_group },
-	{ PUT, "/api/groups/*", API_CONFIGURE, api_group_change },
-	{ DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove },
-	{ GET, "/api/groups/*/consumption", API_READ, api_group_consumption },
-	{ GET, "/api/alarms", API_READ, api_alarms },
-	{ POST, "/api/alarms", API_CONFIGURE, api_alarm_add },
-	{ GET, "/api/alarms/*", API_READ, api_alarm },
-	{ PUT, "/api/alarms/*", API_CONFIGURE, api_alarm_change },
-	{ DELETE, "/api/alarms/*", API_CONFIGURE, api_alarm_remove },
-	/* Any profile acknowledges; the event log says who. */
-	{ POST, "/api/alarms/*/ack", API_READ, api_alarm_ack },
-	{ GET, "/api/events", API_ADMIN, api_events },
-	{ GET, "/api/events.csv", API_ADMIN, api_events_csv },
-
-	{ GET, "/api/history", API_READ, api_history },
-	{ GET, "/api/history/*/*", API_READ, api_history_series },
-	{ GET, "/api/consumption/*/*", API_READ, api_consumption },
-	{ GET, "/api/tariffs", API_READ, api_tariffs },
-	{ POST, "/api/tariffs", API_ADMIN, api_tariff_add },
-	{ GET, "/api/tariffs/*", API_READ, api_tariff },
-	{ PUT, "/api/tariffs/*", API_ADMIN, api_tariff_change },
-	{ DELETE, "/api/tariffs/*", API_ADMIN, api_tariff_remove },
-	{ GET, "/api/graph", API_READ, api_graph_status },
-	{ GET, "/api/graph/*/*", API_READ, api_graph },
-
-	/* Scrapers: a session or the bearer token (api_metrics.c). */
-	{ GET, "/metrics", API_PUBLIC, api_metrics },
-
-	{ GET, "/api/gateways", API_READ, api_gateways },
-	{ POST, "/api/gateways", API_CONFIGURE, api_gateway_save },
-	{ GET, "/api/gateways/*", API_READ, api_gateway },
-	{ PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_save },
-	{ DELETE, "/api/gateways/*", API_CONFIGURE, api_gateway_remove },
-};
-
-#define API_NROUTES	(sizeof(api_routes) / sizeof(api_routes[0]))
+	for (t = 0; t < API_NTABLES; t++)
+		for (i = 0; i < api_tables[t]->n; i++) {
+			r = &api_tables[t]->route[i];
+			fprintf(f, "%s %s %s\n", api_method_name(r->method),
+			    r->pattern, api_right_name(r->right));
+		}
+}
 
 /* What each profile may do, highest right first. */
 static enum api_right
@@ -208,20 +156,6 @@ api_same_origin(struct evhttp_request *req)
 	    strcmp(origin + 8, host) == 0;
 }
 
-static int
-api_default_pin_allowed(const struct api_route *r)
-{
-	size_t i;
-
-	if (r->method == GET)
-		return 1;
-	for (i = 0; i < sizeof(api_default_pin_ok) /
-	    sizeof(api_default_pin_ok[0]); i++)
-		if (r->handler == api_default_pin_ok[i])
-			return 1;
-	return 0;
-}
-
 void
 api_serve(void *arg, struct evhttp_request *req, const char *path)
 {
@@ -231,17 +165,18 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	char seg[2][API_SEGMENT_MAX + 1] = { "", "" }, what[128];
 	struct api_call call;
 	int path_known = 0;
-	size_t i;
+	size_t t, i;
 
-	for (i = 0; i < API_NROUTES; i++)
-		if (api_match(api_routes[i].pattern, path, seg)) {
+	for (t = 0; t < API_NTABLES && r == NULL; t++)
+		for (i = 0; i < api_tables[t]->n && r == NULL; i++) {
+			if (!api_match(api_tables[t]->route[i].pattern, path,
+			    seg))
+				continue;
 			path_known = 1;
-			if ((int)api_routes[i].method == (int)cmd ||
+			if ((int)api_tables[t]->route[i].method == (int)cmd ||
 			    (cmd == EVHTTP_REQ_HEAD &&
-			    api_routes[i].method == GET)) {
-				r = &api_routes[i];
-				break;
-			}
+			    api_tables[t]->route[i].method == API_GET))
+				r = &api_tables[t]->route[i];
 		}
 	if (r == NULL) {
 		if (path_known)
@@ -257,7 +192,7 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	call.req = req;
 	call.arg = seg[0];
 	call.arg2 = seg[1];
-	if (r->method != GET && !api_same_origin(req)) {
+	if (r->method != API_GET && !api_same_origin(req)) {
 		http_send_error(req, 403, NULL, "refused: a request that "
 		    "changes something needs the X-Requested-With header and "
 		    "this server's origin");
@@ -275,7 +210,7 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 			    auth_profile_name(call.session->profile));
 			return;
 		}
-		if (!api_default_pin_allowed(r) &&
+		if (r->method != API_GET && !r->default_pin &&
 		    auth_must_change(api->auth, call.session->profile)) {
 			json_t *o = json_pack("{s:s, s:b}", "error",
 			    "change the default PIN first",
@@ -286,8 +221,7 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 		}
 	}
 	/* Who did it, for the event log (confedit.c, commands). */
-	snprintf(what, sizeof(what), "%s %s", r->method == POST ? "POST" :
-	    r->method == PUT ? "PUT" : r->method == DELETE ? "DELETE" : "GET",
+	snprintf(what, sizeof(what), "%s %s", api_method_name(r->method),
 	    path);
 	if (call.session != NULL)
 		eventlog_actor(api->d->events,

@@ -10,20 +10,22 @@
  *     Origin, this server's own;
  *   - while the profile still has its default PIN, only reading, the PIN
  *     change and logout.
- * The handlers live in api_session.c, api_devices.c, api_links.c and
- * api_system.c.
+ * Each handler file (api_*.c, in api/ or beside its feature) declares
+ * its routes; api.c merges them.
  */
 #ifndef MEWS_API_H
 #define MEWS_API_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <time.h>
-
 #include <sys/time.h>
 #include <sys/types.h>
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
 #include <event2/event.h>
+#include <event2/http.h>
 #include <jansson.h>
 
 #include "energy/consumption.h"
@@ -215,47 +217,51 @@ void api_entry_body(struct api_call *, const char *name,
 const char *api_string(struct evhttp_request *, json_t *body,
     const char *key);
 
-void api_login(struct api_call *);
-void api_unlock(struct api_call *);
-void api_logout(struct api_call *);
-void api_session(struct api_call *);
-void api_pin(struct api_call *);
-void api_profiles(struct api_call *);
-void api_profile_set(struct api_call *);
+/*
+ * A route: each handler file declares its own table (API_ROUTES), which
+ * api.c merges in api_tables; `mewsd --routes` prints the merged table.
+ */
+enum api_method {
+	API_GET = EVHTTP_REQ_GET,
+	API_POST = EVHTTP_REQ_POST,
+	API_PUT = EVHTTP_REQ_PUT,
+	API_DELETE = EVHTTP_REQ_DELETE
+};
 
-void api_status(struct api_call *);
-void api_logs(struct api_call *);
-void api_system_get(struct api_call *);
-void api_system_put(struct api_call *);
+struct api_route {
+	enum api_method	 method;
+	const char	*pattern;	/* "*" matches one segment */
+	enum api_right	 right;
+	void		(*handler)(struct api_call *);
+	/* Also while the profile's PIN is still the default one. */
+	int		 default_pin;
+};
+
+struct api_routes {
+	const struct api_route	*route;
+	size_t			 n;
+};
+
+#define API_ROUTES(name, table) const struct api_routes name = { \
+	table, sizeof(table) / sizeof(table[0]) }
+
+extern const struct api_routes api_session_routes, api_system_routes,
+    api_reports_routes, api_devices_routes, api_links_routes,
+    api_groups_routes, api_alarms_routes, api_events_routes,
+    api_history_routes, api_consumption_routes, api_tariffs_routes,
+    api_graph_routes, api_metrics_routes;
+
+/* The merged table, a route a line: METHOD PATTERN RIGHT. */
+void api_routes_print(FILE *);
 
 /* Every profile in dir (the device forms offer them, scans match them). */
 size_t api_load_profiles(const char *dir, struct profile ***out);
 void api_free_profiles(struct profile **, size_t);
 
 void api_devices_free(struct api *);
-void api_models(struct api_call *);
-void api_devices(struct api_call *);
-void api_device(struct api_call *);
-void api_device_add(struct api_call *);
-void api_device_change(struct api_call *);
-void api_device_remove(struct api_call *);
-void api_device_command(struct api_call *);
 
-void api_buses(struct api_call *);
-void api_bus(struct api_call *);
-void api_bus_save(struct api_call *);
-void api_bus_remove(struct api_call *);
-void api_bus_scan(struct api_call *);
-void api_bus_scan_status(struct api_call *);
-void api_bus_scan_cancel(struct api_call *);
-void api_bus_test(struct api_call *);
-void api_gateways(struct api_call *);
-void api_gateway(struct api_call *);
-void api_gateway_save(struct api_call *);
-void api_gateway_remove(struct api_call *);
 void api_links_free(struct api *);
 
-void api_metrics(struct api_call *);
 /* What a consumption query asks, as /api/consumption takes it. */
 struct api_period_query {
 	int			 range;		/* one range [from, to) */
@@ -284,44 +290,14 @@ void api_consumption_send_csv(struct evhttp_request *, const struct config *,
     const struct api_period_query *, const struct consumption_result *,
     size_t n);
 
-void api_groups(struct api_call *);
-void api_group(struct api_call *);
-void api_group_consumption(struct api_call *);
-void api_group_add(struct api_call *);
-void api_group_change(struct api_call *);
-void api_group_remove(struct api_call *);
-
-void api_reports_get(struct api_call *);
-void api_reports_put(struct api_call *);
-void api_reports_test(struct api_call *);
-
 struct tariff;
 struct tariff_cost;
-void api_tariffs(struct api_call *);
-void api_tariff(struct api_call *);
-void api_tariff_add(struct api_call *);
-void api_tariff_change(struct api_call *);
-void api_tariff_remove(struct api_call *);
 /* A tariff as the API shows it, its reference, and a cost under it. */
 json_t *api_tariff_json(const struct config *, const struct tariff *);
 json_t *api_tariff_ref_json(const struct tariff *);
 json_t *api_tariff_cost_json(const struct tariff *,
     const struct tariff_cost *);
 
-void api_alarms(struct api_call *);
-void api_alarm(struct api_call *);
-void api_alarm_add(struct api_call *);
-void api_alarm_change(struct api_call *);
-void api_alarm_remove(struct api_call *);
-void api_alarm_ack(struct api_call *);
-void api_events(struct api_call *);
-void api_events_csv(struct api_call *);
-
-void api_history(struct api_call *);
-void api_history_series(struct api_call *);
-void api_consumption(struct api_call *);
-void api_graph(struct api_call *);
-void api_graph_status(struct api_call *);
 /* The graphs' children are killed, their requests answered. */
 void api_graph_free(struct api *);
 

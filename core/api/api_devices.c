@@ -40,7 +40,7 @@ api_with_values(struct evhttp_request *req)
 	return yes;
 }
 
-void
+static void
 api_devices(struct api_call *c)
 {
 	struct poller *p = c->api->d->poller;
@@ -112,7 +112,7 @@ api_cache_slot(struct api *api, const char *id)
 	return more;
 }
 
-void
+static void
 api_device(struct api_call *c)
 {
 	struct daemon *d = c->api->d;
@@ -228,7 +228,7 @@ api_free_profiles(struct profile **p, size_t n)
 	free(p);
 }
 
-void
+static void
 api_models(struct api_call *c)
 {
 	struct profile **p;
@@ -268,7 +268,7 @@ api_device_apply(struct api_call *c, const char *id, json_t *body,
 	api_device(c);
 }
 
-void
+static void
 api_device_add(struct api_call *c)
 {
 	json_t *body;
@@ -279,7 +279,7 @@ api_device_add(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_device_change(struct api_call *c)
 {
 	json_t *body;
@@ -290,7 +290,7 @@ api_device_change(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_device_remove(struct api_call *c)
 {
 	api_device_apply(c, c->arg, NULL, 1);
@@ -329,7 +329,7 @@ api_command_done(void *arg, enum txn_result r, const uint8_t *pdu,
 	free(ac);
 }
 
-void
+static void
 api_device_command(struct api_call *c)
 {
 	json_t *body, *jarg;
@@ -378,3 +378,15 @@ api_device_command(struct api_call *c)
 out:
 	json_decref(body);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/models", API_READ, api_models, 0 },
+	{ API_GET, "/api/devices", API_READ, api_devices, 0 },
+	{ API_POST, "/api/devices", API_CONFIGURE, api_device_add, 0 },
+	{ API_GET, "/api/devices/*", API_READ, api_device, 0 },
+	{ API_PUT, "/api/devices/*", API_CONFIGURE, api_device_change, 0 },
+	{ API_DELETE, "/api/devices/*", API_CONFIGURE, api_device_remove, 0 },
+	{ API_POST, "/api/devices/*/command", API_CONTROL, api_device_command, 0 },
+};
+
+API_ROUTES(api_devices_routes, routes);

@@ -81,7 +81,7 @@ api_bus_json(const struct daemon *d, const struct config_bus *cb)
 	return o;
 }
 
-void
+static void
 api_buses(struct api_call *c)
 {
 	const struct daemon *d = c->api->d;
@@ -104,7 +104,7 @@ api_bus_show(struct api_call *c, int code)
 		http_send_json(c->req, code, api_bus_json(c->api->d, cb));
 }
 
-void
+static void
 api_bus(struct api_call *c)
 {
 	api_bus_show(c, 200);
@@ -133,7 +133,7 @@ api_gateway_json(const struct daemon *d, const struct config_gateway *cg)
 	return o;
 }
 
-void
+static void
 api_gateways(struct api_call *c)
 {
 	const struct daemon *d = c->api->d;
@@ -161,7 +161,7 @@ api_gateway_show(struct api_call *c, int code)
 	http_send_error(c->req, 404, NULL, "no gateway \"%s\"", c->arg);
 }
 
-void
+static void
 api_gateway(struct api_call *c)
 {
 	api_gateway_show(c, 200);
@@ -228,25 +228,25 @@ api_link_edit(struct api_call *c, const char *list, int remove,
 }
 
 /* POST /api/buses adds (no name in the path), PUT /api/buses/NAME changes. */
-void
+static void
 api_bus_save(struct api_call *c)
 {
 	api_link_edit(c, "buses", 0, api_bus_show);
 }
 
-void
+static void
 api_bus_remove(struct api_call *c)
 {
 	api_link_edit(c, "buses", 1, NULL);
 }
 
-void
+static void
 api_gateway_save(struct api_call *c)
 {
 	api_link_edit(c, "gateways", 0, api_gateway_show);
 }
 
-void
+static void
 api_gateway_remove(struct api_call *c)
 {
 	api_link_edit(c, "gateways", 1, NULL);
@@ -330,7 +330,7 @@ api_int(json_t *body, const char *key, int min, int max, int *out,
 	return 0;
 }
 
-void
+static void
 api_bus_scan(struct api_call *c)
 {
 	struct daemon *d = c->api->d;
@@ -394,7 +394,7 @@ out:
 	json_decref(body);
 }
 
-void
+static void
 api_bus_scan_status(struct api_call *c)
 {
 	struct api_scan *s = api_scan_find(c->api, c->arg);
@@ -410,7 +410,7 @@ api_bus_scan_status(struct api_call *c)
 	    "error", s->error));
 }
 
-void
+static void
 api_bus_scan_cancel(struct api_call *c)
 {
 	struct api_scan *s = api_scan_find(c->api, c->arg);
@@ -476,7 +476,7 @@ api_values(struct evhttp_request *req, json_t *body, uint16_t *values,
 	return 0;
 }
 
-void
+static void
 api_bus_test(struct api_call *c)
 {
 	struct bus *b = daemon_bus(c->api->d, c->arg);
@@ -571,3 +571,22 @@ api_links_free(struct api *api)
 		free(t);
 	}
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/buses", API_READ, api_buses, 0 },
+	{ API_POST, "/api/buses", API_CONFIGURE, api_bus_save, 0 },
+	{ API_GET, "/api/buses/*", API_READ, api_bus, 0 },
+	{ API_PUT, "/api/buses/*", API_CONFIGURE, api_bus_save, 0 },
+	{ API_DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove, 0 },
+	{ API_POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan, 0 },
+	{ API_GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status, 0 },
+	{ API_DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel, 0 },
+	{ API_POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test, 0 },
+	{ API_GET, "/api/gateways", API_READ, api_gateways, 0 },
+	{ API_POST, "/api/gateways", API_CONFIGURE, api_gateway_save, 0 },
+	{ API_GET, "/api/gateways/*", API_READ, api_gateway, 0 },
+	{ API_PUT, "/api/gateways/*", API_CONFIGURE, api_gateway_save, 0 },
+	{ API_DELETE, "/api/gateways/*", API_CONFIGURE, api_gateway_remove, 0 },
+};
+
+API_ROUTES(api_links_routes, routes);

@@ -201,7 +201,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 	http_send_error(req, 500, NULL, "unexpected");
 }
 
-void
+static void
 api_login(struct api_call *c)
 {
 	json_t *body;
@@ -284,7 +284,7 @@ api_unlocked(struct api *api, struct evhttp_request *req, int profile,
 	api_logged_in(api, req, profile, made);
 }
 
-void
+static void
 api_unlock(struct api_call *c)
 {
 	json_t *body;
@@ -321,7 +321,7 @@ api_unlock(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_logout(struct api_call *c)
 {
 	session_drop(c->api->sessions, c->session->token);
@@ -330,14 +330,14 @@ api_logout(struct api_call *c)
 	http_send_json(c->req, 200, json_object());
 }
 
-void
+static void
 api_session(struct api_call *c)
 {
 	http_send_json(c->req, 200, api_session_json(c->api,
 	    c->session->profile));
 }
 
-void
+static void
 api_pin(struct api_call *c)
 {
 	json_t *body;
@@ -373,7 +373,7 @@ api_pin(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_profiles(struct api_call *c)
 {
 	http_send_json(c->req, 200, auth_json(c->api->auth));
@@ -420,7 +420,7 @@ api_profile_apply(struct api_call *c, int profile, const char *new_pin,
 	http_send_json(c->req, 200, o);
 }
 
-void
+static void
 api_profile_set(struct api_call *c)
 {
 	json_t *body;
@@ -443,3 +443,15 @@ api_profile_set(struct api_call *c)
 	}
 	json_decref(body);
 }
+
+static const struct api_route routes[] = {
+	{ API_POST, "/api/login", API_PUBLIC, api_login, 0 },
+	{ API_POST, "/api/unlock", API_PUBLIC, api_unlock, 0 },
+	{ API_POST, "/api/logout", API_READ, api_logout, 1 },
+	{ API_GET, "/api/session", API_READ, api_session, 0 },
+	{ API_POST, "/api/pin", API_READ, api_pin, 1 },
+	{ API_GET, "/api/profiles", API_ADMIN, api_profiles, 0 },
+	{ API_POST, "/api/profiles/*", API_ADMIN, api_profile_set, 0 },
+};
+
+API_ROUTES(api_session_routes, routes);

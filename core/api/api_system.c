@@ -73,7 +73,7 @@ api_counters(const struct daemon *d)
 	return o;
 }
 
-void
+static void
 api_status(struct api_call *c)
 {
 	const struct daemon *d = c->api->d;
@@ -95,7 +95,7 @@ api_status(struct api_call *c)
 	    "online", (json_int_t)online, "counters", api_counters(d)));
 }
 
-void
+static void
 api_logs(struct api_call *c)
 {
 	const struct log_entry *e;
@@ -143,7 +143,7 @@ api_allow_json(const struct config *cfg)
 	return a;
 }
 
-void
+static void
 api_system_get(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -325,7 +325,7 @@ api_system_edit(config_setting_t *root, void *arg,
 	return 0;
 }
 
-void
+static void
 api_system_put(struct api_call *c)
 {
 	struct api_system_change ch = { NULL, c->api->d->cfg };
@@ -340,3 +340,12 @@ api_system_put(struct api_call *c)
 		api_system_get(c);
 	json_decref(ch.body);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/status", API_READ, api_status, 0 },
+	{ API_GET, "/api/logs", API_READ, api_logs, 0 },
+	{ API_GET, "/api/system", API_ADMIN, api_system_get, 0 },
+	{ API_PUT, "/api/system", API_ADMIN, api_system_put, 0 },
+};
+
+API_ROUTES(api_system_routes, routes);

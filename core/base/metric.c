@@ -35,7 +35,7 @@ static const struct metric_info metrics[] = {
 	{ "thd_current_l2", "%", METRIC_GAUGE, METRIC_CLASS_QUALITY },
 	{ "thd_current_l3", "%", METRIC_GAUGE, METRIC_CLASS_QUALITY },
 	{ "state", "", METRIC_STATE, METRIC_CLASS_POWER },
-	/* A breaker's trip counter: not in DESIGN.md's list, kept as a total. */
+	/* A breaker's trip counter: not an energy, but a total all the same. */
 	{ "trips", "", METRIC_TOTAL, METRIC_CLASS_ENERGY },
 };
 

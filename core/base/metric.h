@@ -1,6 +1,6 @@
 /*
- * The canonical metrics of DESIGN.md: one name, one unit, everywhere (profiles,
- * API, CSV headers, history).  The kind says how history consolidates it.
+ * The canonical metrics: one name, one unit, everywhere (profiles, API,
+ * CSV headers, history).  The kind says how history consolidates it.
  */
 #ifndef MEWS_METRIC_H
 #define MEWS_METRIC_H

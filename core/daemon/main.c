@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "api/api.h"
 #include "base/clock.h"
 #include "base/eventlog.h"
 #include "base/log.h"
@@ -41,7 +42,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: mewsd [-dfht] [-c file] [--allow-root] "
-	    "[--reset-profile name]\n"
+	    "[--reset-profile name] [--routes]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground and log to stderr\n"
@@ -53,7 +54,9 @@ usage(void)
 	    "  --reset-profile name\n"
 	    "           give a profile (administrator, installer, user) its\n"
 	    "           default PIN again and a new PUK, unlocked, print\n"
-	    "           them and exit\n",
+	    "           them and exit\n"
+	    "  --routes print the API's routes (method, path, right) and "
+	    "exit\n",
 	    CONFIG_DEFAULT_PATH);
 }
 
@@ -339,6 +342,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "reset-profile", required_argument, NULL, 'R' },
 		{ "allow-root", no_argument, NULL, 'A' },
+		{ "routes", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mewsd d;
@@ -357,6 +361,9 @@ main(int argc, char *argv[])
 		case 'A':
 			allow_root = 1;
 			break;
+		case 'P':
+			api_routes_print(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'c':
 			d.cfg_path = optarg;
 			break;

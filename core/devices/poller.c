@@ -338,6 +338,17 @@ poller_command_done(void *arg, enum txn_result res, const uint8_t *pdu,
 	pd->command_done(pd->command_arg, res, pdu, len);
 }
 
+static struct poll_dev *
+poller_find_pd(struct poller *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndevs; i++)
+		if (strcmp(p->devs[i].dev->id, id) == 0)
+			return &p->devs[i];
+	return NULL;
+}
+
 int
 poller_command(struct poller *p, const char *id, const char *command,
     double arg, poller_command_cb done, void *done_arg, char *err,
@@ -346,14 +357,11 @@ poller_command(struct poller *p, const char *id, const char *command,
 	const struct module *mod;
 	struct bus_request req;
 	struct module_write w;
-	struct poll_dev *pd = NULL;
+	struct poll_dev *pd;
 	uint8_t pdu[5];
 	size_t i;
 
-	for (i = 0; i < p->ndevs; i++)
-		if (strcmp(p->devs[i].dev->id, id) == 0)
-			pd = &p->devs[i];
-	if (pd == NULL) {
+	if ((pd = poller_find_pd(p, id)) == NULL) {
 		snprintf(err, errlen, "no device %s", id);
 		return -1;
 	}
@@ -418,17 +426,6 @@ poller_command(struct poller *p, const char *id, const char *command,
 	    pd->dev->kind, pd->dev->where, id, pd->dev->address, command,
 	    arg);
 	return 0;
-}
-
-static struct poll_dev *
-poller_find_pd(struct poller *p, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < p->ndevs; i++)
-		if (strcmp(p->devs[i].dev->id, id) == 0)
-			return &p->devs[i];
-	return NULL;
 }
 
 /* Is every virtual source of the meter already wired (done[])? */

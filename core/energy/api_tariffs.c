@@ -112,7 +112,7 @@ api_tariff_ref_json(const struct tariff *t)
 	    t->standing_per_day);
 }
 
-void
+static void
 api_tariffs(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -135,7 +135,7 @@ api_tariff_find(const struct config *cfg, const char *id)
 	return NULL;
 }
 
-void
+static void
 api_tariff(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -385,7 +385,7 @@ api_tariff_apply(struct api_call *c, struct api_tariff_edit *e)
 	    api_tariff_json(c->api->d->cfg, t));
 }
 
-void
+static void
 api_tariff_add(struct api_call *c)
 {
 	struct api_tariff_edit e = { NULL, NULL, 1 };
@@ -400,7 +400,7 @@ api_tariff_add(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_tariff_change(struct api_call *c)
 {
 	struct api_tariff_edit e = { c->arg, NULL, 0 };
@@ -411,10 +411,20 @@ api_tariff_change(struct api_call *c)
 	json_decref(e.body);
 }
 
-void
+static void
 api_tariff_remove(struct api_call *c)
 {
 	struct api_tariff_edit e = { c->arg, NULL, 0 };
 
 	api_tariff_apply(c, &e);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/tariffs", API_READ, api_tariffs, 0 },
+	{ API_POST, "/api/tariffs", API_ADMIN, api_tariff_add, 0 },
+	{ API_GET, "/api/tariffs/*", API_READ, api_tariff, 0 },
+	{ API_PUT, "/api/tariffs/*", API_ADMIN, api_tariff_change, 0 },
+	{ API_DELETE, "/api/tariffs/*", API_ADMIN, api_tariff_remove, 0 },
+};
+
+API_ROUTES(api_tariffs_routes, routes);

@@ -35,7 +35,7 @@ api_metrics_bearer(const struct api *api, struct evhttp_request *req)
 	return strlen(h) == n && CRYPTO_memcmp(h, token, n) == 0;
 }
 
-void
+static void
 api_metrics(struct api_call *c)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
@@ -67,3 +67,10 @@ api_metrics(struct api_call *c)
 	evhttp_send_reply(c->req, 200, "OK", buf);
 	evbuffer_free(buf);
 }
+
+static const struct api_route routes[] = {
+	/* Scrapers: a session or the bearer token (api_metrics.c). */
+	{ API_GET, "/metrics", API_PUBLIC, api_metrics, 0 },
+};
+
+API_ROUTES(api_metrics_routes, routes);

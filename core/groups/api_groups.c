@@ -92,7 +92,7 @@ api_group_json(struct api *api, size_t g, int detail)
 	return o;
 }
 
-void
+static void
 api_groups(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -104,7 +104,7 @@ api_groups(struct api_call *c)
 	http_send_json(c->req, 200, a);
 }
 
-void
+static void
 api_group(struct api_call *c)
 {
 	int g = group_find(c->api->d->cfg, c->arg);
@@ -449,7 +449,7 @@ api_group_query(struct evhttp_request *req, struct api_group_job *j)
  * GET /api/groups/ID/consumption?metric=energy_import&period=day&from=&to=
  * [&format=csv]: the members' consumption per period, added up.
  */
-void
+static void
 api_group_consumption(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -526,7 +526,7 @@ api_group_apply(struct api_call *c, const char *id, json_t *body,
 	http_send_json(c->req, id ? 200 : 201, o);
 }
 
-void
+static void
 api_group_add(struct api_call *c)
 {
 	json_t *body;
@@ -537,7 +537,7 @@ api_group_add(struct api_call *c)
 	json_decref(body);
 }
 
-void
+static void
 api_group_change(struct api_call *c)
 {
 	json_t *body;
@@ -549,7 +549,7 @@ api_group_change(struct api_call *c)
 }
 
 /* A group with sub-groups stays: they would lose their parent. */
-void
+static void
 api_group_remove(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -565,3 +565,14 @@ api_group_remove(struct api_call *c)
 		}
 	api_group_apply(c, c->arg, NULL, 1);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/groups", API_READ, api_groups, 0 },
+	{ API_POST, "/api/groups", API_CONFIGURE, api_group_add, 0 },
+	{ API_GET, "/api/groups/*", API_READ, api_group, 0 },
+	{ API_PUT, "/api/groups/*", API_CONFIGURE, api_group_change, 0 },
+	{ API_DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove, 0 },
+	{ API_GET, "/api/groups/*/consumption", API_READ, api_group_consumption, 0 },
+};
+
+API_ROUTES(api_groups_routes, routes);

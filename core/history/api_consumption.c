@@ -365,7 +365,7 @@ api_consumption_turn(evutil_socket_t fd, short what, void *arg)
  * [from, to)), from its hourly rows (minutes for hours), a gap shown as
  * null, never as zero.  METRIC.csv: the same periods as a download.
  */
-void
+static void
 api_consumption(struct api_call *c)
 {
 	const char *dot = strrchr(c->arg2, '.');
@@ -420,3 +420,9 @@ api_consumption(struct api_call *c)
 	}
 	api_stream_next(&j->stream);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/consumption/*/*", API_READ, api_consumption, 0 },
+};
+
+API_ROUTES(api_consumption_routes, routes);

@@ -150,7 +150,7 @@ out:
 	return rc;
 }
 
-void
+static void
 api_graph(struct api_call *c)
 {
 	const struct config *cfg = c->api->d->cfg;
@@ -231,7 +231,7 @@ api_graph(struct api_call *c)
 	}
 }
 
-void
+static void
 api_graph_status(struct api_call *c)
 {
 	static const struct graph_stats none;
@@ -270,3 +270,10 @@ api_graph_free(struct api *api)
 	graphs_free(api_graphs);
 	api_graphs = NULL;
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/graph", API_READ, api_graph_status, 0 },
+	{ API_GET, "/api/graph/*/*", API_READ, api_graph, 0 },
+};
+
+API_ROUTES(api_graph_routes, routes);

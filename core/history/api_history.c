@@ -97,7 +97,7 @@ out:
 	return rc;
 }
 
-void
+static void
 api_history(struct api_call *c)
 {
 	if (c->api->d->history == NULL)
@@ -258,7 +258,7 @@ api_history_csv(struct api_call *c, const char *metric,
 	api_stream_send(&s->stream, c->req);
 }
 
-void
+static void
 api_history_series(struct api_call *c)
 {
 	char metric[METRIC_NAME_MAX + 1];
@@ -289,3 +289,10 @@ api_history_series(struct api_call *c)
 	else
 		api_history_json(c, metric, mi, &r);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/history", API_READ, api_history, 0 },
+	{ API_GET, "/api/history/*/*", API_READ, api_history_series, 0 },
+};
+
+API_ROUTES(api_history_routes, routes);

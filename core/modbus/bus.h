@@ -74,6 +74,5 @@ const char *bus_name(const struct bus *);
 int bus_is_up(const struct bus *);
 size_t bus_queue_len(const struct bus *);
 const struct bus_stats *bus_stats(const struct bus *);
-/* The monotonic clock the bus and its users share, in microseconds. */
 
 #endif

@@ -79,7 +79,7 @@ api_report_json(const struct reports *rs, const struct config_report *r)
 	return o;
 }
 
-void
+static void
 api_reports_get(struct api_call *c)
 {
 	const struct daemon *d = c->api->d;
@@ -367,7 +367,7 @@ out:
 	return rc;
 }
 
-void
+static void
 api_reports_put(struct api_call *c)
 {
 	struct api_reports_change ch = { NULL, c->api->d->cfg };
@@ -445,7 +445,7 @@ out:
 	return rc;
 }
 
-void
+static void
 api_reports_test(struct api_call *c)
 {
 	struct config_mail m, *use = NULL;
@@ -490,3 +490,11 @@ out:
 	config_mail_clear(&m);
 	json_decref(body);
 }
+
+static const struct api_route routes[] = {
+	{ API_GET, "/api/reports", API_ADMIN, api_reports_get, 0 },
+	{ API_PUT, "/api/reports", API_ADMIN, api_reports_put, 0 },
+	{ API_POST, "/api/reports/test", API_ADMIN, api_reports_test, 0 },
+};
+
+API_ROUTES(api_reports_routes, routes);

@@ -41,7 +41,8 @@ PUK = "00000 5555 00000"	# the default one, as printed, with its spaces
 WRONG_PUK = "12345 6789 01234"
 NEW_PIN = "24680"
 
-# The units DESIGN.md fixes, by metric name; the device page must show them.
+# The canonical units (README, Metrics), by metric name; the device page
+# must show them.
 UNITS = [
     (r"^(thd|harmonic)_", "%"), (r"energy_(import|export)$", "kWh"), (r"energy_reactive_", "kvarh"),
     (r"power(_l[123])?$", "W"), (r"power_reactive$", "var"),
@@ -428,7 +429,7 @@ class Pages:
             if row is None:
                 wrong.append(f"{metric}: no row")
             elif want is None:
-                wrong.append(f"{metric}: not a metric of DESIGN.md")
+                wrong.append(f"{metric}: not a canonical metric")
             elif row.get("Unit") != want or (v.get("unit") or "").replace("m3", "m³") != want:
                 wrong.append(f"{metric}: unit {row.get('Unit')!r} shown, {v.get('unit')!r} in the API, {want!r} wanted")
             elif number(row.get("Value")) is None:

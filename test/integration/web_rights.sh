@@ -1,6 +1,7 @@
 #!/bin/sh
-# Who may call what: every route of the API (core/api/api.c's api_routes, read
-# here so that a route added without a row fails), /metrics and the WebDAV
+# Who may call what: every route of the API (as `mewsd --routes` prints the
+# handler files' tables merged, so that a route added without a row
+# fails), /metrics and the WebDAV
 # share, called by every caller: no session, the installer still on its
 # default PIN, the user, the installer and the administrator.  A refusal
 # must be 401 without a session, 403 for a right the profile lacks (and
@@ -118,12 +119,17 @@ MATRIX
 grep -v '^#' "$TMP/matrix" >"$TMP/rows"
 
 # --- Every route has a row ------------------------------------------------------
-# The routing table as core/api/api.c has it: "METHOD PATTERN" lines.
-sed -n '/api_routes\[\] = {/,/^};/p' "$top_srcdir/core/api/api.c" |
-    sed -n 's/^[[:space:]]*{ *\([A-Z]*\), *"\([^"]*\)".*/\1 \2/p' \
-    >"$TMP/api_routes"
+# The routing table as mewsd merges it from the handler files
+# (mewsd --routes: METHOD PATTERN RIGHT), as "METHOD PATTERN" lines.
+"$MEWSD" --routes >"$TMP/routes_full" ||
+    not_ok "mewsd --routes prints the table (exit $?)"
+cut -d' ' -f1,2 "$TMP/routes_full" >"$TMP/api_routes"
 nroutes=$(wc -l <"$TMP/api_routes")
-check "core/api/api.c's api_routes read: $nroutes routes" [ "$nroutes" -gt 0 ]
+check "mewsd --routes: $nroutes routes" [ "$nroutes" -gt 0 ]
+check "each a method, a path and a right" awk '
+	$1 !~ /^(GET|POST|PUT|DELETE)$/ || $2 !~ /^\// ||
+	    $3 !~ /^(public|read|configure|control|admin)$/ || NF != 3 { bad = 1 }
+	END { exit bad }' "$TMP/routes_full"
 # pattern_re PATTERN: an anchored extended regular expression, each "*"
 # one segment as api_match() takes it.
 pattern_re() { printf '^%s$' "$1" | sed 's/[.]/\\./g; s/\*/[^\/]+/g'; }
@@ -145,7 +151,7 @@ awk '$2 ~ /^\/(api\/|metrics)/ { sub(/\?.*/, "", $2); print $1, $2 }' \
 	echo "$found $method $path"
 done >"$TMP/row_routes"
 while read -r found method path; do
-	check "$method $path is a route of api_routes" [ "$found" = yes ]
+	check "$method $path is one of mewsd --routes" [ "$found" = yes ]
 done <"$TMP/row_routes"
 
 # --- Running it -----------------------------------------------------------------
