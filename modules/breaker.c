@@ -10,8 +10,22 @@
 #include "kinds.h"
 #include "regset.h"
 
-static const char *const breaker_commands[] = { "open", "close", "reset",
-    NULL };
+/* The order of its profile's command group: open, close, reset. */
+static const struct module_command breaker_commands[] = {
+	{ "open", "Open", "The breaker opens: everything it feeds loses "
+	    "power.", 1, NULL, 0, 0, 0 },
+	{ "close", "Close", "The breaker closes: everything it feeds is "
+	    "powered again.", 0, NULL, 0, 0, 0 },
+	{ "reset", "Reset", "The breaker is reset after a trip.", 0, NULL, 0,
+	    0, 0 },
+	{ NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
+};
+
+/* BREAKER_OPEN, BREAKER_CLOSED, BREAKER_TRIPPED (kinds.h). */
+static const struct module_state breaker_states[] = {
+	{ "Open", "warn" }, { "Closed", "ok" }, { "Tripped", "bad" },
+	{ NULL, NULL }
+};
 
 struct breaker {
 	struct regset			 rs;	/* first: for regset_* */
@@ -35,7 +49,7 @@ breaker_load_profile(struct profile *p, const config_setting_t *root,
 	    errs)) == -1)
 		return -1;
 	bp->has_trips = trips;
-	if (command_load(p, root, "command", 1, breaker_commands,
+	if (command_load(p, root, "command", 1, breaker_commands, 3,
 	    &bp->command_address, values, errs) != 1)
 		return -1;
 	bp->cmd_open = values[0];
@@ -117,6 +131,7 @@ const struct module module_breaker = {
 	.plan = regset_plan,
 	.take = regset_take,
 	.commands = breaker_commands,
+	.states = breaker_states,
 	.command = breaker_command,
 	.describe = breaker_describe,
 	.free = breaker_free,

@@ -52,6 +52,30 @@ struct module_value {
 
 typedef void (*module_value_cb)(void *arg, const struct module_value *);
 
+/*
+ * A command as the API and the pages offer it, so that the pages need no
+ * table of their own for a kind: the name the API takes, its button, what
+ * it does (asked before it is sent), whether it cuts power, and its
+ * argument when it takes one (arg_label not NULL, from min to max).
+ */
+struct module_command {
+	const char	*name;
+	const char	*label;
+	const char	*text;
+	int		 dangerous;
+	const char	*arg_label;
+	double		 min, max, def;
+};
+
+/*
+ * A value of the `state` metric as the pages name it, and how it reads:
+ * "ok", "warn", "bad" or "neutral".
+ */
+struct module_state {
+	const char	*name;
+	const char	*tone;
+};
+
 /* A device's settings as its module sees them (config.h's config_device). */
 struct module_device {
 	int		 channel;	/* 1..: for channelled modules, else 0 */
@@ -94,8 +118,10 @@ struct module {
 	/* Decode the words of read i of the plan and report each value. */
 	void		(*take)(void *state, size_t i, const uint16_t *words,
 			    size_t nwords, module_value_cb cb, void *arg);
-	/* Commands it accepts, NULL-terminated; NULL when none. */
-	const char *const *commands;
+	/* Commands it accepts, ended by a NULL name; NULL when none. */
+	const struct module_command *commands;
+	/* Its `state` metric's values 0, 1, ..., ended by a NULL name. */
+	const struct module_state *states;
 	/* The write for a command: 0, or -1 when arg is out of range. */
 	int		(*command)(void *state, const char *name, double arg,
 			    struct module_write *);
@@ -109,6 +135,17 @@ const struct module *module_for_profile(const struct profile *);
 const struct module *module_find(const char *name);
 /* The names of every module, for error messages. */
 const char *module_names(void);
+/* The module's command of that name, or NULL. */
+const struct module_command *module_command(const struct module *,
+    const char *name);
+/*
+ * The module's commands for the API: their names (["open", ...]), and
+ * as the pages offer them ([{name, label, text, dangerous, arg}]); its
+ * states ([{name, tone}], [] when none).
+ */
+json_t *module_command_names_json(const struct module *);
+json_t *module_controls_json(const struct module *);
+json_t *module_states_json(const struct module *);
 
 extern const struct module module_meter;
 extern const struct module module_pulse_counter;

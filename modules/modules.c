@@ -45,3 +45,58 @@ module_names(void)
 		}
 	return names;
 }
+
+const struct module_command *
+module_command(const struct module *m, const char *name)
+{
+	const struct module_command *c;
+
+	for (c = m->commands; c != NULL && c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+json_t *
+module_command_names_json(const struct module *m)
+{
+	const struct module_command *c;
+	json_t *a = json_array();
+
+	for (c = m->commands; a != NULL && c != NULL && c->name != NULL; c++)
+		json_array_append_new(a, json_string(c->name));
+	return a;
+}
+
+json_t *
+module_controls_json(const struct module *m)
+{
+	const struct module_command *c;
+	json_t *a = json_array(), *o;
+
+	for (c = m->commands; a != NULL && c != NULL && c->name != NULL;
+	    c++) {
+		o = json_pack("{s:s, s:s, s:s, s:b}", "name", c->name,
+		    "label", c->label, "text", c->text, "dangerous",
+		    c->dangerous);
+		if (o != NULL && c->arg_label != NULL)
+			json_object_set_new(o, "arg", json_pack("{s:s, s:f, "
+			    "s:f, s:f}", "label", c->arg_label, "min", c->min,
+			    "max", c->max, "default", c->def));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *
+module_states_json(const struct module *m)
+{
+	const struct module_state *st;
+	json_t *a = json_array();
+
+	for (st = m->states; a != NULL && st != NULL && st->name != NULL;
+	    st++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "name",
+		    st->name, "tone", st->tone));
+	return a;
+}

@@ -11,7 +11,19 @@
 #include "kinds.h"
 #include "regset.h"
 
-static const char *const output_commands[] = { "on", "off", "pulse", NULL };
+/* On and off are its profile's command group, in that order. */
+static const struct module_command output_commands[] = {
+	{ "on", "Switch on", "The output switches on.", 0, NULL, 0, 0, 0 },
+	{ "off", "Switch off", "The output switches off.", 1, NULL, 0, 0, 0 },
+	{ "pulse", "Pulse", "The output switches on for the pulse length, "
+	    "then off, timed by the device.", 0, "Pulse length (ms)", 1, 65535,
+	    1000 },
+	{ NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
+};
+
+static const struct module_state output_states[] = {
+	{ "Off", "neutral" }, { "On", "ok" }, { NULL, NULL }
+};
 
 struct output {
 	struct regset			 rs;	/* first: for regset_* */
@@ -23,8 +35,6 @@ static int
 output_load_profile(struct profile *p, const config_setting_t *root,
     struct conf_errors *errs)
 {
-	static const char *const onoff[] = { "on", "off", NULL };
-	static const char *const none[] = { NULL };
 	struct output_profile *op;
 	long long channels = 0, stride = 1;
 	uint16_t values[2];
@@ -40,12 +50,12 @@ output_load_profile(struct profile *p, const config_setting_t *root,
 	op->stride = (int)stride;
 	if (regset_load_reg(p, root, "state", 1, NULL, &op->state, errs) != 1)
 		return -1;
-	if (command_load(p, root, "command", 1, onoff, &op->command_address,
-	    values, errs) != 1)
+	if (command_load(p, root, "command", 1, output_commands, 2,
+	    &op->command_address, values, errs) != 1)
 		return -1;
 	op->cmd_on = values[0];
 	op->cmd_off = values[1];
-	if ((pulse = command_load(p, root, "pulse", 0, none,
+	if ((pulse = command_load(p, root, "pulse", 0, NULL, 0,
 	    &op->pulse_address, values, errs)) == -1)
 		return -1;
 	op->has_pulse = pulse;
@@ -152,6 +162,7 @@ const struct module module_output = {
 	.plan = regset_plan,
 	.take = regset_take,
 	.commands = output_commands,
+	.states = output_states,
 	.command = output_command,
 	.describe = output_describe,
 	.free = output_free,

@@ -156,7 +156,8 @@ api_model_json(const struct profile *p)
 	const struct module *m = module_for_profile(p);
 	const struct module_metric *metrics;
 	struct module_device md = { m->channelled ? 1 : 0, NULL };
-	json_t *jm = json_array(), *jc = json_array(), *jk = json_array();
+	json_t *jm = json_array(), *jc = module_command_names_json(m);
+	json_t *jk = json_array();
 	void *state = NULL;
 	size_t i, n;
 
@@ -168,8 +169,6 @@ api_model_json(const struct profile *p)
 			    metrics[i].info->unit));
 		m->free(state);
 	}
-	for (i = 0; m->commands != NULL && m->commands[i] != NULL; i++)
-		json_array_append_new(jc, json_string(m->commands[i]));
 	for (i = 0; m->device_keys != NULL && m->device_keys[i] != NULL; i++)
 		json_array_append_new(jk, json_string(m->device_keys[i]));
 	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:b, s:o, s:o, s:o}",

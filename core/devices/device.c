@@ -136,7 +136,7 @@ json_t *
 device_json(const struct device *d, int with_values)
 {
 	const struct device_value *v;
-	json_t *o, *values, *jv, *cmds;
+	json_t *o, *values, *jv;
 	size_t i;
 
 	if (d->virt != NULL)
@@ -172,11 +172,10 @@ device_json(const struct device *d, int with_values)
 		json_object_set_new(values, v->metric, jv);
 	}
 	json_object_set_new(o, "values", values);
-	cmds = json_array();
-	for (i = 0; d->module->commands != NULL &&
-	    d->module->commands[i] != NULL; i++)
-		json_array_append_new(cmds, json_string(d->module->commands[i]));
-	json_object_set_new(o, "commands", cmds);
+	json_object_set_new(o, "commands", module_command_names_json(
+	    d->module));
+	json_object_set_new(o, "controls", module_controls_json(d->module));
+	json_object_set_new(o, "states", module_states_json(d->module));
 	json_object_set_new(o, "kind", json_string(d->module->name));
 	json_object_set_new(o, "stats", json_pack("{s:I, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I, s:I}", "requests",

@@ -359,7 +359,6 @@ poller_command(struct poller *p, const char *id, const char *command,
 	struct module_write w;
 	struct poll_dev *pd;
 	uint8_t pdu[5];
-	size_t i;
 
 	if ((pd = poller_find_pd(p, id)) == NULL) {
 		snprintf(err, errlen, "no device %s", id);
@@ -376,10 +375,7 @@ poller_command(struct poller *p, const char *id, const char *command,
 		    pd->dev->profile);
 		return -1;
 	}
-	for (i = 0; mod->commands[i] != NULL; i++)
-		if (strcmp(mod->commands[i], command) == 0)
-			break;
-	if (mod->commands[i] == NULL) {
+	if (module_command(mod, command) == NULL) {
 		snprintf(err, errlen, "device %s (%s) has no command %s", id,
 		    pd->dev->profile, command);
 		return -1;

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "devices/device.h"
 #include "export/hass.h"
+#include "modules/module.h"
 
 /* Home Assistant's device classes and units for mews' metrics. */
 static const struct {
@@ -140,19 +141,20 @@ hass_sensor(const struct config_mqtt *cfg, const struct device *d,
 
 json_t *
 hass_button(const struct config_mqtt *cfg, const struct device *d,
-    const char *command)
+    const struct module_command *cmd)
 {
-	char title[64], topic[256];
+	char topic[256], payload[32];
 	json_t *o;
 
-	hass_title(command, title, sizeof(title));
-	if ((o = hass_entity(cfg, d, command, title)) == NULL)
+	if ((o = hass_entity(cfg, d, cmd->name, cmd->label)) == NULL)
 		return NULL;
 	snprintf(topic, sizeof(topic), "%s/%s/%s/set", cfg->topic_prefix,
-	    d->id, command);
+	    d->id, cmd->name);
 	json_object_set_new(o, "command_topic", json_string(topic));
-	if (strcmp(command, "pulse") == 0)
-		json_object_set_new(o, "payload_press",
-		    json_string(HASS_PULSE_MS));
+	/* A button sends one value: the argument's default, when it takes one. */
+	if (cmd->arg_label != NULL) {
+		snprintf(payload, sizeof(payload), "%g", cmd->def);
+		json_object_set_new(o, "payload_press", json_string(payload));
+	}
 	return o;
 }

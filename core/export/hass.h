@@ -13,9 +13,10 @@
  * none for a breaker's or an output's state.  Available when both
  * PREFIX/status and PREFIX/DEVICE/available say "online".
  *
- * A button: DISCOVERY/button/mews_DEVICE_COMMAND/config, pressing it
- * publishes to PREFIX/DEVICE/COMMAND/set ("PRESS"; a pulse's button sends
- * 1000, its length in ms).
+ * A button: DISCOVERY/button/mews_DEVICE_COMMAND/config, named by the
+ * command's label, pressing it publishes to PREFIX/DEVICE/COMMAND/set
+ * ("PRESS"; a command with an argument sends its default: a pulse's
+ * button, 1000 ms).
  */
 #ifndef MEWS_HASS_H
 #define MEWS_HASS_H
@@ -27,9 +28,7 @@
 struct config_mqtt;
 struct device;
 struct metric_info;
-
-/* The button's payload for a pulse: its length in ms. */
-#define HASS_PULSE_MS	"1000"
+struct module_command;
 
 /* The config topics; -1 when out does not hold them. */
 int hass_sensor_topic(const struct config_mqtt *, const char *device,
@@ -41,6 +40,6 @@ int hass_button_topic(const struct config_mqtt *, const char *device,
 json_t *hass_sensor(const struct config_mqtt *, const struct device *,
     const char *metric, const struct metric_info *);
 json_t *hass_button(const struct config_mqtt *, const struct device *,
-    const char *command);
+    const struct module_command *);
 
 #endif

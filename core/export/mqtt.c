@@ -191,14 +191,15 @@ mqtt_publish_buttons(struct mqtt *m, const struct device *d,
     struct mqtt_device *s)
 {
 	const struct config_mqtt *cfg = mqtt_cfg(m);
-	const char *const *cmd;
+	const struct module_command *cmd;
 	char topic[MQTT_TOPIC_MAX];
 
 	s->buttons = 1;
-	for (cmd = d->module->commands; cmd != NULL && *cmd != NULL; cmd++)
-		if (hass_button_topic(cfg, d->id, *cmd, topic,
+	for (cmd = d->module->commands; cmd != NULL && cmd->name != NULL;
+	    cmd++)
+		if (hass_button_topic(cfg, d->id, cmd->name, topic,
 		    sizeof(topic)) == 0)
-			mqtt_publish_json(m, topic, hass_button(cfg, d, *cmd));
+			mqtt_publish_json(m, topic, hass_button(cfg, d, cmd));
 }
 
 /* What changed, and what has not been said for max_interval_s. */
@@ -566,7 +567,7 @@ mqtt_clear_gone(struct mqtt *m, const struct mqtt_device *old, size_t nold)
 {
 	const struct config_mqtt *cfg = mqtt_cfg(m);
 	const struct mqtt_device *now, *o;
-	const char *const *cmd;
+	const struct module_command *cmd;
 	char topic[MQTT_TOPIC_MAX];
 	size_t i, j;
 
@@ -587,8 +588,8 @@ mqtt_clear_gone(struct mqtt *m, const struct mqtt_device *old, size_t nold)
 		if (now != NULL && now->module == o->module)
 			continue;
 		for (cmd = o->module->commands; o->buttons && cmd != NULL &&
-		    *cmd != NULL; cmd++)
-			if (hass_button_topic(cfg, o->id, *cmd, topic,
+		    cmd->name != NULL; cmd++)
+			if (hass_button_topic(cfg, o->id, cmd->name, topic,
 			    sizeof(topic)) == 0)
 				mqtt_publish(m, topic, "", 1, 1);
 		if (now == NULL && o->available != -1 &&

@@ -126,6 +126,25 @@ check "scan: 5 is a breaker" \
 check "scan: no error" jtrue '.error == null'
 
 # --- Control --------------------------------------------------------------
+# The pages build the controls and name the states from what the module
+# says, with no table of their own.
+call GET /api/devices/brk
+check "brk's controls: open (dangerous), close, reset, each labelled and explained" \
+    jtrue '[.controls[] | [.name, .dangerous]] ==
+	[["open", true], ["close", false], ["reset", false]] and
+	all(.controls[]; (.label | length) > 0 and (.text | length) > 0 and
+	(has("arg") | not))'
+check "brk's states: Open, Closed, Tripped, with their tones" \
+    jtrue '.states == [{"name": "Open", "tone": "warn"},
+	{"name": "Closed", "tone": "ok"}, {"name": "Tripped", "tone": "bad"}]'
+call GET /api/devices/main
+check "a meter has no controls and no states" \
+    jtrue '.controls == [] and .states == [] and .commands == []'
+call GET "/api/devices?values=1"
+check "the list with values gives each device its states too" \
+    jtrue 'all(.[]; has("states")) and
+	(map(select(.id == "brk"))[0].states | length) == 3'
+
 # breaker_is N: brk's polled state is N (0 open, 1 closed, 2 tripped).
 breaker_is() {
 	call GET /api/devices/brk

@@ -2,8 +2,9 @@
 # The pages in a real browser: headless Chromium logs in as the installer,
 # changes the default PIN (and is shown the new PUK that replaces the
 # default one, tried here afterwards), opens the dashboard, sees mews-sim's
-# values move, saves screenshots on a desktop and a phone viewport, and
-# logs out.
+# values move, saves screenshots on a desktop and a phone viewport, logs
+# out, and on a breaker's page finds the buttons and state names its
+# module gives (the API's controls and states) and closes it.
 # web_browser.py drives Chromium over the DevTools pipe (no npm) and prints
 # PASS/FAIL lines, turned into TAP here.
 . "$(dirname "$0")/browser_lib.sh"

@@ -6,11 +6,6 @@ const DECIMALS = {
 };
 const UNITS = { m3: 'm³' };
 
-const STATES = {
-	breaker: ['Open', 'Closed', 'Tripped'],
-	output: ['Off', 'On'],
-};
-
 const QUALITY = {
 	ok: 'OK', stale: 'Stale', na: 'Not available', none: 'No reading yet',
 	suspect: 'Suspect: last good value shown',
@@ -58,13 +53,6 @@ export function unitLabel(unit) {
 	return UNITS[unit] ?? unit ?? '';
 }
 
-// Kind is not in the API: the commands a device accepts tell it.
-// The device's module as the server names it ("meter", "pulse-counter",
-// "breaker", "output"): only breakers and outputs name their states.
-export function deviceKind(dev) {
-	return dev.kind === 'breaker' || dev.kind === 'output' ? dev.kind : null;
-}
-
 // Where a device's values come from: its line and address, or a virtual
 // meter's formula of other devices.
 export function deviceVia(dev) {
@@ -75,7 +63,9 @@ export function deviceVia(dev) {
 }
 
 // reading: {value, unit, quality}; the text the dashboard and tables show.
-export function formatReading(metric, reading, kind) {
+// states: the device's names of its `state` values (the API's
+// dev.states, [{name, tone}], from its module), when it has some.
+export function formatReading(metric, reading, states) {
 	if (!reading || reading.quality === 'none' || reading.value === null ||
 	    reading.value === undefined)
 		return '—';
@@ -84,8 +74,8 @@ export function formatReading(metric, reading, kind) {
 	const v = reading.value;
 	if (typeof v !== 'number')
 		return String(v);
-	if (metric === 'state' && kind && STATES[kind][v] !== undefined)
-		return STATES[kind][v];
+	if (metric === 'state' && states && states[v])
+		return states[v].name;
 	if (metric === 'state' || metric === 'trips')
 		return formatNumber(v, 0);
 	if (metric === 'power_factor')

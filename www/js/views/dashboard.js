@@ -4,7 +4,7 @@ import { can } from '../session.js';
 import { clearAlert } from '../messages.js';
 import { showError } from '../forms.js';
 import { onlineBadge, pageHead } from '../widgets.js';
-import { deviceKind, deviceVia, formatReading, formatTime, metricLabel, unitLabel } from '../format.js';
+import { deviceVia, formatReading, formatTime, metricLabel, unitLabel } from '../format.js';
 
 const REFRESH_MS = 2000;
 const PHASES = ['l1', 'l2', 'l3'];
@@ -156,16 +156,16 @@ function updateCard(card, dev) {
 		card.body.replaceChildren(h('p', { class: 'error-text' }, dev.error.message));
 	} else {
 		const values = dev.values || {};
-		const kind = deviceKind(dev);
+		const states = dev.states || [];
 		const plan = layoutFor(values);
-		const layout = JSON.stringify([kind, plan]);
+		const layout = JSON.stringify([states, plan]);
 		if (layout !== card.layout) {
 			buildBody(card, plan, values);
 			card.layout = layout;
 		}
 		for (const [metric, { span, unit }] of card.spans) {
 			const reading = values[metric];
-			setText(span, formatReading(metric, reading, kind));
+			setText(span, formatReading(metric, reading, states));
 			span.classList.toggle('stale', reading.quality === 'stale');
 			if (unit)
 				unit.hidden = !['ok', 'stale'].includes(reading.quality) || reading.value === null;

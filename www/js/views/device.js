@@ -5,23 +5,15 @@ import { clearAlert } from '../messages.js';
 import { confirmDialog } from '../dialog.js';
 import { field, numberInput, checker, showError } from '../forms.js';
 import { badge, onlineBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
-import { deviceKind, deviceVia, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
+import { deviceVia, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
 import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
 	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
 import { costColumns, formatCost, sumCosts } from './tariffs.js';
 
 const REFRESH_MS = 2000;
 
-const COMMANDS = {
-	open: { label: 'Open', text: 'The breaker opens: everything it feeds loses power.', danger: true },
-	close: { label: 'Close', text: 'The breaker closes: everything it feeds is powered again.' },
-	reset: { label: 'Reset', text: 'The breaker is reset after a trip.' },
-	on: { label: 'Switch on', text: 'The output switches on.' },
-	off: { label: 'Switch off', text: 'The output switches off.', danger: true },
-	pulse: { label: 'Pulse', text: 'The output switches on for the pulse length, then off.' },
-};
-
-const STATE_TONES = { Closed: 'ok', On: 'ok', Tripped: 'bad', Open: 'warn', Off: 'neutral' };
+// A device's commands and the names of its states come from its module,
+// through the API (dev.controls, dev.states): no table here per kind.
 
 export const deviceView = {
 	title: 'Device',
@@ -36,7 +28,7 @@ export const deviceView = {
 		const values = liveTable([
 			{ label: 'Reading', cell: (m) => metricLabel(m) },
 			{ label: 'Value', num: true, metric: true,
-			    cell: (m, d) => formatReading(m, d.values[m], d.kind),
+			    cell: (m, d) => formatReading(m, d.values[m], d.states),
 			    cls: (m, d) => ['stale', 'suspect'].includes(d.values[m].quality) ? 'stale' : '' },
 			{ label: 'Unit', cell: (m, d) => m === 'state' ? '' : unitLabel(d.values[m].unit) },
 			{ label: 'Quality', cell: (m, d) => qualityLabel(d.values[m].quality) },
@@ -80,16 +72,17 @@ export const deviceView = {
 			badgeSlot.replaceChildren(onlineBadge(dev.online));
 			setText(meta, `${dev.id} · ${deviceVia(dev)} · ` +
 			    (dev.last_ok ? `last reading ${formatTime(dev.last_ok)}` : 'no answer yet'));
-			const kind = deviceKind(dev);
+			const states = dev.states || [];
 			const readings = dev.values || {};
-			renderState(stateSlot, readings.state, kind);
-			values.update(Object.keys(readings), { values: readings, kind });
+			renderState(stateSlot, readings.state, states);
+			values.update(Object.keys(readings), { values: readings, states });
 			historyBox.setMetrics(Object.keys(readings), name);
 			stats.update(Object.keys(dev.stats || {}), dev.stats || {});
-			const commands = can('control') ? dev.commands || [] : [];
-			if (commands.join() !== controlsFor) {
-				controlsFor = commands.join();
-				controlSlot.replaceChildren(commands.length ? controls(dev, kind, commands) : '');
+			const commands = can('control') ? dev.controls || [] : [];
+			const shown = JSON.stringify(commands);
+			if (shown !== controlsFor) {
+				controlsFor = shown;
+				controlSlot.replaceChildren(commands.length ? controls(dev, commands) : '');
 			}
 			const config = JSON.stringify(dev.config || {});
 			if (config !== configShown) {
@@ -101,64 +94,68 @@ export const deviceView = {
 	},
 };
 
-function renderState(slot, reading, kind) {
+function renderState(slot, reading, states) {
 	if (!reading) {
 		slot.replaceChildren();
 		return;
 	}
-	const text = formatReading('state', reading, kind);
+	const text = formatReading('state', reading, states);
 	if (slot.dataset.state === text)
 		return;
 	slot.dataset.state = text;
+	const known = states.find((s) => s.name === text);
 	slot.replaceChildren(h('p', { class: 'state-line' }, 'State: ',
-	    badge(STATE_TONES[text] || 'neutral', text)));
+	    badge(known ? known.tone : 'neutral', text)));
 }
 
-function controls(dev, kind, commands) {
+// commands: the device's controls, [{name, label, text, dangerous, arg}];
+// one with an argument gets its field (the output's pulse length).
+function controls(dev, commands) {
 	const result = h('p', { class: 'command-result', role: 'status' });
-	const pulse = commands.includes('pulse') ?
-	    numberInput({ name: 'arg', min: 1, max: 65535, value: 500 }) : null;
+	const withArg = commands.find((c) => c.arg);
+	const argInput = withArg ? numberInput({ name: 'arg', min: withArg.arg.min,
+	    max: withArg.arg.max, value: withArg.arg.default }) : null;
 	const buttons = commands.map((cmd) => h('button', {
 		type: 'button',
-		class: `button ${COMMANDS[cmd] && COMMANDS[cmd].danger ? 'danger' : 'secondary'}`,
+		class: `button ${cmd.dangerous ? 'danger' : 'secondary'}`,
 		onclick: () => send(cmd),
-	}, COMMANDS[cmd] ? COMMANDS[cmd].label : cmd));
+	}, cmd.label));
 	const box = section('Control',
-	    pulse ? field('Pulse length (ms)', pulse, '1 to 65535 ms, timed by the device') : null,
+	    argInput ? field(withArg.arg.label, argInput,
+		`${withArg.arg.min} to ${withArg.arg.max}, for “${withArg.label}”`) : null,
 	    h('div', { class: 'actions' }, buttons), result);
 
 	async function send(cmd) {
-		const known = COMMANDS[cmd] || { label: cmd, text: '' };
 		let arg;
-		if (cmd === 'pulse') {
+		if (cmd.arg) {
 			const c = checker(box);
-			arg = c.int(pulse, 1, 65535);
+			arg = c.int(argInput, cmd.arg.min, cmd.arg.max);
 			if (!c.ok())
 				return;
 		}
 		const name = dev.name || dev.id;
 		const yes = await confirmDialog({
-			title: `${known.label}: ${name}?`,
-			message: `${known.text} The command is sent to the device at once.`,
-			confirm: known.label,
-			danger: Boolean(known.danger),
+			title: `${cmd.label}: ${name}?`,
+			message: `${cmd.text} The command is sent to the device at once.`,
+			confirm: cmd.label,
+			danger: Boolean(cmd.dangerous),
 		});
 		if (!yes)
 			return;
 		for (const b of buttons)
 			b.disabled = true;
 		result.className = 'command-result';
-		result.textContent = `Sending “${known.label}”…`;
+		result.textContent = `Sending “${cmd.label}”…`;
 		try {
-			const body = arg === undefined ? { command: cmd } : { command: cmd, arg };
+			const body = arg === undefined ? { command: cmd.name } : { command: cmd.name, arg };
 			const answer = await api.post(`devices/${enc(dev.id)}/command`, body);
 			result.classList.add('ok-text');
-			result.textContent = `${known.label}: the device confirmed (${answer.result || 'ok'}) at ${formatTime(Date.now() / 1000)}.`;
+			result.textContent = `${cmd.label}: the device confirmed (${answer.result || 'ok'}) at ${formatTime(Date.now() / 1000)}.`;
 		} catch (e) {
 			if (e.handled)
 				return;
 			result.classList.add('error-text');
-			result.textContent = `${known.label} failed: ${e.message}`;
+			result.textContent = `${cmd.label} failed: ${e.message}`;
 		} finally {
 			for (const b of buttons)
 				b.disabled = false;
