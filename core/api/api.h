@@ -28,6 +28,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "api/confedit.h"
 #include "energy/consumption.h"
 
 struct daemon;
@@ -73,6 +74,8 @@ struct api {
 	/* The pass of the loop the streams' turns share, and its end. */
 	struct timeval		 stream_pass;
 	uint64_t		 stream_pass_end_us;
+	/* Where the handlers' edits of mews.conf go (confedit.h). */
+	struct confedit_target	 edit;
 };
 
 /* What a handler gets: the request, the caller, the URL's * segment. */

@@ -73,7 +73,7 @@ api_entry_apply(struct api_call *c, const char *list, const char *key,
 	}
 	snprintf(which, sizeof(which), "%s", name ? name :
 	    json_string_value(json_object_get(body, key)));
-	if (confedit_apply(c->api->d, api_entry_edit, &e, &err) == -1) {
+	if (confedit_apply(&c->api->edit, api_entry_edit, &e, &err) == -1) {
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 		return -1;

@@ -12,7 +12,6 @@
 #include "base/eventlog.h"
 #include "base/log.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 
 json_t *
 confedit_entries(const char *path, const char *list, const char *key)
@@ -193,10 +192,10 @@ confedit_warn(const struct config *cfg, const char *tmp, const char *path)
 }
 
 int
-confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
+confedit_apply(const struct confedit_target *t, confedit_fn fn, void *arg,
     struct confjson_error *err)
 {
-	const char *path = d->cfg->path;
+	const char *path = (*t->cfg)->path;
 	struct conf_errors errs = { 0, NULL };
 	struct atomic_file af;
 	struct config *cfg;
@@ -260,8 +259,9 @@ confedit_apply(struct daemon *d, confedit_fn fn, void *arg,
 	    "(previous in %s.bak)", real, real);
 	confedit_warn(cfg, tmp, real);
 	free(tmp);
-	eventlog_note(d->events, EVENT_CONFIG_CHANGED, NULL, "%s saved", real);
-	if (daemon_apply(d, cfg) == -1) {
+	eventlog_note(*t->events, EVENT_CONFIG_CHANGED, NULL, "%s saved",
+	    real);
+	if (t->apply(t->arg, cfg) == -1) {
 		confjson_fail(err, 500, NULL, "saved, but could not be "
 		    "applied (see the log); a restart will apply it");
 		return -1;

@@ -17,14 +17,28 @@
 
 #include "api/confjson.h"
 
-struct daemon;
+struct config;
+struct eventlog;
 
 /* Edit the tree; 0, or -1 with err filled. */
 typedef int (*confedit_fn)(config_setting_t *root, void *arg,
     struct confjson_error *err);
 
+/*
+ * Where an edit goes: the running configuration (its file is rewritten)
+ * and the event log, both read through their owner's pointers as they
+ * change with each reload, and what takes the new configuration over
+ * (the daemon's swap: 0, or -1 when it could not).
+ */
+struct confedit_target {
+	struct config *const	*cfg;
+	struct eventlog *const	*events;
+	int			(*apply)(void *arg, struct config *);
+	void			*arg;
+};
+
 /* 0 when done and running; else -1 with err, and nothing changed. */
-int confedit_apply(struct daemon *, confedit_fn, void *arg,
+int confedit_apply(const struct confedit_target *, confedit_fn, void *arg,
     struct confjson_error *err);
 
 /*

@@ -126,9 +126,10 @@ daemon_self(void *arg, const uint8_t *pdu, size_t len, uint8_t *rsp)
 
 /* Keep the listening gateway (and its clients) when its socket is the same. */
 static void
-daemon_apply_gateway(struct daemon *d, const struct config *old,
-    const struct config *cfg)
+daemon_apply_gateway(struct daemon *d, const struct config *old)
 {
+	const struct config *cfg = d->cfg;
+
 	if (d->mbtcp != NULL && cfg->modbus_tcp.enabled && old != NULL &&
 	    strcmp(old->modbus_tcp.listen, cfg->modbus_tcp.listen) == 0 &&
 	    old->modbus_tcp.port == cfg->modbus_tcp.port) {
@@ -192,6 +193,13 @@ daemon_restart_web(evutil_socket_t fd, short what, void *arg)
 	daemon_start_web(arg);
 }
 
+/* The API's edits of mews.conf are applied as a reload is. */
+static int
+daemon_apply_edit(void *arg, struct config *cfg)
+{
+	return daemon_apply(arg, cfg);
+}
+
 /*
  * The web server's own settings changed (often from a request it is
  * serving): it is replaced just after, once that answer has left.
@@ -201,10 +209,14 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 {
 	struct timeval soon = { 0, 200000 };
 
-	if (d->api == NULL && (d->api = api_new(d)) == NULL) {
-		log_warnx("https: not running: the profiles in %s cannot be "
-		    "used", d->cfg->state_dir);
-		return;
+	if (d->api == NULL) {
+		if ((d->api = api_new(d)) == NULL) {
+			log_warnx("https: not running: the profiles in %s "
+			    "cannot be used", d->cfg->state_dir);
+			return;
+		}
+		d->api->edit = (struct confedit_target){ &d->cfg, &d->events,
+		    daemon_apply_edit, d };
 	}
 	api_configure(d->api);
 	if (d->dav == NULL && (d->dav = dav_new(d)) == NULL)
@@ -308,14 +320,215 @@ daemon_drop_mqtt(struct daemon *d, const struct config *cfg)
 
 /* After it: the kept client learns the new devices, or one starts. */
 static void
-daemon_apply_mqtt(struct daemon *d)
+daemon_apply_mqtt(struct daemon *d, const struct config *old)
 {
+	(void)old;
 	if (d->mqtt != NULL)
 		mqtt_configure(d->mqtt);
 	else if (d->cfg->mqtt.enabled &&
 	    (d->mqtt = mqtt_new(d->base, d)) == NULL)
 		log_warnx("mqtt: not publishing");
 }
+
+static void
+daemon_apply_events(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->events == NULL && (d->events = eventlog_new(d->base)) == NULL)
+		log_warnx("events: out of memory: not recording events");
+	eventlog_configure(d->events, d->cfg->state_dir,
+	    d->cfg->events.max_kb, d->cfg->events.max_files, &d->cfg->csv);
+	poller_set_events(d->poller, d->events);
+}
+
+static void
+daemon_stop_events(struct daemon *d)
+{
+	eventlog_free(d->events);
+	d->events = NULL;
+}
+
+static void
+daemon_stop_lines(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nbuses; i++)
+		bus_free(d->buses[i]);
+	free(d->buses);
+	d->buses = NULL;
+	d->nbuses = 0;
+	for (i = 0; i < d->nupstreams; i++)
+		upstream_free(d->upstreams[i]);
+	free(d->upstreams);
+	d->upstreams = NULL;
+	d->nupstreams = 0;
+	/* After the upstreams, which may have a resolution to cancel. */
+	if (d->dns != NULL) {
+		evdns_base_free(d->dns, 0);
+		d->dns = NULL;
+	}
+}
+
+/* The handlers' scans and tests go before the buses they use. */
+static void
+daemon_stop_api(struct daemon *d)
+{
+	dav_free(d->dav);
+	d->dav = NULL;
+	api_free(d->api);
+	d->api = NULL;
+}
+
+static void
+daemon_stop_poller(struct daemon *d)
+{
+	poller_free(d->poller);
+	d->poller = NULL;
+}
+
+static void
+daemon_stop_gateway(struct daemon *d)
+{
+	mbtcp_free(d->mbtcp);
+	d->mbtcp = NULL;
+}
+
+static void
+daemon_apply_history(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
+		log_warnx("history: out of memory: not recording");
+	if (d->history != NULL)
+		history_configure(d->history, d->cfg, d->poller);
+}
+
+/* What is queued is written before the devices go. */
+static void
+daemon_stop_history(struct daemon *d)
+{
+	history_free(d->history);
+	d->history = NULL;
+}
+
+static void
+daemon_apply_csvfiles(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->csvfiles == NULL &&
+	    (d->csvfiles = csvfiles_new(d->base)) == NULL)
+		log_warnx("csv files: out of memory: not writing");
+	if (d->csvfiles != NULL)
+		csvfiles_configure(d->csvfiles, d->cfg, d->poller, d->history);
+}
+
+static void
+daemon_stop_csvfiles(struct daemon *d)
+{
+	csvfiles_free(d->csvfiles);
+	d->csvfiles = NULL;
+}
+
+static void
+daemon_apply_reports(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
+		log_warnx("reports: out of memory: not sending");
+	if (d->reports != NULL)
+		reports_configure(d->reports, d->cfg, d->poller, d->history,
+		    d->csvfiles);
+}
+
+static void
+daemon_stop_reports(struct daemon *d)
+{
+	reports_free(d->reports);
+	d->reports = NULL;
+}
+
+static void
+daemon_apply_alarms(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->alarms == NULL &&
+	    (d->alarms = alarms_new(d->base, d->events)) == NULL)
+		log_warnx("alarms: out of memory: no alarms");
+	if (d->alarms != NULL)
+		alarms_configure(d->alarms, d->cfg, d->poller, d->history);
+}
+
+/* Their state is saved. */
+static void
+daemon_stop_alarms(struct daemon *d)
+{
+	alarms_free(d->alarms);
+	d->alarms = NULL;
+}
+
+/* The requests under way are answered before the server goes. */
+static void
+daemon_stop_web(struct daemon *d)
+{
+	if (d->api != NULL)
+		api_orphan_all(d->api);
+	http_free(d->http);
+	d->http = NULL;
+	tls_free(d->tls);
+	d->tls = NULL;
+	if (d->ev_web != NULL)
+		event_free(d->ev_web);
+	d->ev_web = NULL;
+}
+
+/* Its "offline" names the configuration's topics, still there. */
+static void
+daemon_stop_mqtt(struct daemon *d)
+{
+	mqtt_free(d->mqtt);
+	d->mqtt = NULL;
+}
+
+static void
+daemon_stop_ftp(struct daemon *d)
+{
+	ftp_free(d->ftp);
+	d->ftp = NULL;
+}
+
+/*
+ * What runs for a configuration, in dependency order: after the swap each
+ * service with an apply is started or reconfigured for d->cfg in this
+ * order (old: the configuration before, NULL at the start); a stop goes
+ * in the reverse order, so nothing stops before what uses it.  The lines
+ * (buses, gateways upstream, their resolver) and the poller are made by
+ * the swap itself, before the others, and the API with the web server
+ * (it is the web server's handler), but they stop in their place here:
+ * the API's scans and tests use the lines, and the poller's commands
+ * answer the API.
+ */
+static const struct daemon_service {
+	const char	*name;
+	void		(*apply)(struct daemon *, const struct config *old);
+	void		(*stop)(struct daemon *);
+} daemon_services[] = {
+	{ "event log", daemon_apply_events, daemon_stop_events },
+	{ "lines", NULL, daemon_stop_lines },
+	{ "api", NULL, daemon_stop_api },
+	{ "poller", NULL, daemon_stop_poller },
+	{ "gateway", daemon_apply_gateway, daemon_stop_gateway },
+	{ "history", daemon_apply_history, daemon_stop_history },
+	{ "csv files", daemon_apply_csvfiles, daemon_stop_csvfiles },
+	{ "reports", daemon_apply_reports, daemon_stop_reports },
+	{ "alarms", daemon_apply_alarms, daemon_stop_alarms },
+	{ "web", daemon_apply_web, daemon_stop_web },
+	{ "mqtt", daemon_apply_mqtt, daemon_stop_mqtt },
+	{ "ftp", daemon_apply_ftp, daemon_stop_ftp },
+};
+
+#define DAEMON_NSERVICES	(sizeof(daemon_services) / \
+				 sizeof(daemon_services[0]))
 
 int
 daemon_apply(struct daemon *d, struct config *cfg)
@@ -406,34 +619,9 @@ daemon_apply(struct daemon *d, struct config *cfg)
 	old_cfg = d->cfg;
 	d->cfg = cfg;
 	log_set_level(d->force_debug ? LOG_LEVEL_DEBUG : cfg->log_level);
-	if (d->events == NULL && (d->events = eventlog_new(d->base)) == NULL)
-		log_warnx("events: out of memory: not recording events");
-	eventlog_configure(d->events, cfg->state_dir, cfg->events.max_kb,
-	    cfg->events.max_files, &cfg->csv);
-	poller_set_events(poller, d->events);
-	daemon_apply_gateway(d, old_cfg, cfg);
-	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
-		log_warnx("history: out of memory: not recording");
-	if (d->history != NULL)
-		history_configure(d->history, cfg, poller);
-	if (d->csvfiles == NULL &&
-	    (d->csvfiles = csvfiles_new(d->base)) == NULL)
-		log_warnx("csv files: out of memory: not writing");
-	if (d->csvfiles != NULL)
-		csvfiles_configure(d->csvfiles, cfg, poller, d->history);
-	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
-		log_warnx("reports: out of memory: not sending");
-	if (d->reports != NULL)
-		reports_configure(d->reports, cfg, poller, d->history,
-		    d->csvfiles);
-	if (d->alarms == NULL &&
-	    (d->alarms = alarms_new(d->base, d->events)) == NULL)
-		log_warnx("alarms: out of memory: no alarms");
-	if (d->alarms != NULL)
-		alarms_configure(d->alarms, cfg, poller, d->history);
-	daemon_apply_web(d, old_cfg);
-	daemon_apply_mqtt(d);
-	daemon_apply_ftp(d, old_cfg);
+	for (i = 0; i < DAEMON_NSERVICES; i++)
+		if (daemon_services[i].apply != NULL)
+			daemon_services[i].apply(d, old_cfg);
 	config_free(old_cfg);
 	poller_start(poller, daemon_find_link, d);
 	return 0;
@@ -444,59 +632,10 @@ daemon_stop(struct daemon *d)
 {
 	size_t i;
 
-	/* Its "offline" names the configuration's topics: first. */
-	mqtt_free(d->mqtt);
-	d->mqtt = NULL;
-	mbtcp_free(d->mbtcp);
-	d->mbtcp = NULL;
-	/* Before the profiles and the certificate it uses. */
-	ftp_free(d->ftp);
-	d->ftp = NULL;
-	if (d->api != NULL)
-		api_orphan_all(d->api);
-	http_free(d->http);
-	d->http = NULL;
-	tls_free(d->tls);
-	d->tls = NULL;
-	if (d->ev_web != NULL)
-		event_free(d->ev_web);
-	d->ev_web = NULL;
-	/* They read the devices and history; the state is saved. */
-	alarms_free(d->alarms);
-	d->alarms = NULL;
-	/* They read the devices, history and files; tests answer the API. */
-	reports_free(d->reports);
-	d->reports = NULL;
-	/* It reads the devices and history: it goes first. */
-	csvfiles_free(d->csvfiles);
-	d->csvfiles = NULL;
-	/* What is queued is written before the devices go. */
-	history_free(d->history);
-	d->history = NULL;
-	poller_free(d->poller);
-	d->poller = NULL;
-	dav_free(d->dav);
-	d->dav = NULL;
-	/* The handlers' scans and tests go before the buses they use. */
-	api_free(d->api);
-	d->api = NULL;
-	for (i = 0; i < d->nbuses; i++)
-		bus_free(d->buses[i]);
-	free(d->buses);
-	d->buses = NULL;
-	d->nbuses = 0;
-	for (i = 0; i < d->nupstreams; i++)
-		upstream_free(d->upstreams[i]);
-	free(d->upstreams);
-	d->upstreams = NULL;
-	d->nupstreams = 0;
-	/* After the upstreams, which may have a resolution to cancel. */
-	if (d->dns != NULL) {
-		evdns_base_free(d->dns, 0);
-		d->dns = NULL;
+	for (i = DAEMON_NSERVICES; i-- > 0;) {
+		log_debug("stopping: %s", daemon_services[i].name);
+		daemon_services[i].stop(d);
 	}
-	eventlog_free(d->events);
-	d->events = NULL;
 	config_free(d->cfg);
 	d->cfg = NULL;
 }

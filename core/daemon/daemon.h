@@ -1,9 +1,11 @@
 /*
- * What mewsd runs for a configuration: buses, the poller, the gateway and
- * the web server.  A reload swaps them for the new
- * configuration's, keeping each bus whose settings did not change, so its
- * port stays open and its queue keeps flowing, and carrying every device's
- * live values over.
+ * What mewsd runs for a configuration: the lines, the poller, and the
+ * services of daemon.c's table (the event log, the gateway, history, CSV
+ * files, reports, alarms, the web server with the API and WebDAV, MQTT,
+ * FTP), started in the table's order and stopped in the reverse one.  A
+ * reload swaps them for the new configuration's, keeping each bus whose
+ * settings did not change, so its port stays open and its queue keeps
+ * flowing, and carrying every device's live values over.
  */
 #ifndef MEWS_DAEMON_H
 #define MEWS_DAEMON_H

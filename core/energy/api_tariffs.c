@@ -368,7 +368,7 @@ api_tariff_apply(struct api_call *c, struct api_tariff_edit *e)
 	struct confjson_error err;
 	char peer[NET_PEER_MAX];
 
-	if (confedit_apply(c->api->d, api_tariff_edit, e, &err) == -1) {
+	if (confedit_apply(&c->api->edit, api_tariff_edit, e, &err) == -1) {
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 		return;

@@ -376,7 +376,7 @@ api_reports_put(struct api_call *c)
 
 	if ((ch.body = http_body_object(c->req)) == NULL)
 		return;
-	if (confedit_apply(c->api->d, api_reports_edit, &ch, &err) == -1)
+	if (confedit_apply(&c->api->edit, api_reports_edit, &ch, &err) == -1)
 		http_send_error(c->req, err.code, err.field[0] ? err.field :
 		    NULL, "%s", err.message);
 	else {

@@ -31,7 +31,6 @@ core/api/api_links.c daemon/daemon.h
 core/api/api_session.c daemon/daemon.h
 core/api/api_stream.c daemon/daemon.h
 core/api/api_system.c daemon/daemon.h
-core/api/confedit.c daemon/daemon.h
 core/energy/api_tariffs.c daemon/daemon.h
 core/export/api_metrics.c daemon/daemon.h
 core/export/mqtt.c daemon/daemon.h
