@@ -1172,10 +1172,39 @@ config_mqtt_defaults(struct config_mqtt *m)
 	m->max_interval_s = 60;
 }
 
+/*
+ * The sections a feature loads itself (its config_*.c), walked in this
+ * order after mews.conf's own sections: each loads after what it names
+ * (groups, reports and tariffs name devices; alarms use mail, after
+ * reports), and frees before the devices go (tariffs free the devices'
+ * lists of tariffs).
+ */
+static const struct config_section {
+	const char *const *keys;	/* the top-level keys it reads */
+	void		(*defaults)(struct config *);
+	void		(*load)(struct config *, const config_setting_t *root,
+			    const char *file, struct conf_errors *);
+	void		(*free)(struct config *);
+} config_sections[] = {
+	{ (const char *const[]){ "groups", NULL }, NULL, config_groups_load,
+	    config_groups_free },
+	{ (const char *const[]){ "mail", "reports", NULL },
+	    config_reports_defaults, config_reports_load,
+	    config_reports_free },
+	{ (const char *const[]){ "tariffs", NULL }, NULL, config_tariffs_load,
+	    config_tariffs_free },
+	{ (const char *const[]){ "alarms", "events", NULL },
+	    config_alarms_defaults, config_alarms_load, config_alarms_free },
+};
+
+#define CONFIG_NSECTIONS	(sizeof(config_sections) / \
+				 sizeof(config_sections[0]))
+
 static void
 config_defaults(struct config *cfg)
 {
 	const char *profiles = getenv("MEWS_PROFILE_DIR");
+	size_t i;
 	const char *www = getenv("MEWS_WWW_DIR");
 
 	cfg->state_dir = strdup(LOCALSTATEDIR "/lib/mews");
@@ -1222,21 +1251,30 @@ config_defaults(struct config *cfg)
 	cfg->csv.separator = ';';
 	cfg->csv.decimal = ',';
 	cfg->csv.bom = 1;
-	config_reports_defaults(cfg);
-	config_alarms_defaults(cfg);
+	for (i = 0; i < CONFIG_NSECTIONS; i++)
+		if (config_sections[i].defaults != NULL)
+			config_sections[i].defaults(cfg);
 }
 
 static void
 config_parse(struct config_load *ld, config_t *lc)
 {
-	static const char *const keys[] = { "state_dir", "profile_dir",
+	static const char *const own[] = { "state_dir", "profile_dir",
 	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
-	    "history", "csv", "buses", "gateways", "devices", "groups",
-	    "mail", "reports", "mqtt", "tariffs", "alarms", "events", NULL };
+	    "history", "csv", "buses", "gateways", "devices", "mqtt" };
+	const char *keys[64];
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
 	int level = LOG_LEVEL_INFO;
+	size_t i, j, n = 0;
 
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		keys[n++] = own[i];
+	for (i = 0; i < CONFIG_NSECTIONS; i++)
+		for (j = 0; config_sections[i].keys[j] != NULL &&
+		    n < sizeof(keys) / sizeof(keys[0]) - 1; j++)
+			keys[n++] = config_sections[i].keys[j];
+	keys[n] = NULL;
 	conf_check_keys(ld->errs, ld->file, root, keys);
 	config_get_path(ld, root, "state_dir", &cfg->state_dir);
 	if (cfg->state_dir[0] == '\0')
@@ -1257,10 +1295,8 @@ config_parse(struct config_load *ld, config_t *lc)
 	config_load_gateways(ld, root);
 	config_load_modbus_tcp(ld, root);
 	config_load_devices(ld, root);
-	config_groups_load(cfg, root, ld->file, ld->errs);
-	config_reports_load(cfg, root, ld->file, ld->errs);
-	config_tariffs_load(cfg, root, ld->file, ld->errs);
-	config_alarms_load(cfg, root, ld->file, ld->errs);
+	for (i = 0; i < CONFIG_NSECTIONS; i++)
+		config_sections[i].load(cfg, root, ld->file, ld->errs);
 }
 
 struct config *
@@ -1300,8 +1336,8 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
-	/* Before the devices: it frees their lists of tariffs. */
-	config_tariffs_free(cfg);
+	for (i = 0; i < CONFIG_NSECTIONS; i++)
+		config_sections[i].free(cfg);
 	for (i = 0; i < cfg->nbuses; i++)
 		free(cfg->buses[i].port);
 	for (i = 0; i < cfg->ngateways; i++)
@@ -1345,8 +1381,5 @@ config_free(struct config *cfg)
 	free(cfg->mqtt.client_id);
 	free(cfg->mqtt.topic_prefix);
 	free(cfg->mqtt.discovery_prefix);
-	config_groups_free(cfg);
-	config_reports_free(cfg);
-	config_alarms_free(cfg);
 	free(cfg);
 }
