@@ -319,22 +319,11 @@ api_new(struct daemon *d)
 		return NULL;
 	api->d = d;
 	api->started = clock_wall();
-	if ((api->auth = auth_new(d->cfg->state_dir)) == NULL ||
-	    (api->guard = guard_new()) == NULL ||
-	    (api->puk_guard = puk_guard_new()) == NULL ||
-	    (api->sessions = sessions_new(d->cfg->http.session_idle_s,
-	    d->cfg->http.session_max_s)) == NULL) {
-		api_free(api);
-		return NULL;
-	}
+	api->auth = d->auth;
+	api->guard = d->guard;
+	api->puk_guard = d->puk_guard;
+	api->sessions = d->sessions;
 	return api;
-}
-
-void
-api_configure(struct api *api)
-{
-	sessions_set_timeouts(api->sessions, api->d->cfg->http.session_idle_s,
-	    api->d->cfg->http.session_max_s);
 }
 
 void
@@ -345,9 +334,5 @@ api_free(struct api *api)
 	api_graph_free(api);
 	api_links_free(api);
 	api_devices_free(api);
-	auth_free(api->auth);
-	guard_free(api->guard);
-	puk_guard_free(api->puk_guard);
-	sessions_free(api->sessions);
 	free(api);
 }

@@ -57,6 +57,7 @@ enum api_right {
 
 struct api {
 	struct daemon		*d;
+	/* The daemon's (daemon.h), for the handlers. */
 	struct auth		*auth;
 	struct guard		*guard;
 	struct puk_guard	*puk_guard;
@@ -87,14 +88,13 @@ struct api_call {
 	const char		*arg2;		/* a second *, as in history */
 };
 
+/* The handlers of d, with its profiles, guards and sessions. */
 struct api *api_new(struct daemon *);
 void api_free(struct api *);
 /* http_api_cb: every request under /api/. */
 void api_serve(void *arg, struct evhttp_request *, const char *path);
 /* A bus is going away (a reload): its scan and tests end now. */
 void api_drop_bus(struct api *, const struct bus *);
-/* The configuration changed: new session timeouts. */
-void api_configure(struct api *);
 /*
  * The web server is going away, and with it every request: answers still
  * owed will not be sent.

@@ -20,6 +20,10 @@
 #include "modbus/bus.h"
 #include "modbus/link.h"
 #include "reports/report.h"
+#include "web/auth.h"
+#include "web/guard.h"
+#include "web/puk_guard.h"
+#include "web/session.h"
 #include "share/dav.h"
 #include "share/ftp.h"
 #include "web/http.h"
@@ -210,7 +214,9 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 	struct timeval soon = { 0, 200000 };
 
 	if (d->api == NULL) {
-		if ((d->api = api_new(d)) == NULL) {
+		if (d->auth == NULL || d->guard == NULL ||
+		    d->puk_guard == NULL || d->sessions == NULL ||
+		    (d->api = api_new(d)) == NULL) {
 			log_warnx("https: not running: the profiles in %s "
 			    "cannot be used", d->cfg->state_dir);
 			return;
@@ -218,7 +224,6 @@ daemon_apply_web(struct daemon *d, const struct config *old)
 		d->api->edit = (struct confedit_target){ &d->cfg, &d->events,
 		    daemon_apply_edit, d };
 	}
-	api_configure(d->api);
 	if (d->dav == NULL && (d->dav = dav_new(d)) == NULL)
 		log_warnx("https: the WebDAV share is not running");
 	if (old == NULL) {
@@ -370,6 +375,40 @@ daemon_stop_lines(struct daemon *d)
 	}
 }
 
+/* Read once: state_dir is never changed by a reload. */
+static void
+daemon_apply_profiles(struct daemon *d, const struct config *old)
+{
+	(void)old;
+	if (d->auth == NULL && (d->auth = auth_new(d->cfg->state_dir)) ==
+	    NULL)
+		log_warnx("profiles: %s cannot be used: no logins",
+		    d->cfg->state_dir);
+	if (d->guard == NULL && (d->guard = guard_new()) == NULL)
+		log_warnx("profiles: out of memory");
+	if (d->puk_guard == NULL && (d->puk_guard = puk_guard_new()) == NULL)
+		log_warnx("profiles: out of memory");
+	if (d->sessions == NULL && (d->sessions = sessions_new(
+	    d->cfg->http.session_idle_s, d->cfg->http.session_max_s)) == NULL)
+		log_warnx("sessions: out of memory");
+	if (d->sessions != NULL)
+		sessions_set_timeouts(d->sessions, d->cfg->http.session_idle_s,
+		    d->cfg->http.session_max_s);
+}
+
+static void
+daemon_stop_profiles(struct daemon *d)
+{
+	auth_free(d->auth);
+	d->auth = NULL;
+	guard_free(d->guard);
+	d->guard = NULL;
+	puk_guard_free(d->puk_guard);
+	d->puk_guard = NULL;
+	sessions_free(d->sessions);
+	d->sessions = NULL;
+}
+
 /* The handlers' scans and tests go before the buses they use. */
 static void
 daemon_stop_api(struct daemon *d)
@@ -514,6 +553,7 @@ static const struct daemon_service {
 	void		(*stop)(struct daemon *);
 } daemon_services[] = {
 	{ "event log", daemon_apply_events, daemon_stop_events },
+	{ "profiles", daemon_apply_profiles, daemon_stop_profiles },
 	{ "lines", NULL, daemon_stop_lines },
 	{ "api", NULL, daemon_stop_api },
 	{ "poller", NULL, daemon_stop_poller },

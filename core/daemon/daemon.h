@@ -1,6 +1,7 @@
 /*
  * What mewsd runs for a configuration: the lines, the poller, and the
- * services of daemon.c's table (the event log, the gateway, history, CSV
+ * services of daemon.c's table (the event log, the profiles and their
+ * guards, the gateway, history, CSV
  * files, reports, alarms, the web server with the API and WebDAV, MQTT,
  * FTP), started in the table's order and stopped in the reverse one.  A
  * reload swaps them for the new configuration's, keeping each bus whose
@@ -31,6 +32,10 @@ struct ftp;
 struct reports;
 struct eventlog;
 struct alarms;
+struct auth;
+struct guard;
+struct puk_guard;
+struct sessions;
 
 struct daemon {
 	struct event_base	*base;
@@ -42,7 +47,16 @@ struct daemon {
 	struct evdns_base	*dns;		/* gateway host names */
 	struct poller		*poller;
 	struct mbtcp		*mbtcp;		/* the gateway, if enabled */
-	struct api		*api;		/* profiles, sessions, handlers */
+	/*
+	 * The profiles and their PINs, the back-off of failed logins per
+	 * address, the PUK's, the web sessions: the daemon's, handed to the
+	 * API, WebDAV and FTP (NULL when the profiles cannot be read).
+	 */
+	struct auth		*auth;
+	struct guard		*guard;
+	struct puk_guard	*puk_guard;
+	struct sessions		*sessions;
+	struct api		*api;		/* the handlers */
 	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */

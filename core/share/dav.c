@@ -479,8 +479,8 @@ dav_serve(void *arg, struct evhttp_request *req, const char *path)
 		dav_options(req);
 		return;
 	}
-	if (dav_login_check(dav->login, dav->d->api->auth,
-	    dav->d->api->guard, dav->d->events, req) == -1)
+	if (dav_login_check(dav->login, dav->d->auth, dav->d->guard,
+	    dav->d->events, req) == -1)
 		return;
 	if (strncmp(path, DAV_PATH_PREFIX, strlen(DAV_PATH_PREFIX)) == 0)
 		rel = path + strlen(DAV_PATH_PREFIX);

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/eventlog.h"
 #include "base/log.h"
@@ -139,7 +138,7 @@ static void
 ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
     int left)
 {
-	struct guard *guard = s->srv->d->api->guard;
+	struct guard *guard = s->srv->d->guard;
 	const char *name = auth_profile_name(profile);
 
 	if (r == AUTH_WRONG || r == AUTH_LOCKED)
@@ -171,7 +170,7 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 static void
 ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 {
-	struct api *api = s->srv->d->api;
+	struct daemon *d = s->srv->d;
 	char root[PATH_MAX];
 	enum auth_result r;
 	int profile = s->user, left = 0, wait;
@@ -190,7 +189,7 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 		return;
 	}
 	s->user_given = 0;
-	if (api == NULL) {
+	if (d->auth == NULL || d->guard == NULL) {
 		ftp_reply(s, 530, "Logins are not possible: the profiles "
 		    "cannot be read");
 		return;
@@ -202,7 +201,7 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 		    "or user");
 		return;
 	}
-	if ((wait = guard_check(api->guard, (struct sockaddr *)&s->peer,
+	if ((wait = guard_check(d->guard, (struct sockaddr *)&s->peer,
 	    clock_wall())) > 0) {
 		log_warnx("ftp: %s: login refused: too many failures from "
 		    "this address", s->who);
@@ -210,11 +209,11 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 		    "wait %d s", wait);
 		return;
 	}
-	if ((r = auth_login(api->auth, profile, c->arg, &left)) != AUTH_OK) {
+	if ((r = auth_login(d->auth, profile, c->arg, &left)) != AUTH_OK) {
 		ftp_pin_refused(s, profile, r, left);
 		return;
 	}
-	if (auth_must_change(api->auth, profile)) {
+	if (auth_must_change(d->auth, profile)) {
 		log_warnx("ftp: %s: login refused: profile %s still has its "
 		    "default PIN", s->who, auth_profile_name(profile));
 		ftp_reply(s, 530, "Profile %s still has its default PIN: "
@@ -222,7 +221,7 @@ ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 		    auth_profile_name(profile));
 		return;
 	}
-	guard_succeeded(api->guard, (struct sockaddr *)&s->peer);
+	guard_succeeded(d->guard, (struct sockaddr *)&s->peer);
 	ftp_logged_in(s, profile);
 	auth_event(s->srv->d->events, AUTH_OK, profile,
 	    (struct sockaddr *)&s->peer, s->tls ? "ftp over TLS" : "ftp",
