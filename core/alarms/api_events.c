@@ -32,7 +32,7 @@
 #include "api/api.h"
 #include "base/csv.h"
 #include "base/eventlog.h"
-#include "daemon/daemon.h"
+#include "base/services.h"
 #include "web/http.h"
 #include "web/http_static.h"
 

@@ -10,8 +10,8 @@
 #include "base/clock.h"
 #include "base/eventlog.h"
 #include "base/log.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "web/auth.h"
 #include "web/guard.h"
 #include "web/http.h"
@@ -311,7 +311,7 @@ api_orphan_all(struct api *api)
 }
 
 struct api *
-api_new(struct daemon *d)
+api_new(struct services *d)
 {
 	struct api *api;
 

@@ -31,7 +31,7 @@
 #include "api/confedit.h"
 #include "energy/consumption.h"
 
-struct daemon;
+struct services;
 struct evhttp_request;
 struct auth;
 struct guard;
@@ -56,7 +56,7 @@ enum api_right {
 };
 
 struct api {
-	struct daemon		*d;
+	struct services		*d;
 	/* The daemon's (daemon.h), for the handlers. */
 	struct auth		*auth;
 	struct guard		*guard;
@@ -89,7 +89,7 @@ struct api_call {
 };
 
 /* The handlers of d, with its profiles, guards and sessions. */
-struct api *api_new(struct daemon *);
+struct api *api_new(struct services *);
 void api_free(struct api *);
 /* http_api_cb: every request under /api/. */
 void api_serve(void *arg, struct evhttp_request *, const char *path);

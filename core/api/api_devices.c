@@ -13,9 +13,9 @@
 #include "base/eventlog.h"
 #include "base/log.h"
 #include "base/net.h"
+#include "base/services.h"
 #include "config/config.h"
 #include "config/profile.h"
-#include "daemon/daemon.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "modbus/bus.h"
@@ -115,7 +115,7 @@ api_cache_slot(struct api *api, const char *id)
 static void
 api_device(struct api_call *c)
 {
-	struct daemon *d = c->api->d;
+	struct services *d = c->api->d;
 	struct device *dev = d->poller ? poller_find(d->poller, c->arg) :
 	    NULL;
 	struct api_cached *slot;

@@ -8,9 +8,9 @@
 #include "api/api.h"
 #include "base/log.h"
 #include "base/net.h"
+#include "base/services.h"
 #include "config/config.h"
 #include "config/profile.h"
-#include "daemon/daemon.h"
 #include "gateway/upstream.h"
 #include "modbus/bus.h"
 #include "modbus/bustool.h"
@@ -51,9 +51,9 @@ api_bus_config(const struct config *cfg, const char *name)
 }
 
 static json_t *
-api_bus_json(const struct daemon *d, const struct config_bus *cb)
+api_bus_json(const struct services *d, const struct config_bus *cb)
 {
-	const struct bus *b = daemon_bus(d, cb->name);
+	const struct bus *b = bus_find(d->buses, d->nbuses, cb->name);
 	const struct bus_stats *s = b ? bus_stats(b) : NULL;
 	json_t *o;
 
@@ -84,7 +84,7 @@ api_bus_json(const struct daemon *d, const struct config_bus *cb)
 static void
 api_buses(struct api_call *c)
 {
-	const struct daemon *d = c->api->d;
+	const struct services *d = c->api->d;
 	json_t *a = json_array();
 	size_t i;
 
@@ -111,9 +111,10 @@ api_bus(struct api_call *c)
 }
 
 static json_t *
-api_gateway_json(const struct daemon *d, const struct config_gateway *cg)
+api_gateway_json(const struct services *d, const struct config_gateway *cg)
 {
-	const struct upstream *u = daemon_upstream(d, cg->name);
+	const struct upstream *u = upstream_find(d->upstreams, d->nupstreams,
+	    cg->name);
 	const struct upstream_stats *s = u ? upstream_stats(u) : NULL;
 	json_t *o;
 
@@ -136,7 +137,7 @@ api_gateway_json(const struct daemon *d, const struct config_gateway *cg)
 static void
 api_gateways(struct api_call *c)
 {
-	const struct daemon *d = c->api->d;
+	const struct services *d = c->api->d;
 	json_t *a = json_array();
 	size_t i;
 
@@ -333,8 +334,8 @@ api_int(json_t *body, const char *key, int min, int max, int *out,
 static void
 api_bus_scan(struct api_call *c)
 {
-	struct daemon *d = c->api->d;
-	struct bus *b = daemon_bus(d, c->arg);
+	struct services *d = c->api->d;
+	struct bus *b = bus_find(d->buses, d->nbuses, c->arg);
 	struct api_scan *s;
 	struct profile **profiles = NULL;
 	json_t *body;
@@ -479,7 +480,8 @@ api_values(struct evhttp_request *req, json_t *body, uint16_t *values,
 static void
 api_bus_test(struct api_call *c)
 {
-	struct bus *b = daemon_bus(c->api->d, c->arg);
+	struct bus *b = bus_find(c->api->d->buses, c->api->d->nbuses,
+	    c->arg);
 	struct api_test *t;
 	uint16_t values[123];
 	json_t *body;

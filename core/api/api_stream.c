@@ -7,7 +7,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
-#include "daemon/daemon.h"
+#include "base/services.h"
 
 /*
  * The client went: the owner learns it at its next turn, which is now.

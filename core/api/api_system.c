@@ -10,8 +10,8 @@
 #include "api/confonly.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "gateway/mbtcp.h"
@@ -30,7 +30,7 @@ api_certificate(const struct tls *t)
 }
 
 static json_t *
-api_counters(const struct daemon *d)
+api_counters(const struct services *d)
 {
 	json_t *o = json_object(), *gw;
 
@@ -76,7 +76,7 @@ api_counters(const struct daemon *d)
 static void
 api_status(struct api_call *c)
 {
-	const struct daemon *d = c->api->d;
+	const struct services *d = c->api->d;
 	size_t i, n = d->poller ? poller_count(d->poller) : 0, online = 0;
 	char host[256];
 	time_t now = clock_wall();

@@ -20,13 +20,13 @@
 #include "modbus/bus.h"
 #include "modbus/link.h"
 #include "reports/report.h"
-#include "web/auth.h"
-#include "web/guard.h"
-#include "web/puk_guard.h"
-#include "web/session.h"
 #include "share/dav.h"
 #include "share/ftp.h"
+#include "web/auth.h"
+#include "web/guard.h"
 #include "web/http.h"
+#include "web/puk_guard.h"
+#include "web/session.h"
 #include "web/tls.h"
 
 struct event_base *
@@ -48,42 +48,19 @@ daemon_base_new(void)
 	return base;
 }
 
-struct bus *
-daemon_bus(const struct daemon *d, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < d->nbuses; i++)
-		if (d->buses[i] != NULL &&
-		    strcmp(bus_name(d->buses[i]), name) == 0)
-			return d->buses[i];
-	return NULL;
-}
-
-struct upstream *
-daemon_upstream(const struct daemon *d, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < d->nupstreams; i++)
-		if (d->upstreams[i] != NULL &&
-		    strcmp(upstream_name(d->upstreams[i]), name) == 0)
-			return d->upstreams[i];
-	return NULL;
-}
-
 int
-daemon_link(const struct daemon *d, const char *name, struct link *l)
+daemon_link(const struct services *d, const char *name, struct link *l)
 {
 	struct bus *b;
 	struct upstream *up;
 
-	if ((b = daemon_bus(d, name)) != NULL) {
+	if ((b = bus_find(d->buses, d->nbuses, name)) != NULL) {
 		l->ops = &bus_link_ops;
 		l->impl = b;
 		return 0;
 	}
-	if ((up = daemon_upstream(d, name)) != NULL) {
+	if ((up = upstream_find(d->upstreams, d->nupstreams, name)) !=
+	    NULL) {
 		l->ops = &upstream_link_ops;
 		l->impl = up;
 		return 0;
@@ -104,7 +81,7 @@ daemon_find_link(void *arg, const char *name, struct link *l)
 static int
 daemon_route(void *arg, uint8_t unit, struct link *l)
 {
-	const struct daemon *d = arg;
+	const struct services *d = arg;
 	const struct config *cfg = d->cfg;
 	const struct config_route *r;
 	size_t i;
@@ -123,14 +100,14 @@ daemon_route(void *arg, uint8_t unit, struct link *l)
 static size_t
 daemon_self(void *arg, const uint8_t *pdu, size_t len, uint8_t *rsp)
 {
-	const struct daemon *d = arg;
+	const struct services *d = arg;
 
 	return regimage_answer(d->poller, pdu, len, rsp);
 }
 
 /* Keep the listening gateway (and its clients) when its socket is the same. */
 static void
-daemon_apply_gateway(struct daemon *d, const struct config *old)
+daemon_apply_gateway(struct services *d, const struct config *old)
 {
 	const struct config *cfg = d->cfg;
 
@@ -164,7 +141,7 @@ daemon_same_web(const struct config *a, const struct config *b)
 
 /* The web server for d->cfg, in place of the running one. */
 static void
-daemon_start_web(struct daemon *d)
+daemon_start_web(struct services *d)
 {
 	struct tls *tls;
 	struct http *http;
@@ -209,7 +186,7 @@ daemon_apply_edit(void *arg, struct config *cfg)
  * serving): it is replaced just after, once that answer has left.
  */
 static void
-daemon_apply_web(struct daemon *d, const struct config *old)
+daemon_apply_web(struct services *d, const struct config *old)
 {
 	struct timeval soon = { 0, 200000 };
 
@@ -243,7 +220,7 @@ daemon_apply_web(struct daemon *d, const struct config *old)
  * or port restarts it.
  */
 static void
-daemon_apply_ftp(struct daemon *d, const struct config *old)
+daemon_apply_ftp(struct services *d, const struct config *old)
 {
 	const struct config *cfg = d->cfg;
 
@@ -314,7 +291,7 @@ daemon_bus_config(const struct config *cfg, const char *name)
  * "online" went).
  */
 static void
-daemon_drop_mqtt(struct daemon *d, const struct config *cfg)
+daemon_drop_mqtt(struct services *d, const struct config *cfg)
 {
 	if (d->mqtt != NULL && !(cfg->mqtt.enabled &&
 	    mqtt_same(&d->cfg->mqtt, &cfg->mqtt))) {
@@ -325,7 +302,7 @@ daemon_drop_mqtt(struct daemon *d, const struct config *cfg)
 
 /* After it: the kept client learns the new devices, or one starts. */
 static void
-daemon_apply_mqtt(struct daemon *d, const struct config *old)
+daemon_apply_mqtt(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->mqtt != NULL)
@@ -336,7 +313,7 @@ daemon_apply_mqtt(struct daemon *d, const struct config *old)
 }
 
 static void
-daemon_apply_events(struct daemon *d, const struct config *old)
+daemon_apply_events(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->events == NULL && (d->events = eventlog_new(d->base)) == NULL)
@@ -347,14 +324,14 @@ daemon_apply_events(struct daemon *d, const struct config *old)
 }
 
 static void
-daemon_stop_events(struct daemon *d)
+daemon_stop_events(struct services *d)
 {
 	eventlog_free(d->events);
 	d->events = NULL;
 }
 
 static void
-daemon_stop_lines(struct daemon *d)
+daemon_stop_lines(struct services *d)
 {
 	size_t i;
 
@@ -377,7 +354,7 @@ daemon_stop_lines(struct daemon *d)
 
 /* Read once: state_dir is never changed by a reload. */
 static void
-daemon_apply_profiles(struct daemon *d, const struct config *old)
+daemon_apply_profiles(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->auth == NULL && (d->auth = auth_new(d->cfg->state_dir)) ==
@@ -397,7 +374,7 @@ daemon_apply_profiles(struct daemon *d, const struct config *old)
 }
 
 static void
-daemon_stop_profiles(struct daemon *d)
+daemon_stop_profiles(struct services *d)
 {
 	auth_free(d->auth);
 	d->auth = NULL;
@@ -411,7 +388,7 @@ daemon_stop_profiles(struct daemon *d)
 
 /* The handlers' scans and tests go before the buses they use. */
 static void
-daemon_stop_api(struct daemon *d)
+daemon_stop_api(struct services *d)
 {
 	dav_free(d->dav);
 	d->dav = NULL;
@@ -420,21 +397,21 @@ daemon_stop_api(struct daemon *d)
 }
 
 static void
-daemon_stop_poller(struct daemon *d)
+daemon_stop_poller(struct services *d)
 {
 	poller_free(d->poller);
 	d->poller = NULL;
 }
 
 static void
-daemon_stop_gateway(struct daemon *d)
+daemon_stop_gateway(struct services *d)
 {
 	mbtcp_free(d->mbtcp);
 	d->mbtcp = NULL;
 }
 
 static void
-daemon_apply_history(struct daemon *d, const struct config *old)
+daemon_apply_history(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->history == NULL && (d->history = history_new(d->base)) == NULL)
@@ -445,14 +422,14 @@ daemon_apply_history(struct daemon *d, const struct config *old)
 
 /* What is queued is written before the devices go. */
 static void
-daemon_stop_history(struct daemon *d)
+daemon_stop_history(struct services *d)
 {
 	history_free(d->history);
 	d->history = NULL;
 }
 
 static void
-daemon_apply_csvfiles(struct daemon *d, const struct config *old)
+daemon_apply_csvfiles(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->csvfiles == NULL &&
@@ -463,14 +440,14 @@ daemon_apply_csvfiles(struct daemon *d, const struct config *old)
 }
 
 static void
-daemon_stop_csvfiles(struct daemon *d)
+daemon_stop_csvfiles(struct services *d)
 {
 	csvfiles_free(d->csvfiles);
 	d->csvfiles = NULL;
 }
 
 static void
-daemon_apply_reports(struct daemon *d, const struct config *old)
+daemon_apply_reports(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->reports == NULL && (d->reports = reports_new(d->base)) == NULL)
@@ -481,14 +458,14 @@ daemon_apply_reports(struct daemon *d, const struct config *old)
 }
 
 static void
-daemon_stop_reports(struct daemon *d)
+daemon_stop_reports(struct services *d)
 {
 	reports_free(d->reports);
 	d->reports = NULL;
 }
 
 static void
-daemon_apply_alarms(struct daemon *d, const struct config *old)
+daemon_apply_alarms(struct services *d, const struct config *old)
 {
 	(void)old;
 	if (d->alarms == NULL &&
@@ -500,7 +477,7 @@ daemon_apply_alarms(struct daemon *d, const struct config *old)
 
 /* Their state is saved. */
 static void
-daemon_stop_alarms(struct daemon *d)
+daemon_stop_alarms(struct services *d)
 {
 	alarms_free(d->alarms);
 	d->alarms = NULL;
@@ -508,7 +485,7 @@ daemon_stop_alarms(struct daemon *d)
 
 /* The requests under way are answered before the server goes. */
 static void
-daemon_stop_web(struct daemon *d)
+daemon_stop_web(struct services *d)
 {
 	if (d->api != NULL)
 		api_orphan_all(d->api);
@@ -523,14 +500,14 @@ daemon_stop_web(struct daemon *d)
 
 /* Its "offline" names the configuration's topics, still there. */
 static void
-daemon_stop_mqtt(struct daemon *d)
+daemon_stop_mqtt(struct services *d)
 {
 	mqtt_free(d->mqtt);
 	d->mqtt = NULL;
 }
 
 static void
-daemon_stop_ftp(struct daemon *d)
+daemon_stop_ftp(struct services *d)
 {
 	ftp_free(d->ftp);
 	d->ftp = NULL;
@@ -549,8 +526,8 @@ daemon_stop_ftp(struct daemon *d)
  */
 static const struct daemon_service {
 	const char	*name;
-	void		(*apply)(struct daemon *, const struct config *old);
-	void		(*stop)(struct daemon *);
+	void		(*apply)(struct services *, const struct config *old);
+	void		(*stop)(struct services *);
 } daemon_services[] = {
 	{ "event log", daemon_apply_events, daemon_stop_events },
 	{ "profiles", daemon_apply_profiles, daemon_stop_profiles },
@@ -571,7 +548,7 @@ static const struct daemon_service {
 				 sizeof(daemon_services[0]))
 
 int
-daemon_apply(struct daemon *d, struct config *cfg)
+daemon_apply(struct services *d, struct config *cfg)
 {
 	struct bus **buses, **old = d->buses;
 	struct upstream **ups, **oldups = d->upstreams;
@@ -668,7 +645,7 @@ daemon_apply(struct daemon *d, struct config *cfg)
 }
 
 void
-daemon_stop(struct daemon *d)
+daemon_stop(struct services *d)
 {
 	size_t i;
 

@@ -30,7 +30,7 @@
 
 struct mewsd {
 	struct event_base	*base;
-	struct daemon		 daemon;
+	struct services		 daemon;
 	const char		*cfg_path;
 	int			 debug;		/* -d outranks log_level */
 	struct event		*ev_hup;

@@ -26,8 +26,8 @@
 #include "base/log.h"
 #include "base/metric.h"
 #include "base/net.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "energy/tariff.h"
 #include "web/http.h"
 

@@ -10,8 +10,8 @@
 #include "base/clock.h"
 #include "base/eventlog.h"
 #include "base/log.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "export/hass.h"
@@ -48,7 +48,7 @@ struct mqtt_command {
 
 struct mqtt {
 	struct event_base	*base;
-	struct daemon		*d;
+	struct services		*d;
 	struct mosquitto	*mosq;
 	struct event		*ev_read;	/* on the socket, while there */
 	struct event		*ev_write;
@@ -659,7 +659,7 @@ mqtt_configure(struct mqtt *m)
 }
 
 struct mqtt *
-mqtt_new(struct event_base *base, struct daemon *d)
+mqtt_new(struct event_base *base, struct services *d)
 {
 	static int initialised;
 	const struct config_mqtt *cfg = &d->cfg->mqtt;

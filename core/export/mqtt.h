@@ -36,7 +36,7 @@
 #define MQTT_BACKOFF_MAX_S	60
 
 struct event_base;
-struct daemon;
+struct services;
 struct config_mqtt;
 struct mqtt;
 
@@ -45,7 +45,7 @@ struct mqtt;
  * it reads d->cfg and d->poller as they are at each turn.  NULL (logged)
  * when libmosquitto cannot be set up.
  */
-struct mqtt *mqtt_new(struct event_base *, struct daemon *);
+struct mqtt *mqtt_new(struct event_base *, struct services *);
 /*
  * Settings a running client can keep its connection with (only the
  * publishing intervals differ).

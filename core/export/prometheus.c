@@ -5,7 +5,7 @@
 #include <event2/buffer.h>
 
 #include "base/loop.h"
-#include "daemon/daemon.h"
+#include "base/services.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "export/prometheus.h"
@@ -288,7 +288,7 @@ prometheus_link(struct evbuffer *out, const char *family, const char *name,
 
 /* RS485 buses and upstream gateways, both a "bus" to the devices. */
 static void
-prometheus_links(struct evbuffer *out, const struct daemon *d)
+prometheus_links(struct evbuffer *out, const struct services *d)
 {
 	static const struct {
 		const char	*name;
@@ -417,7 +417,7 @@ prometheus_gateway(struct evbuffer *out, const struct mbtcp *gw)
 }
 
 int
-prometheus_write(struct evbuffer *out, const struct daemon *d, time_t uptime_s)
+prometheus_write(struct evbuffer *out, const struct services *d, time_t uptime_s)
 {
 	if (d->poller != NULL) {
 		if (prometheus_live(out, d->poller) == -1)

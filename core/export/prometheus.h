@@ -27,11 +27,11 @@
 
 #include <time.h>
 
-struct daemon;
+struct services;
 struct evbuffer;
 
 /* The exposition into out; 0, or -1 when out of memory. */
-int prometheus_write(struct evbuffer *out, const struct daemon *,
+int prometheus_write(struct evbuffer *out, const struct services *,
     time_t uptime_s);
 
 #endif

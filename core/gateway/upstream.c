@@ -105,6 +105,17 @@ upstream_arm(struct event *ev, uint64_t us)
 		fatalx("upstream: cannot add a timer");
 }
 
+struct upstream *
+upstream_find(struct upstream *const *ups, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ups[i] != NULL && strcmp(upstream_name(ups[i]), name) == 0)
+			return ups[i];
+	return NULL;
+}
+
 const char *
 upstream_name(const struct upstream *up)
 {

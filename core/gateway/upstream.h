@@ -92,6 +92,9 @@ struct txn *upstream_submit(struct upstream *, const struct bus_request *);
 void upstream_cancel(struct upstream *, struct txn *);
 
 const char *upstream_name(const struct upstream *);
+/* The upstream of that name among ups[0..n) (NULL skipped), or NULL. */
+struct upstream *upstream_find(struct upstream *const *ups, size_t n,
+    const char *name);
 /* Connected now. */
 int upstream_is_up(const struct upstream *);
 size_t upstream_queue_len(const struct upstream *);

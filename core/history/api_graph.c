@@ -22,8 +22,8 @@
 
 #include "api/api.h"
 #include "base/metric.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "history/graph.h"
 #include "history/history.h"
 #include "history/usage.h"

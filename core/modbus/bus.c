@@ -90,6 +90,17 @@ bus_arm(struct event *ev, uint64_t us)
 	evtimer_add(ev, &tv);
 }
 
+struct bus *
+bus_find(struct bus *const *buses, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (buses[i] != NULL && strcmp(bus_name(buses[i]), name) == 0)
+			return buses[i];
+	return NULL;
+}
+
 const char *
 bus_name(const struct bus *b)
 {

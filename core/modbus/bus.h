@@ -71,6 +71,8 @@ struct txn *bus_submit(struct bus *, const struct bus_request *);
 void bus_cancel(struct bus *, struct txn *);
 
 const char *bus_name(const struct bus *);
+/* The bus of that name among buses[0..n) (NULL entries skipped), or NULL. */
+struct bus *bus_find(struct bus *const *buses, size_t n, const char *name);
 int bus_is_up(const struct bus *);
 size_t bus_queue_len(const struct bus *);
 const struct bus_stats *bus_stats(const struct bus *);

@@ -25,8 +25,8 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/net.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "reports/report.h"
 #include "web/http.h"
 
@@ -82,7 +82,7 @@ api_report_json(const struct reports *rs, const struct config_report *r)
 static void
 api_reports_get(struct api_call *c)
 {
-	const struct daemon *d = c->api->d;
+	const struct services *d = c->api->d;
 	const struct config_mail *m = &d->cfg->mail;
 	json_t *list = json_array();
 	size_t i;

@@ -20,8 +20,8 @@
 #include "api/api.h"
 #include "base/log.h"
 #include "base/net.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "share/dav.h"
 #include "share/dav_login.h"
 #include "share/dav_path.h"
@@ -37,7 +37,7 @@
 #define DAV_ROOT_NAME	"dav"
 
 struct dav {
-	struct daemon		*d;
+	struct services		*d;
 	struct dav_login	*login;
 };
 
@@ -52,7 +52,7 @@ struct dav_list {
 };
 
 struct dav *
-dav_new(struct daemon *d)
+dav_new(struct services *d)
 {
 	struct dav *dav;
 

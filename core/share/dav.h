@@ -29,12 +29,12 @@
 
 #define DAV_LIST_PER_TURN	256	/* folder entries a turn of the loop */
 
-struct daemon;
+struct services;
 struct evhttp_request;
 struct dav;
 
 /* Uses d's event base, profiles and back-off (d->api), and d->cfg. */
-struct dav *dav_new(struct daemon *d);
+struct dav *dav_new(struct services *d);
 void dav_free(struct dav *);
 /* http_api_cb, for http_set_dav(). */
 void dav_serve(void *arg, struct evhttp_request *, const char *path);

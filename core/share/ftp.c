@@ -13,8 +13,8 @@
 #include <openssl/err.h>
 
 #include "base/log.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "share/ftp.h"
 #include "share/ftp_session.h"
 #include "web/auth.h"
@@ -156,7 +156,7 @@ ftp_transfer_end(void *arg, enum ftp_data_end how)
 static void
 ftp_transfer_start(struct ftp_session *s)
 {
-	const struct daemon *d = s->srv->d;
+	const struct services *d = s->srv->d;
 	SSL_CTX *ctx = NULL;
 
 	if (s->prot_private) {
@@ -570,7 +570,7 @@ ftp_accept_error(struct evconnlistener *l, void *arg)
 }
 
 struct ftp *
-ftp_new(struct daemon *d)
+ftp_new(struct services *d)
 {
 	const struct config *cfg = d->cfg;
 	struct ftp *srv;

@@ -28,13 +28,13 @@
 #ifndef MEWS_FTP_H
 #define MEWS_FTP_H
 
-struct daemon;
+struct services;
 struct ftp;
 
 #define FTP_LOGIN_S	60
 
 /* Listens on d->cfg's ftp.listen and ftp.port; NULL (logged) on failure. */
-struct ftp *ftp_new(struct daemon *);
+struct ftp *ftp_new(struct services *);
 /* Closes every session. */
 void ftp_free(struct ftp *);
 

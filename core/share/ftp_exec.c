@@ -17,8 +17,8 @@
 #include "base/clock.h"
 #include "base/eventlog.h"
 #include "base/log.h"
+#include "base/services.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "share/ftp_list.h"
 #include "share/ftp_session.h"
 #include "web/auth.h"
@@ -170,7 +170,7 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 static void
 ftp_do_pass(struct ftp_session *s, const struct ftp_cmd *c)
 {
-	struct daemon *d = s->srv->d;
+	struct services *d = s->srv->d;
 	char root[PATH_MAX];
 	enum auth_result r;
 	int profile = s->user, left = 0, wait;

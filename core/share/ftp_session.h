@@ -19,7 +19,7 @@
 struct bufferevent;
 struct event;
 struct evconnlistener;
-struct daemon;
+struct services;
 
 struct ftp_session {
 	TAILQ_ENTRY(ftp_session) entry;
@@ -54,7 +54,7 @@ struct ftp_session {
 TAILQ_HEAD(ftp_sessions, ftp_session);
 
 struct ftp {
-	struct daemon		*d;
+	struct services		*d;
 	struct event_base	*base;
 	struct evconnlistener	*listener;
 	struct event		*resume;	/* accept again after EMFILE */

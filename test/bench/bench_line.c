@@ -88,7 +88,7 @@ enum bench_phase { BENCH_WARMUP, BENCH_MEASURE, BENCH_DONE, BENCH_FAILED };
 
 struct bench_run {
 	struct event_base	*base;
-	struct daemon		 d;
+	struct services		 d;
 	struct bus		*bus;
 	enum bench_phase	 phase;
 	uint64_t		 start_us;
@@ -763,7 +763,7 @@ bench_one(const struct bench_opts *o, int baud, struct bench_result *res)
 	if ((cfg = bench_config(dir, pty, baud, o->devices)) == NULL)
 		goto out;
 	if (daemon_apply(&r.d, cfg) == -1 ||
-	    (r.bus = daemon_bus(&r.d, "rs485")) == NULL ||
+	    (r.bus = bus_find(r.d.buses, r.d.nbuses, "rs485")) == NULL ||
 	    !bus_is_up(r.bus)) {
 		fprintf(stderr, "bench_line: the bus on %s did not open\n",
 		    pty);

@@ -516,7 +516,7 @@ apply_bus(struct fixture *f, const char *devices, int up)
 	struct bus *b;
 
 	assert_int_equal(testbed_apply(&f->tb, devices), 0);
-	b = daemon_bus(&f->tb.d, "rs485");
+	b = testbed_bus(&f->tb);
 	assert_non_null(b);
 	assert_int_equal(bus_is_up(b), up);
 	return b;

@@ -20,9 +20,9 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/services.h"
 #include "checks.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "modbus/bus.h"
@@ -312,7 +312,7 @@ raw_trip(struct fixture *f)
 		.arg = &o,
 	};
 
-	assert_non_null(bus_submit(daemon_bus(&f->tb.d, "rs485"), &req));
+	assert_non_null(bus_submit(testbed_bus(&f->tb), &req));
 	assert_true(simproc_run_until(f->tb.base, outcome_done, &o, 3000));
 	assert_int_equal(o.res, TXN_OK);
 	assert_int_equal(o.len, 5);

@@ -17,9 +17,9 @@
 #include <event2/event.h>
 
 #include "base/log.h"
+#include "base/services.h"
 #include "checks.h"
 #include "config/config.h"
-#include "daemon/daemon.h"
 #include "devices/device.h"
 #include "devices/poller.h"
 #include "modbus/bus.h"
@@ -125,8 +125,8 @@ test_every_profile_decoded(void **state)
 	assert_true(value(f, "b23", "energy_import") > 0);
 	/* Everyone online, nothing lost on a clean line. */
 	assert_true(dev(f, "sdm630")->online);
-	assert_int_equal(bus_stats(daemon_bus(&f->tb.d, "rs485"))->timeouts, 0);
-	assert_int_equal(bus_stats(daemon_bus(&f->tb.d, "rs485"))->crc_errors, 0);
+	assert_int_equal(bus_stats(testbed_bus(&f->tb))->timeouts, 0);
+	assert_int_equal(bus_stats(testbed_bus(&f->tb))->crc_errors, 0);
 }
 
 static void
@@ -208,7 +208,7 @@ test_noise_and_crc_errors(void **state)
 	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm630", 200) "," DEV("b", 2, "em24", 200));
 	wait_cycles(f, ids, 10, 20000);
-	st = bus_stats(daemon_bus(&f->tb.d, "rs485"));
+	st = bus_stats(testbed_bus(&f->tb));
 	assert_true(st->crc_errors > 0);
 	assert_true(st->garbage > 0);
 	/* a damaged reply is retried, not a failed cycle */
@@ -265,7 +265,7 @@ test_port_and_device_come_back(void **state)
 	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "sdm120", 200));
 	wait_cycles(f, ids, 2, 5000);
-	bus = daemon_bus(&f->tb.d, "rs485");
+	bus = testbed_bus(&f->tb);
 	a = dev(f, "a");
 	b = dev(f, "b");
 
@@ -302,10 +302,10 @@ test_reload_keeps_values(void **state)
 	assert_true(f->tb.sim > 0);
 	apply(f, DEV("a", 1, "sdm120", 200));
 	wait_cycles(f, ids, 3, 5000);
-	before = daemon_bus(&f->tb.d, "rs485");
+	before = testbed_bus(&f->tb);
 	cycles = dev(f, "a")->stats.cycles;
 	apply(f, DEV("a", 1, "sdm120", 200) "," DEV("b", 2, "em24", 200));
-	assert_ptr_equal(daemon_bus(&f->tb.d, "rs485"), before);
+	assert_ptr_equal(testbed_bus(&f->tb), before);
 	assert_true(dev(f, "a")->stats.cycles >= cycles);
 	assert_true(dev(f, "a")->online);
 	assert_int_equal(device_value(dev(f, "a"), "voltage_l1")->quality,

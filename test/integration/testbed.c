@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "devices/device.h"
 #include "devices/poller.h"
+#include "modbus/bus.h"
 #include "simproc.h"
 #include "testbed.h"
 
@@ -82,6 +83,12 @@ testbed_apply(struct testbed *tb, const char *devices)
 	if (cfg == NULL)
 		return -1;
 	return daemon_apply(&tb->d, cfg);
+}
+
+struct bus *
+testbed_bus(const struct testbed *tb)
+{
+	return bus_find(tb->d.buses, tb->d.nbuses, "rs485");
 }
 
 struct device *

@@ -11,6 +11,8 @@
 
 #include "daemon/daemon.h"
 
+struct bus;
+
 struct testbed {
 	char			*dir;
 	char			 pty[512];	/* the simulated line */
@@ -18,7 +20,7 @@ struct testbed {
 	pid_t			 sim;
 	int			 timeout_ms;	/* the bus's; 200 by default */
 	struct event_base	*base;
-	struct daemon		 d;
+	struct services		 d;
 };
 
 int testbed_init(struct testbed *);
@@ -39,6 +41,8 @@ int testbed_apply(struct testbed *, const char *devices);
 
 /* A polled device by id, or NULL. */
 struct device *testbed_device(const struct testbed *, const char *id);
+/* The line the devices are on ("rs485"). */
+struct bus *testbed_bus(const struct testbed *);
 /*
  * Run the loop until every device of ids (NULL-terminated) completed n
  * poll cycles, for max_ms at most: 1 when they did.

@@ -6,53 +6,10 @@ import { defineRoute, go, rememberRoute, start } from './router.js';
 import { session, setSession } from './session.js';
 import { initShell } from './shell.js';
 import { initMessages } from './messages.js';
-import { loginView } from './views/login.js';
-import { unlockView } from './views/unlock.js';
-import { pinView } from './views/pin.js';
-import { homeView } from './views/home.js';
-import { dashboardView } from './views/dashboard.js';
-import { deviceView } from './views/device.js';
-import { busView } from './views/bus.js';
-import { devicesView } from './views/devices.js';
-import { busesView } from './views/buses.js';
-import { gatewaysView } from './views/gateways.js';
-import { profilesView } from './views/profiles.js';
-import { systemView } from './views/system.js';
-import { reportsView } from './views/reports.js';
-import { logsView } from './views/logs.js';
-import { compareView } from './views/compare.js';
-import { historyView } from './views/history.js';
-import { tariffsView } from './views/tariffs.js';
-import { groupsView, groupSettingsView } from './views/groups.js';
-import { groupView } from './views/group.js';
-import { alarmsView } from './views/alarms.js';
-import { alarmRulesView } from './views/alarm-rules.js';
-import { eventsView } from './views/events.js';
+import { ROUTES } from './routes.js';
 
-defineRoute('/login', loginView);
-defineRoute('/unlock', unlockView);
-defineRoute('/pin', pinView);
-defineRoute('/home', homeView);
-defineRoute('/dashboard', dashboardView);
-defineRoute('/device/:id', deviceView);
-defineRoute('/bus/:name', busView);
-defineRoute('/settings', { title: 'Settings', right: 'configure', redirect: () => '#/settings/devices' });
-defineRoute('/settings/devices', devicesView);
-defineRoute('/settings/buses', busesView);
-defineRoute('/settings/gateways', gatewaysView);
-defineRoute('/settings/profiles', profilesView);
-defineRoute('/settings/system', systemView);
-defineRoute('/settings/reports', reportsView);
-defineRoute('/logs', logsView);
-defineRoute('/compare', compareView);
-defineRoute('/history', historyView);
-defineRoute('/tariffs', tariffsView);
-defineRoute('/groups', groupsView);
-defineRoute('/group/:id', groupView);
-defineRoute('/settings/groups', groupSettingsView);
-defineRoute('/alarms', alarmsView);
-defineRoute('/settings/alarms', alarmRulesView);
-defineRoute('/events', eventsView);
+for (const r of ROUTES)
+	defineRoute(r.path, r.view);
 
 onSessionExpired(() => {
 	if (!session())
@@ -88,5 +45,5 @@ function unreachable(message) {
 }
 
 initMessages();
-initShell();
+initShell(ROUTES);
 connect();

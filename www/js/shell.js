@@ -11,26 +11,14 @@ import { poll } from './poll.js';
 
 const ALARM_BADGE_MS = 10000;
 
-const NAV = [
-	{ href: '#/dashboard', label: 'Dashboard', right: 'read' },
-	{ href: '#/compare', label: 'Compare', right: 'read' },
-	{ href: '#/tariffs', label: 'Tariffs', right: 'read' },
-	{ href: '#/groups', label: 'Groups', right: 'read' },
-	{ href: '#/alarms', label: 'Alarms', right: 'read' },
-	{ href: '#/settings/alarms', label: 'Alarm rules', right: 'configure' },
-	{ href: '#/settings/devices', label: 'Devices', right: 'configure' },
-	{ href: '#/settings/buses', label: 'Buses', right: 'configure' },
-	{ href: '#/settings/gateways', label: 'Gateways', right: 'configure' },
-	{ href: '#/settings/profiles', label: 'Profiles', right: 'admin' },
-	{ href: '#/settings/system', label: 'System', right: 'admin' },
-	{ href: '#/settings/reports', label: 'Reports', right: 'admin' },
-	{ href: '#/logs', label: 'Logs', right: 'read' },
-	{ href: '#/events', label: 'Event log', right: 'admin' },
-];
+// The route table, from app.js: its views import this module, which
+// therefore cannot import it.
+let routes = [];
 
 const $ = (id) => document.getElementById(id);
 
-export function initShell() {
+export function initShell(table) {
+	routes = table;
 	const button = $('menu-button');
 	button.addEventListener('click', () => setMenu(button.getAttribute('aria-expanded') !== 'true'));
 	document.addEventListener('keydown', (ev) => {
@@ -57,13 +45,20 @@ function setMenu(open) {
 	$('site-nav').classList.toggle('open', open);
 }
 
+// The page's own menu entry, or the one it is under. A path with a
+// parameter covers every address that starts with its fixed part: #/bus/…
+// lights Buses.
+function menuHref(hash) {
+	const path = hash.slice(1);
+	const route = routes.find((r) => (r.menu || r.under) && (r.path.includes(':') ?
+	    path.startsWith(r.path.slice(0, r.path.indexOf(':'))) : path === r.path));
+	return route ? `#${route.under || route.path}` : null;
+}
+
 function markCurrent() {
-	const path = location.hash.split('?')[0];
+	const current = menuHref(location.hash.split('?')[0]);
 	for (const a of $('nav-list').querySelectorAll('a')) {
-		const here = path === a.getAttribute('href') ||
-		    (a.getAttribute('href') === '#/settings/buses' && path.startsWith('#/bus/')) ||
-		    (a.getAttribute('href') === '#/groups' && (path.startsWith('#/group/') || path === '#/settings/groups'));
-		if (here)
+		if (a.getAttribute('href') === current)
 			a.setAttribute('aria-current', 'page');
 		else
 			a.removeAttribute('aria-current');
@@ -72,8 +67,8 @@ function markCurrent() {
 
 function renderSession(s) {
 	document.body.classList.toggle('has-session', s !== null);
-	$('nav-list').replaceChildren(...NAV.filter((item) => can(item.right)).map((item) =>
-	    h('li', null, h('a', { class: 'nav-link', href: item.href }, item.label))));
+	$('nav-list').replaceChildren(...routes.filter((r) => r.menu && can(r.view.right)).map((r) =>
+	    h('li', null, h('a', { class: 'nav-link', href: `#${r.path}` }, r.menu))));
 	markCurrent();
 	$('account-profile').textContent = s ? PROFILE_LABELS[s.profile] || s.profile : '';
 	renderBanner(s !== null && s.must_change_pin);

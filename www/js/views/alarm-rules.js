@@ -5,9 +5,9 @@
 import { h } from '../dom.js';
 import { api } from '../api.js';
 import { checkbox, field, input, numberInput, select } from '../forms.js';
-import { mountCrud } from './crud.js';
-import { NAME_PATTERN, NAME_RULE } from './devices.js';
-import { condition, statusBadge } from './alarms.js';
+import { mountCrud } from '../crud.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
+import { condition, statusBadge } from '../alarm-text.js';
 
 const KINDS = [
 	['above', 'A value above a threshold'],

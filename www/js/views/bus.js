@@ -4,16 +4,12 @@ import { clearAlert } from '../messages.js';
 import { showError } from '../forms.js';
 import { upBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
 import { formatInt, metricLabel } from '../format.js';
+import { frameText } from '../serial.js';
 import { mountScan } from './bus-scan.js';
 import { mountTest } from './bus-test.js';
 
 const REFRESH_MS = 1000;	// often enough for the activity lights to mean something
 const BLINK_MS = 350;
-
-export function frameText(bus) {
-	const parity = { none: 'N', even: 'E', odd: 'O' }[bus.parity] || '?';
-	return `${bus.baud} baud, 8${parity}${bus.stop_bits}`;
-}
 
 export const busView = {
 	title: 'Bus',

@@ -2,9 +2,9 @@ import { h, enc } from '../dom.js';
 import { api } from '../api.js';
 import { field, input, numberInput, select } from '../forms.js';
 import { upBadge } from '../widgets.js';
-import { mountCrud } from './crud.js';
-import { frameText } from './bus.js';
-import { NAME_PATTERN, NAME_RULE } from './devices.js';
+import { mountCrud } from '../crud.js';
+import { frameText } from '../serial.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
 
 const BAUDS = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
 

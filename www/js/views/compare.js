@@ -8,8 +8,9 @@ import { clearAlert } from '../messages.js';
 import { showError } from '../forms.js';
 import { pageHead, loading, linkButton } from '../widgets.js';
 import { formatNumber, unitLabel, metricLabel } from '../format.js';
-import { PERIODS, periodOf, periodRange, consumptionPath, csvUrl, formatAmount,
-	periodLabel, periodTick, periodNote, isPartial, totalsOf } from './history.js';
+import { PERIODS, periodOf, periodRange, periodLabel, periodTick, periodNote, isPartial } from '../periods.js';
+import { csvUrl } from '../graphs.js';
+import { totalsOf, consumptionPath, formatAmount } from '../consumption.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_DEVICES = 8;	// the palette's colours (style.css .series-N)

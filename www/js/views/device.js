@@ -6,9 +6,10 @@ import { confirmDialog } from '../dialog.js';
 import { field, numberInput, checker, showError } from '../forms.js';
 import { badge, onlineBadge, liveTable, definitions, section, linkButton } from '../widgets.js';
 import { deviceVia, formatInt, formatReading, formatTime, metricLabel, qualityLabel, unitLabel } from '../format.js';
-import { PERIODS, periodOf, isTotal, periodRange, theme, onThemeChange, graphUrl, csvUrl,
-	consumptionPath, formatAmount, periodLabel, periodNote, retentionNote } from './history.js';
-import { costColumns, formatCost, sumCosts } from './tariffs.js';
+import { PERIODS, periodOf, periodRange } from '../periods.js';
+import { theme, onThemeChange, graphUrl, csvUrl } from '../graphs.js';
+import { isTotal, consumptionPath, consumptionTable } from '../consumption.js';
+import { retentionNote } from '../retention.js';
 
 const REFRESH_MS = 2000;
 
@@ -377,30 +378,4 @@ function historyPanel(ctx, id) {
 	}
 
 	return { el, setMetrics };
-}
-
-export function consumptionTable(answer, p) {
-	const periods = (answer.periods || []).slice().reverse();
-	const known = periods.filter((r) => typeof r.amount === 'number');
-	const total = known.reduce((sum, r) => sum + r.amount, 0);
-	const partial = periods.some((r) => periodNote(r) !== '');
-	const costs = costColumns(answer);
-	const rows = periods.map((r) => h('tr', null,
-	    h('th', { scope: 'row' }, periodLabel(p.per, r.from, r.to)),
-	    h('td', { class: 'num' }, formatAmount(r.amount, answer.unit)),
-	    costs.map((c) => h('td', { class: 'num', title: c.title(r) }, formatCost(c.value(r), c.currency))),
-	    h('td', { class: 'muted' }, periodNote(r))));
-	return h('div', { class: 'table-wrap' }, h('table', null,
-	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
-	    h('thead', null, h('tr', null,
-		h('th', { scope: 'col' }, { hour: 'Hour', day: 'Day', week: 'Week' }[p.per] || 'Month'),
-		h('th', { scope: 'col', class: 'num' }, `Amount (${unitLabel(answer.unit) || 'count'})`),
-		costs.map((c) => h('th', { scope: 'col', class: 'num' }, `Cost (${c.currency})`)),
-		h('th', { scope: 'col' }, partial ? 'Note' : ''))),
-	    h('tbody', null, rows),
-	    h('tfoot', null, h('tr', null,
-		h('th', { scope: 'row' }, 'Total'),
-		h('td', { class: 'num' }, known.length ? formatAmount(total, answer.unit) : '—'),
-		costs.map((c) => h('td', { class: 'num' }, formatCost(sumCosts(periods, c.value), c.currency))),
-		h('td', { class: 'muted' }, known.length < periods.length ? 'periods without data are left out' : '')))));
 }

@@ -2,10 +2,9 @@ import { h, enc } from '../dom.js';
 import { api } from '../api.js';
 import { field, input, numberInput, select, radios } from '../forms.js';
 import { onlineBadge } from '../widgets.js';
-import { mountCrud } from './crud.js';
+import { mountCrud } from '../crud.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
 
-export const NAME_PATTERN = /^[a-z0-9_-]{1,32}$/;
-export const NAME_RULE = 'Use 1 to 32 characters among a–z, 0–9, _ and -.';
 const MODULE_KEYS = ['channel', 'medium', 'weight', 'offset'];
 
 export const devicesView = {

@@ -2,8 +2,8 @@ import { h } from '../dom.js';
 import { api } from '../api.js';
 import { field, input, numberInput } from '../forms.js';
 import { upBadge } from '../widgets.js';
-import { mountCrud } from './crud.js';
-import { NAME_PATTERN, NAME_RULE } from './devices.js';
+import { mountCrud } from '../crud.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
 
 export const gatewaysView = {
 	title: 'Gateways',

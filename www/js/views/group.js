@@ -9,9 +9,8 @@ import { clearAlert } from '../messages.js';
 import { field, select, showError } from '../forms.js';
 import { dataTable, definitions, linkButton, loading, onlineBadge, pageHead, section } from '../widgets.js';
 import { deviceVia, formatReading, metricLabel } from '../format.js';
-import { TOTALS } from './history.js';
-import { consumptionTable } from './device.js';
-import { sumBadge, sumText } from './groups.js';
+import { TOTALS, consumptionTable } from '../consumption.js';
+import { sumBadge, sumText } from '../sums.js';
 
 const REFRESH_MS = 2000;
 const PERIODS = [

@@ -7,26 +7,12 @@ import { api } from '../api.js';
 import { can } from '../session.js';
 import { clearAlert } from '../messages.js';
 import { checkbox, field, input, showError } from '../forms.js';
-import { badge, linkButton, pageHead } from '../widgets.js';
-import { formatReading } from '../format.js';
-import { mountCrud } from './crud.js';
-import { NAME_PATTERN, NAME_RULE } from './devices.js';
+import { linkButton, pageHead } from '../widgets.js';
+import { mountCrud } from '../crud.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
+import { sumBadge, sumText } from '../sums.js';
 
 const REFRESH_MS = 2000;
-
-// A live sum as text: the value, and "partial" when a member's is missing.
-export function sumText(sum) {
-	if (!sum)
-		return '—';
-	const text = formatReading('power', sum);
-	return sum.quality === 'partial' ? `${text} (partial: ${sum.missing.join(', ')} missing)` : text;
-}
-
-export function sumBadge(sum) {
-	if (!sum || sum.quality === 'ok')
-		return null;
-	return badge(sum.quality === 'partial' ? 'warn' : 'neutral', sum.quality === 'partial' ? 'partial' : 'no data');
-}
 
 export const groupsView = {
 	title: 'Groups',

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { can } from '../session.js';
 import { showError } from '../forms.js';
 import { pageHead } from '../widgets.js';
-import { mountDashboard } from './dashboard.js';
+import { mountDashboard } from '../cards.js';
 
 // The user reads meters: their home is the dashboard. The installer and the
 // administrator get their tools above the same cards.

@@ -4,7 +4,7 @@ import { go, routeAfterLogin } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, pinInput, radios, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { holdOff, settle, waitText } from './auth-help.js';
+import { holdOff, settle, waitText } from '../auth.js';
 
 const HINTS = {
 	administrator: 'Everything, including profiles and system settings',

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { go } from '../router.js';
 import { session, setSession, updateSession } from '../session.js';
 import { field, pinInput, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { newPukPanel, pukChoice, settle } from './auth-help.js';
+import { newPukPanel, pukChoice, settle } from '../auth.js';
 
 export const pinView = {
 	title: 'Change PIN',

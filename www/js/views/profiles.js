@@ -4,7 +4,7 @@ import { notify } from '../messages.js';
 import { PROFILE_LABELS } from '../session.js';
 import { field, pinInput, checker, showError, withBusy } from '../forms.js';
 import { badge, dataTable, pageHead, loading } from '../widgets.js';
-import { newPukPanel, pukChoice } from './auth-help.js';
+import { newPukPanel, pukChoice } from '../auth.js';
 
 function stateBadge(p) {
 	if (p.locked)

@@ -1,59 +1,23 @@
 // Tariffs: prices of energy, water and gas by local weekday and time, a
 // standing charge a day, and the devices each applies to.  Everyone reads
 // them; the administrator adds, edits and removes them (they are money).
-// Also the cost helpers of the consumption tables.
 
 import { h } from '../dom.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
 import { field, input, select, showError } from '../forms.js';
-import { formatNumber, metricLabel, unitLabel } from '../format.js';
+import { metricLabel, unitLabel } from '../format.js';
 import { dataTable, loading, pageHead } from '../widgets.js';
-import { mountCrud } from './crud.js';
-import { TOTALS } from './history.js';
-import { NAME_PATTERN, NAME_RULE } from './devices.js';
+import { mountCrud } from '../crud.js';
+import { TOTALS } from '../consumption.js';
+import { formatCost } from '../costs.js';
+import { NAME_PATTERN, NAME_RULE } from '../names.js';
 
 const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
 const INTRO = 'A tariff prices a total per unit (kWh, m³) by band: the first band that matches the ' +
     'local weekday and time wins; a band with no days and no times is the default and comes last. ' +
     'The standing charge is per local day. Costs show in the consumption tables, the CSV files ' +
     '(a cost column) and the reports.';
-
-// Money with two decimals and its currency code; '—' when unknown.
-export function formatCost(v, currency) {
-	return typeof v === 'number' ? `${formatNumber(v, 2)} ${currency}` : '—';
-}
-
-// The sum of the periods' known costs, or null when none is known.
-export function sumCosts(periods, value) {
-	const known = periods.map(value).filter((v) => typeof v === 'number');
-	return known.length ? known.reduce((s, v) => s + v, 0) : null;
-}
-
-// A cost cell's tooltip: what it is made of.
-function costTitle(cost, currency) {
-	if (!cost)
-		return null;
-	const energy = typeof cost.energy === 'number' ? formatCost(cost.energy, currency) : 'unknown';
-	return `Consumption ${energy}, standing charge ${formatCost(cost.standing, currency)} ` +
-	    `(${formatNumber(cost.days, 2)} day${cost.days === 1 ? '' : 's'})`;
-}
-
-// The cost columns of a consumption answer: a device's, under its tariff;
-// a group's, one per currency of its priced members.
-export function costColumns(answer) {
-	if (answer.tariff) {
-		const currency = answer.tariff.currency;
-		return [{ currency, value: (r) => (r.cost ? r.cost.total : null),
-		    title: (r) => costTitle(r.cost, currency) }];
-	}
-	const currencies = new Set();
-	for (const r of answer.periods || [])
-		Object.keys(r.cost || {}).forEach((c) => currencies.add(c));
-	return [...currencies].sort().map((currency) => ({ currency,
-	    value: (r) => (r.cost ? r.cost[currency] ?? null : null),
-	    title: () => `The costs of ${(answer.priced || []).join(', ')}, each under its tariff` }));
-}
 
 function bandText(b) {
 	return b.default ? `other times: ${b.price}` : `${b.days} ${b.from}–${b.to}: ${b.price}`;

@@ -4,7 +4,7 @@ import { go } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, input, pinInput, select, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { holdOff, newPukPanel, settle, waitText } from './auth-help.js';
+import { holdOff, newPukPanel, settle, waitText } from '../auth.js';
 
 export const unlockView = {
 	title: 'Unlock a profile',

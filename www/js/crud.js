@@ -5,12 +5,12 @@
 // dataTable's), load(), form(row, prefill) -> Promise<{ nodes, read(checker)
 // -> body }>, empty (text when there are no rows), deleteText(row) }.
 
-import { h, enc } from '../dom.js';
-import { api } from '../api.js';
-import { notify } from '../messages.js';
-import { confirmDialog } from '../dialog.js';
-import { checker, showError, withBusy } from '../forms.js';
-import { dataTable, loading } from '../widgets.js';
+import { h, enc } from './dom.js';
+import { api } from './api.js';
+import { notify } from './messages.js';
+import { confirmDialog } from './dialog.js';
+import { checker, showError, withBusy } from './forms.js';
+import { dataTable, loading } from './widgets.js';
 
 export function mountCrud(root, ctx, spec) {
 	const addButton = h('button', { type: 'button', class: 'button primary' }, `Add ${spec.noun}`);

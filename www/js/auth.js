@@ -2,8 +2,8 @@
 // they say when the server asks to wait, and the PUK mewsd made, shown
 // once.
 
-import { h } from '../dom.js';
-import { field, input, radios } from '../forms.js';
+import { h } from './dom.js';
+import { field, input, radios } from './forms.js';
 
 export function waitText(seconds) {
 	const s = Math.max(1, Math.ceil(seconds));
