@@ -229,7 +229,7 @@ api_events(struct api_call *c)
 
 /* A download under way: the files oldest first, a chunk a turn. */
 struct api_events_csv {
-	struct api_stream	 stream;
+	struct answer_stream	 stream;
 	int			 fds[API_EVENTS_FILES_MAX];
 	off_t			 left[API_EVENTS_FILES_MAX];
 	int			 nfiles, at;
@@ -241,7 +241,7 @@ api_events_csv_free(struct api_events_csv *s)
 {
 	int i;
 
-	api_stream_end(&s->stream);
+	answer_stream_end(&s->stream);
 	for (i = s->at; i < s->nfiles; i++)
 		close(s->fds[i]);
 	free(s);
@@ -274,7 +274,7 @@ static void
 api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_events_csv *s = arg;
-	struct evhttp_request *req = api_stream_req(&s->stream);
+	struct evhttp_request *req = answer_stream_req(&s->stream);
 
 	(void)fd;
 	(void)what;
@@ -295,7 +295,7 @@ api_events_csv_turn(evutil_socket_t fd, short what, void *arg)
 		/* Shorter than it was: what there is has gone. */
 		s->left[s->at] = 0;
 	}
-	api_stream_send(&s->stream, req);
+	answer_stream_send(&s->stream, req);
 }
 
 static void
@@ -334,7 +334,7 @@ api_events_csv(struct api_call *c)
 	 * in the turn after its start, before evhttp has said the headers
 	 * left (api.h).
 	 */
-	if (s->nfiles > 0 && api_stream_begin(&s->stream, c->api, c->req,
+	if (s->nfiles > 0 && answer_stream_begin(&s->stream, c->api->answers, c->req,
 	    api_events_csv_turn, s) == -1) {
 		api_events_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
@@ -350,7 +350,7 @@ api_events_csv(struct api_call *c)
 		return;
 	}
 	evhttp_send_reply_start(c->req, 200, "OK");
-	api_stream_next(&s->stream);
+	answer_stream_next(&s->stream);
 }
 
 static const struct api_route routes[] = {

@@ -256,60 +256,6 @@ api_string(struct evhttp_request *req, json_t *body, const char *key)
 	return s;
 }
 
-struct api_wait {
-	struct api		*api;
-	struct evhttp_request	*req;
-	struct api_wait		*next;
-};
-
-struct api_wait *
-api_wait(struct api *api, struct evhttp_request *req)
-{
-	struct api_wait *w;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return NULL;
-	w->api = api;
-	w->req = req;
-	w->next = api->waits;
-	api->waits = w;
-	return w;
-}
-
-struct evhttp_request *
-api_wait_end(struct api_wait *w)
-{
-	struct api_wait **pp;
-	struct evhttp_request *req;
-
-	if (w == NULL)
-		return NULL;
-	req = w->req;
-	for (pp = &w->api->waits; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	free(w);
-	return req;
-}
-
-struct evhttp_request *
-api_wait_req(const struct api_wait *w)
-{
-	return w->req;
-}
-
-void
-api_orphan_all(struct api *api)
-{
-	struct api_wait *w;
-
-	api_stream_end_all(api);
-	for (w = api->waits; w != NULL; w = w->next)
-		w->req = NULL;
-}
-
 struct api *
 api_new(struct services *d)
 {
@@ -323,6 +269,7 @@ api_new(struct services *d)
 	api->guard = d->guard;
 	api->puk_guard = d->puk_guard;
 	api->sessions = d->sessions;
+	api->answers = d->answers;
 	return api;
 }
 

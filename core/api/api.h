@@ -30,6 +30,7 @@
 
 #include "api/confedit.h"
 #include "energy/consumption.h"
+#include "web/answer.h"
 
 struct services;
 struct evhttp_request;
@@ -43,7 +44,6 @@ struct profile;
 struct api;
 struct api_scan;
 struct api_test;
-struct api_wait;
 struct api_cached;
 struct config;
 
@@ -65,16 +65,13 @@ struct api {
 	time_t			 started;
 	struct api_scan		*scans;		/* one per bus at most */
 	struct api_test		*tests;		/* raw transactions on a line */
-	struct api_wait		*waits;		/* requests answered later */
 	/* The devices' entries in mews.conf, read once per configuration. */
 	const struct config	*entries_cfg;
 	json_t			*entries;
 	struct api_cached	*cached;	/* device answers, briefly */
 	size_t			 ncached;
-	struct api_stream	*streams;	/* answers under way */
-	/* The pass of the loop the streams' turns share, and its end. */
-	struct timeval		 stream_pass;
-	uint64_t		 stream_pass_end_us;
+	/* Answers sent later: the daemon's (web/answer.h). */
+	struct answers		*answers;
 	/* Where the handlers' edits of mews.conf go (confedit.h). */
 	struct confedit_target	 edit;
 };
@@ -95,74 +92,7 @@ void api_free(struct api *);
 void api_serve(void *arg, struct evhttp_request *, const char *path);
 /* A bus is going away (a reload): its scan and tests end now. */
 void api_drop_bus(struct api *, const struct bus *);
-/*
- * The web server is going away, and with it every request: answers still
- * owed will not be sent.
- */
-void api_orphan_all(struct api *);
 
-/*
- * A request answered later (a command, a test on the line): registered, so
- * that the answer is never sent to a request the server has freed.
- */
-struct api_wait *api_wait(struct api *, struct evhttp_request *);
-/* The request to answer now, or NULL when it is gone; w is freed. */
-struct evhttp_request *api_wait_end(struct api_wait *w);
-/* The request, or NULL when it is gone; w stays (a long answer). */
-struct evhttp_request *api_wait_req(const struct api_wait *w);
-
-/*
- * An answer written or computed a piece at a time, a turn of the loop
- * each, so that a long one never holds the loop up: the request is
- * registered (api_wait) and the client's going is noticed (which also
- * runs a turn).  Each turn starts with api_stream_req(), and ends the
- * stream when that is NULL; it works until api_stream_deadline(), at
- * least one piece.  Every stream's turns in one pass of the loop share
- * API_STREAM_TURN_US, so four long answers at once hold the loop no
- * longer than one: a Modbus request or a page arriving meanwhile waits
- * about that, and a pass stays well under the line's 5 ms.  A chunked
- * answer sends each piece with api_stream_send(), whose next turn comes
- * once the piece has left, and ends it (evhttp_send_reply_end) in a turn
- * of its own after one: evhttp runs its end as soon as a write empties
- * the output, which may be a write from before the end was queued (the
- * headers', in the turn right after the start), and would then drop the
- * rest.
- */
-#define API_STREAM_TURN_US	1000
-
-struct api_stream {
-	struct api		*api;
-	struct api_wait		*wait;
-	int			 closed;	/* the client went */
-	struct evhttp_request	*orphan;	/* evhttp let go of it */
-	struct event		*turn;
-	event_callback_fn	 fn;
-	void			*arg;
-	struct evbuffer		*chunk;		/* the next piece */
-	struct api_stream	*next;		/* in api->streams */
-};
-
-/* fn(arg) runs each turn: 0, or -1 (out of memory, nothing kept). */
-int api_stream_begin(struct api_stream *, struct api *,
-    struct evhttp_request *, event_callback_fn fn, void *arg);
-/* The request to write to, or NULL when the client or the server went. */
-struct evhttp_request *api_stream_req(const struct api_stream *);
-/*
- * Another turn, once the loop has looked at its sockets and timers (a
- * turn made active at once would run in this same pass, before them).
- */
-void api_stream_next(struct api_stream *);
-/* The clock_now_us() at which this turn's work stops. */
-uint64_t api_stream_deadline(struct api_stream *);
-/* The chunk as the answer's next piece; the next turn once it has left. */
-void api_stream_send(struct api_stream *, struct evhttp_request *);
-/* All of it let go; finishing the answer is the caller's business. */
-void api_stream_end(struct api_stream *);
-/*
- * The web server is going away: every stream's owner runs its last turn
- * now (its request gone), so that none is left once the loop stops.
- */
-void api_stream_end_all(struct api *);
 
 /*
  * A JSON answer whose last member is a long array (a consumption table's

@@ -296,7 +296,7 @@ api_device_remove(struct api_call *c)
 }
 
 struct api_command {
-	struct api_wait	*wait;
+	struct answer_wait	*wait;
 	char		 id[CONFIG_ID_MAX + 1];
 	char		 command[32];
 };
@@ -306,7 +306,7 @@ api_command_done(void *arg, enum txn_result r, const uint8_t *pdu,
     size_t len)
 {
 	struct api_command *ac = arg;
-	struct evhttp_request *req = api_wait_end(ac->wait);
+	struct evhttp_request *req = answer_wait_end(ac->wait);
 
 	if (req != NULL) {
 		if (r == TXN_OK && len >= 2 && (pdu[0] & 0x80))
@@ -355,7 +355,7 @@ api_device_command(struct api_call *c)
 	if (jarg != NULL)
 		arg = json_number_value(jarg);
 	if ((ac = calloc(1, sizeof(*ac))) == NULL ||
-	    (ac->wait = api_wait(c->api, c->req)) == NULL) {
+	    (ac->wait = answer_wait(c->api->answers, c->req)) == NULL) {
 		free(ac);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		goto out;
@@ -364,7 +364,7 @@ api_device_command(struct api_call *c)
 	snprintf(ac->command, sizeof(ac->command), "%s", cmd);
 	if (poller_command(c->api->d->poller, c->arg, cmd, arg,
 	    api_command_done, ac, err, sizeof(err)) == -1) {
-		api_wait_end(ac->wait);
+		answer_wait_end(ac->wait);
 		free(ac);
 		http_send_error(c->req, 400, "command", "%s", err);
 		goto out;

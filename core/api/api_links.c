@@ -34,7 +34,7 @@ struct api_test {
 	struct api	*api;
 	struct bus	*bus;
 	struct txn	*txn;
-	struct api_wait	*wait;
+	struct answer_wait	*wait;
 	uint8_t		 pdu[BUSTOOL_PDU_MAX];
 	size_t		 len;
 };
@@ -439,7 +439,7 @@ static void
 api_test_done(void *arg, enum txn_result r, const uint8_t *pdu, size_t len)
 {
 	struct api_test *t = arg;
-	struct evhttp_request *req = api_wait_end(t->wait);
+	struct evhttp_request *req = answer_wait_end(t->wait);
 
 	api_test_unlink(t);
 	if (req != NULL)
@@ -518,11 +518,11 @@ api_bus_test(struct api_call *c)
 	t->len = (size_t)len;
 	t->api = c->api;
 	t->bus = b;
-	if ((t->wait = api_wait(c->api, c->req)) == NULL ||
+	if ((t->wait = answer_wait(c->api->answers, c->req)) == NULL ||
 	    (t->txn = bustool_raw(b, (unsigned)unit, t->pdu, t->len,
 	    (uint32_t)timeout, api_test_done, t)) == NULL) {
 		if (t->wait != NULL)
-			api_wait_end(t->wait);
+			answer_wait_end(t->wait);
 		free(t);
 		http_send_error(c->req, 500, NULL, "the request could not be "
 		    "queued");
@@ -552,7 +552,7 @@ api_drop_bus(struct api *api, const struct bus *b)
 			continue;
 		bus_cancel(t->bus, t->txn);
 		api_test_unlink(t);
-		if ((req = api_wait_end(t->wait)) != NULL)
+		if ((req = answer_wait_end(t->wait)) != NULL)
 			http_send_error(req, 503, NULL, "the bus was "
 			    "reconfigured before the device answered");
 		free(t);
@@ -569,7 +569,7 @@ api_links_free(struct api *api)
 	while ((t = api->tests) != NULL) {
 		bus_cancel(t->bus, t->txn);
 		api->tests = t->next;
-		api_wait_end(t->wait);
+		answer_wait_end(t->wait);
 		free(t);
 	}
 }

@@ -20,6 +20,7 @@ struct evdns_base;
 struct upstream;
 struct tls;
 struct http;
+struct answers;
 struct api;
 struct history;
 struct csvfiles;
@@ -53,6 +54,7 @@ struct services {
 	struct guard		*guard;
 	struct puk_guard	*puk_guard;
 	struct sessions		*sessions;
+	struct answers		*answers;	/* sent later (web/answer.h) */
 	struct api		*api;		/* the handlers */
 	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;

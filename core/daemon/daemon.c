@@ -22,6 +22,7 @@
 #include "reports/report.h"
 #include "share/dav.h"
 #include "share/ftp.h"
+#include "web/answer.h"
 #include "web/auth.h"
 #include "web/guard.h"
 #include "web/http.h"
@@ -151,7 +152,7 @@ daemon_start_web(struct services *d)
 		return;
 	}
 	if (d->http != NULL)
-		api_orphan_all(d->api);
+		answers_orphan_all(d->answers);
 	http_free(d->http);
 	d->http = NULL;
 	tls_free(d->tls);
@@ -193,7 +194,7 @@ daemon_apply_web(struct services *d, const struct config *old)
 	if (d->api == NULL) {
 		if (d->auth == NULL || d->guard == NULL ||
 		    d->puk_guard == NULL || d->sessions == NULL ||
-		    (d->api = api_new(d)) == NULL) {
+		    d->answers == NULL || (d->api = api_new(d)) == NULL) {
 			log_warnx("https: not running: the profiles in %s "
 			    "cannot be used", d->cfg->state_dir);
 			return;
@@ -386,6 +387,22 @@ daemon_stop_profiles(struct services *d)
 	d->sessions = NULL;
 }
 
+static void
+daemon_apply_answers(struct services *d, const struct config *old)
+{
+	(void)old;
+	if (d->answers == NULL && (d->answers = answers_new(d->base)) == NULL)
+		log_warnx("https: out of memory");
+}
+
+/* After the API and WebDAV, which end what they registered. */
+static void
+daemon_stop_answers(struct services *d)
+{
+	answers_free(d->answers);
+	d->answers = NULL;
+}
+
 /* The handlers' scans and tests go before the buses they use. */
 static void
 daemon_stop_api(struct services *d)
@@ -488,7 +505,7 @@ static void
 daemon_stop_web(struct services *d)
 {
 	if (d->api != NULL)
-		api_orphan_all(d->api);
+		answers_orphan_all(d->answers);
 	http_free(d->http);
 	d->http = NULL;
 	tls_free(d->tls);
@@ -531,6 +548,7 @@ static const struct daemon_service {
 } daemon_services[] = {
 	{ "event log", daemon_apply_events, daemon_stop_events },
 	{ "profiles", daemon_apply_profiles, daemon_stop_profiles },
+	{ "answers", daemon_apply_answers, daemon_stop_answers },
 	{ "lines", NULL, daemon_stop_lines },
 	{ "api", NULL, daemon_stop_api },
 	{ "poller", NULL, daemon_stop_poller },

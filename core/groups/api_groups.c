@@ -137,7 +137,7 @@ enum api_group_step {
 };
 
 struct api_group_job {
-	struct api_stream	 stream;
+	struct answer_stream	 stream;
 	struct api		*api;
 	char			 group[CONFIG_ID_MAX + 1];
 	char			 metric[METRIC_NAME_MAX + 1];
@@ -163,7 +163,7 @@ struct api_group_job {
 static void
 api_group_job_free(struct api_group_job *j)
 {
-	api_stream_end(&j->stream);
+	answer_stream_end(&j->stream);
 	api_usage_free(&j->shape);
 	api_usage_free(&j->usage);
 	api_json_list_free(&j->list);
@@ -375,7 +375,7 @@ static void
 api_group_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_group_job *j = arg;
-	struct evhttp_request *req = api_stream_req(&j->stream);
+	struct evhttp_request *req = answer_stream_req(&j->stream);
 	uint64_t deadline;
 	int rc;
 
@@ -386,21 +386,21 @@ api_group_turn(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (j->api->d->history == NULL) {
-		api_stream_end(&j->stream);
+		answer_stream_end(&j->stream);
 		http_send_error(req, 503, NULL, "history stopped");
 		api_group_job_free(j);
 		return;
 	}
-	deadline = api_stream_deadline(&j->stream);
+	deadline = answer_stream_deadline(&j->stream);
 	while ((rc = api_group_piece(j, deadline)) == 1 &&
 	    clock_now_us() < deadline)
 		;
 	if (rc == 1) {
-		api_stream_next(&j->stream);
+		answer_stream_next(&j->stream);
 		return;
 	}
 	/* Let go of the connection before the answer may free it. */
-	api_stream_end(&j->stream);
+	answer_stream_end(&j->stream);
 	if (rc == -1)
 		http_send_error(req, 500, NULL, "out of memory");
 	else if (j->csv)
@@ -488,11 +488,11 @@ api_group_consumption(struct api_call *c)
 	for (i = 0; i < j->nmembers; i++)
 		snprintf(j->members[i], sizeof(j->members[i]), "%s",
 		    cfg->devices[idx[i]].id);
-	if (api_stream_begin(&j->stream, c->api, c->req, api_group_turn, j) ==
+	if (answer_stream_begin(&j->stream, c->api->answers, c->req, api_group_turn, j) ==
 	    -1)
 		goto oom;
 	free(idx);
-	api_stream_next(&j->stream);
+	answer_stream_next(&j->stream);
 	return;
 oom:
 	free(idx);

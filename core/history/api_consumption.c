@@ -245,7 +245,7 @@ out:
 
 /* A device's consumption being computed, a turn of the loop at a time. */
 struct api_consumption_job {
-	struct api_stream	 stream;
+	struct answer_stream	 stream;
 	struct api		*api;
 	struct api_usage	 usage;
 	int			 computed;	/* usage is complete */
@@ -260,7 +260,7 @@ struct api_consumption_job {
 static void
 api_consumption_free(struct api_consumption_job *j)
 {
-	api_stream_end(&j->stream);
+	answer_stream_end(&j->stream);
 	api_usage_free(&j->usage);
 	api_json_list_free(&j->list);
 	free(j);
@@ -331,7 +331,7 @@ static void
 api_consumption_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_consumption_job *j = arg;
-	struct evhttp_request *req = api_stream_req(&j->stream);
+	struct evhttp_request *req = answer_stream_req(&j->stream);
 	char err[256];
 	int rc, status = 500;
 
@@ -341,14 +341,14 @@ api_consumption_turn(evutil_socket_t fd, short what, void *arg)
 		api_consumption_free(j);
 		return;
 	}
-	rc = api_consumption_work(j, api_stream_deadline(&j->stream), &status,
+	rc = api_consumption_work(j, answer_stream_deadline(&j->stream), &status,
 	    err, sizeof(err));
 	if (rc == 1) {
-		api_stream_next(&j->stream);
+		answer_stream_next(&j->stream);
 		return;
 	}
 	/* Let go of the connection before the answer may free it. */
-	api_stream_end(&j->stream);
+	answer_stream_end(&j->stream);
 	if (rc == -1)
 		http_send_error(req, status, NULL, "%s", err);
 	else if (j->csv)
@@ -411,14 +411,14 @@ api_consumption(struct api_call *c)
 		free(j);
 		return;
 	}
-	if (api_stream_begin(&j->stream, c->api, c->req, api_consumption_turn,
+	if (answer_stream_begin(&j->stream, c->api->answers, c->req, api_consumption_turn,
 	    j) == -1) {
 		api_usage_free(&j->usage);
 		free(j);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
 	}
-	api_stream_next(&j->stream);
+	answer_stream_next(&j->stream);
 }
 
 static const struct api_route routes[] = {

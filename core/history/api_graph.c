@@ -4,7 +4,7 @@
  *       ?period=day|week|month|year&theme=light|dark&width=&height=
  *   GET /api/graph: the renderer's state and counters.
  * An image comes from the cache, or once a child process has drawn it:
- * the request waits registered with api_wait(), as any answer sent later.
+ * the request waits registered with answer_wait(), as any answer sent later.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -36,7 +36,7 @@ static struct graphs *api_graphs;
 
 /* A request waiting for its image. */
 struct api_graph_wait {
-	struct api_wait		*wait;
+	struct answer_wait		*wait;
 	enum graph_format	 format;
 	char			 filename[160];
 };
@@ -71,7 +71,7 @@ api_graph_done(void *arg, int status, const unsigned char *image,
     size_t len, const char *why, const char *how)
 {
 	struct api_graph_wait *w = arg;
-	struct evhttp_request *req = api_wait_end(w->wait);
+	struct evhttp_request *req = answer_wait_end(w->wait);
 
 	if (req != NULL) {
 		if (status == 200)
@@ -213,7 +213,7 @@ api_graph(struct api_call *c)
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->wait = api_wait(c->api, c->req)) == NULL) {
+	    (w->wait = answer_wait(c->api->answers, c->req)) == NULL) {
 		free(w);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
@@ -222,7 +222,7 @@ api_graph(struct api_call *c)
 	snprintf(w->filename, sizeof(w->filename), "%s-%s-%s%s", s.device,
 	    s.metric, graph_period_name(s.period), dot);
 	if (graphs_get(api_graphs, &s, api_graph_done, w) == -1) {
-		api_wait_end(w->wait);
+		answer_wait_end(w->wait);
 		free(w);
 		evhttp_add_header(evhttp_request_get_output_headers(c->req),
 		    "Retry-After", API_GRAPH_RETRY_S);

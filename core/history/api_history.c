@@ -136,7 +136,7 @@ api_history_json(struct api_call *c, const char *metric,
 
 /* A CSV download in progress: a few hundred rows a turn of the loop. */
 struct api_csv {
-	struct api_stream	 stream;
+	struct answer_stream	 stream;
 	struct csv_format	 fmt;
 	double			*values;
 	size_t			 n, next;
@@ -159,7 +159,7 @@ api_csv_sink(void *arg, const char *data, size_t len)
 static void
 api_csv_free(struct api_csv *s)
 {
-	api_stream_end(&s->stream);
+	answer_stream_end(&s->stream);
 	free(s->values);
 	free(s->rep);
 	free(s);
@@ -169,7 +169,7 @@ static void
 api_csv_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_csv *s = arg;
-	struct evhttp_request *req = api_stream_req(&s->stream);
+	struct evhttp_request *req = answer_stream_req(&s->stream);
 	struct consumption_sample_series series = { s->start,
 	    (time_t)s->step, s->n, s->values, s->signed_total };
 	uint64_t deadline;
@@ -188,7 +188,7 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		api_csv_free(s);
 		return;
 	}
-	deadline = api_stream_deadline(&s->stream);
+	deadline = answer_stream_deadline(&s->stream);
 	while (s->next < s->n) {
 		t = s->start + (time_t)(s->next * s->step);
 		row[0] = s->values[s->next];
@@ -202,7 +202,7 @@ api_csv_turn(evutil_socket_t fd, short what, void *arg)
 		if (clock_now_us() >= deadline)
 			break;
 	}
-	api_stream_send(&s->stream, req);
+	answer_stream_send(&s->stream, req);
 }
 
 static void
@@ -241,7 +241,7 @@ api_history_csv(struct api_call *c, const char *metric,
 		names[1] = cost;
 		units[1] = t->currency;
 	}
-	if (api_stream_begin(&s->stream, c->api, c->req, api_csv_turn, s) ==
+	if (answer_stream_begin(&s->stream, c->api->answers, c->req, api_csv_turn, s) ==
 	    -1 || csv_header(&s->fmt, names, units, s->priced ? 2 : 1,
 	    api_csv_sink, s->stream.chunk) == -1) {
 		api_csv_free(s);
@@ -255,7 +255,7 @@ api_history_csv(struct api_call *c, const char *metric,
 	evhttp_add_header(out, "Content-Disposition", disposition);
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_send_reply_start(c->req, 200, "OK");
-	api_stream_send(&s->stream, c->req);
+	answer_stream_send(&s->stream, c->req);
 }
 
 static void

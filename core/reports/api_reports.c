@@ -390,7 +390,7 @@ api_reports_put(struct api_call *c)
 static void
 api_reports_tested(void *arg, int ok, const char *answer)
 {
-	struct evhttp_request *req = api_wait_end(arg);
+	struct evhttp_request *req = answer_wait_end(arg);
 
 	if (req == NULL)
 		return;
@@ -449,7 +449,7 @@ static void
 api_reports_test(struct api_call *c)
 {
 	struct config_mail m, *use = NULL;
-	struct api_wait *w;
+	struct answer_wait *w;
 	const char *name;
 	char err[256], peer[NET_PEER_MAX];
 	json_t *body, *edits;
@@ -473,13 +473,13 @@ api_reports_test(struct api_call *c)
 			goto out;
 		use = &m;
 	}
-	if ((w = api_wait(c->api, c->req)) == NULL) {
+	if ((w = answer_wait(c->api->answers, c->req)) == NULL) {
 		http_send_error(c->req, 500, NULL, "out of memory");
 		goto out;
 	}
 	if (reports_test(c->api->d->reports, name, use, api_reports_tested,
 	    w, err, sizeof(err)) == -1) {
-		api_wait_end(w);
+		answer_wait_end(w);
 		http_send_error(c->req, 404, "report", "%s", err);
 		goto out;
 	}

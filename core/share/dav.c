@@ -17,7 +17,6 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
-#include "api/api.h"
 #include "base/log.h"
 #include "base/net.h"
 #include "base/services.h"
@@ -28,6 +27,7 @@
 #include "share/dav_props.h"
 #include "share/dav_xml.h"
 #include "share/ftp_path.h"
+#include "web/answer.h"
 #include "web/http.h"
 #include "web/http_range.h"
 #include "web/http_static.h"
@@ -43,7 +43,7 @@ struct dav {
 
 /* A Depth 1 listing on its way out. */
 struct dav_list {
-	struct api_stream	 stream;
+	struct answer_stream	 stream;
 	DIR			*dir;
 	char			 rel[FTP_PATH_MAX + 1];	/* "/a/b" */
 	struct statvfs		 fs;
@@ -268,7 +268,7 @@ dav_send_multistatus(struct evhttp_request *req, struct evbuffer *body)
 static void
 dav_list_free(struct dav_list *s)
 {
-	api_stream_end(&s->stream);
+	answer_stream_end(&s->stream);
 	if (s->dir != NULL)
 		closedir(s->dir);
 	free(s);
@@ -299,7 +299,7 @@ static void
 dav_list_turn(evutil_socket_t fd, short what, void *arg)
 {
 	struct dav_list *s = arg;
-	struct evhttp_request *req = api_stream_req(&s->stream);
+	struct evhttp_request *req = answer_stream_req(&s->stream);
 	struct dirent *de = NULL;
 	size_t k;
 
@@ -334,7 +334,7 @@ dav_list_turn(evutil_socket_t fd, short what, void *arg)
 		dav_props_end(s->stream.chunk);
 		s->listed = 1;
 	}
-	api_stream_send(&s->stream, req);
+	answer_stream_send(&s->stream, req);
 }
 
 /* The folder's own response is in body; its entries follow in batches. */
@@ -352,7 +352,7 @@ dav_list_start(struct dav *dav, struct evhttp_request *req, int fd,
 		http_static_text(req, 500, "out of memory");
 		return;
 	}
-	if (api_stream_begin(&s->stream, dav->d->api, req, dav_list_turn, s) ==
+	if (answer_stream_begin(&s->stream, dav->d->answers, req, dav_list_turn, s) ==
 	    -1) {
 		dav_list_free(s);
 		http_static_text(req, 500, "out of memory");
@@ -364,7 +364,7 @@ dav_list_start(struct dav *dav, struct evhttp_request *req, int fd,
 	evbuffer_add_buffer(s->stream.chunk, body);
 	dav_header(req, "Content-Type", DAV_XML_TYPE);
 	evhttp_send_reply_start(req, 207, "Multi-Status");
-	api_stream_next(&s->stream);
+	answer_stream_next(&s->stream);
 }
 
 /* The site's root: a folder holding dav/, for the clients' probes. */
