@@ -1172,29 +1172,66 @@ config_mqtt_defaults(struct config_mqtt *m)
 	m->max_interval_s = 60;
 }
 
+/* The sections a feature loads itself (its config_*.c), as the table calls. */
+static void
+config_load_groups(struct config_load *ld, const config_setting_t *root)
+{
+	config_groups_load(ld->cfg, root, ld->file, ld->errs);
+}
+
+static void
+config_load_reports(struct config_load *ld, const config_setting_t *root)
+{
+	config_reports_load(ld->cfg, root, ld->file, ld->errs);
+}
+
+static void
+config_load_tariffs(struct config_load *ld, const config_setting_t *root)
+{
+	config_tariffs_load(ld->cfg, root, ld->file, ld->errs);
+}
+
+static void
+config_load_alarms(struct config_load *ld, const config_setting_t *root)
+{
+	config_alarms_load(ld->cfg, root, ld->file, ld->errs);
+}
+
+#define CONFIG_KEYS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
 /*
- * The sections a feature loads itself (its config_*.c), walked in this
- * order after mews.conf's own sections: each loads after what it names
- * (groups, reports and tariffs name devices; alarms use mail, after
- * reports), and frees before the devices go (tariffs free the devices'
- * lists of tariffs).
+ * mews.conf's sections, loaded in this order, each after what it names
+ * (the gateway's routes name buses and gateways; devices name buses,
+ * gateways and profiles; groups, reports and tariffs name devices; alarms
+ * use mail, after reports).  A feature's section has its own defaults
+ * and its own freeing, done before the devices go (tariffs free the
+ * devices' lists of tariffs); mews.conf's own sections' are
+ * config_defaults' and config_free's.
  */
 static const struct config_section {
 	const char *const *keys;	/* the top-level keys it reads */
+	void		(*load)(struct config_load *,
+			    const config_setting_t *root);
 	void		(*defaults)(struct config *);
-	void		(*load)(struct config *, const config_setting_t *root,
-			    const char *file, struct conf_errors *);
 	void		(*free)(struct config *);
 } config_sections[] = {
-	{ (const char *const[]){ "groups", NULL }, NULL, config_groups_load,
+	{ CONFIG_KEYS("http"), config_load_http, NULL, NULL },
+	{ CONFIG_KEYS("ftp"), config_load_ftp, NULL, NULL },
+	{ CONFIG_KEYS("mqtt"), config_load_mqtt, NULL, NULL },
+	{ CONFIG_KEYS("history"), config_load_history, NULL, NULL },
+	{ CONFIG_KEYS("csv"), config_load_csv, NULL, NULL },
+	{ CONFIG_KEYS("buses"), config_load_buses, NULL, NULL },
+	{ CONFIG_KEYS("gateways"), config_load_gateways, NULL, NULL },
+	{ CONFIG_KEYS("modbus_tcp"), config_load_modbus_tcp, NULL, NULL },
+	{ CONFIG_KEYS("devices"), config_load_devices, NULL, NULL },
+	{ CONFIG_KEYS("groups"), config_load_groups, NULL,
 	    config_groups_free },
-	{ (const char *const[]){ "mail", "reports", NULL },
-	    config_reports_defaults, config_reports_load,
-	    config_reports_free },
-	{ (const char *const[]){ "tariffs", NULL }, NULL, config_tariffs_load,
+	{ CONFIG_KEYS("mail", "reports"), config_load_reports,
+	    config_reports_defaults, config_reports_free },
+	{ CONFIG_KEYS("tariffs"), config_load_tariffs, NULL,
 	    config_tariffs_free },
-	{ (const char *const[]){ "alarms", "events", NULL },
-	    config_alarms_defaults, config_alarms_load, config_alarms_free },
+	{ CONFIG_KEYS("alarms", "events"), config_load_alarms,
+	    config_alarms_defaults, config_alarms_free },
 };
 
 #define CONFIG_NSECTIONS	(sizeof(config_sections) / \
@@ -1260,8 +1297,7 @@ static void
 config_parse(struct config_load *ld, config_t *lc)
 {
 	static const char *const own[] = { "state_dir", "profile_dir",
-	    "log_level", "user", "group", "http", "modbus_tcp", "ftp",
-	    "history", "csv", "buses", "gateways", "devices", "mqtt" };
+	    "log_level", "user", "group" };
 	const char *keys[64];
 	const config_setting_t *root = config_root_setting(lc);
 	struct config *cfg = ld->cfg;
@@ -1286,17 +1322,8 @@ config_parse(struct config_load *ld, config_t *lc)
 	if (conf_get_choice(ld->errs, ld->file, root, "log_level",
 	    level_names, &level) == 0)
 		cfg->log_level = (enum log_level)level;
-	config_load_http(ld, root);
-	config_load_ftp(ld, root);
-	config_load_mqtt(ld, root);
-	config_load_history(ld, root);
-	config_load_csv(ld, root);
-	config_load_buses(ld, root);
-	config_load_gateways(ld, root);
-	config_load_modbus_tcp(ld, root);
-	config_load_devices(ld, root);
 	for (i = 0; i < CONFIG_NSECTIONS; i++)
-		config_sections[i].load(cfg, root, ld->file, ld->errs);
+		config_sections[i].load(ld, root);
 }
 
 struct config *
@@ -1337,7 +1364,8 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < CONFIG_NSECTIONS; i++)
-		config_sections[i].free(cfg);
+		if (config_sections[i].free != NULL)
+			config_sections[i].free(cfg);
 	for (i = 0; i < cfg->nbuses; i++)
 		free(cfg->buses[i].port);
 	for (i = 0; i < cfg->ngateways; i++)
