@@ -65,23 +65,27 @@ alarms_unit(const struct config_alarm *a)
 	return mi != NULL ? mi->unit : "";
 }
 
-/* "voltage_l1 254.1 V, above 253 V": what the rule saw, for people. */
+/*
+ * "voltage_l1 254.1 V, above 253 V": what the rule saw, for people; a
+ * metric without a unit (a state) has no space for one.
+ */
 static void
 alarms_describe(const struct config_alarm *a, double v, char *out,
     size_t size)
 {
-	const char *unit = alarms_unit(a);
+	const char *unit = alarms_unit(a), *sp = unit[0] != '\0' ? " " : "";
 
 	switch (a->kind) {
 	case CONFIG_ALARM_ABOVE:
 	case CONFIG_ALARM_BELOW:
-		snprintf(out, size, "%s %.10g %s, %s %.10g %s", a->metric, v,
-		    unit, config_alarm_kind_name(a->kind), a->threshold, unit);
+		snprintf(out, size, "%s %.10g%s%s, %s %.10g%s%s", a->metric, v,
+		    sp, unit, config_alarm_kind_name(a->kind), a->threshold, sp,
+		    unit);
 		break;
 	case CONFIG_ALARM_BUDGET:
-		snprintf(out, size, "%s used this %s: %.10g %s, budget %.10g "
-		    "%s", a->metric, config_every_name(a->period), v, unit,
-		    a->threshold, unit);
+		snprintf(out, size, "%s used this %s: %.10g%s%s, budget "
+		    "%.10g%s%s", a->metric, config_every_name(a->period), v,
+		    sp, unit, a->threshold, sp, unit);
 		break;
 	case CONFIG_ALARM_OFFLINE:
 		snprintf(out, size, "%s", v > 0 ? "offline" : "online");

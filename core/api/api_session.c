@@ -158,8 +158,8 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 	switch (r) {
 	case AUTH_WRONG:
 		guard_failed(api->guard, http_peer(req), clock_wall());
-		log_warnx("https: %s: wrong PIN for profile %s, %d tries left",
-		    peer, name, left);
+		log_warnx("https: %s: wrong PIN for profile %s, %d %s left",
+		    peer, name, left, auth_tries(left));
 		o = json_pack("{s:s, s:i}", "error", "wrong PIN",
 		    "attempts_left", left);
 		http_send_json(req, 401, o);

@@ -221,9 +221,9 @@ dav_login_verdict(struct dav_login *l, struct auth *a, struct guard *g,
 	case AUTH_WRONG:
 		guard_failed(g, http_peer(req), now);
 		log_warnx("https: %s: WebDAV: wrong PIN for profile %s, %d "
-		    "tries left", peer, name, left);
+		    "%s left", peer, name, left, auth_tries(left));
 		snprintf(msg, sizeof(msg), "wrong PIN for profile %s: %d "
-		    "tries left before it locks", name, left);
+		    "%s left before it locks", name, left, auth_tries(left));
 		dav_login_challenge(req, msg);
 		return -1;
 	case AUTH_LOCKED:

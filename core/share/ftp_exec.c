@@ -147,10 +147,10 @@ ftp_pin_refused(struct ftp_session *s, int profile, enum auth_result r,
 	    (struct sockaddr *)&s->peer, "ftp", "PIN", left);
 	switch (r) {
 	case AUTH_WRONG:
-		log_warnx("ftp: %s: wrong PIN for profile %s, %d tries left",
-		    s->who, name, left);
-		ftp_reply(s, 530, "Wrong PIN: %d tries left before the profile "
-		    "locks", left);
+		log_warnx("ftp: %s: wrong PIN for profile %s, %d %s left",
+		    s->who, name, left, auth_tries(left));
+		ftp_reply(s, 530, "Wrong PIN: %d %s left before the profile "
+		    "locks", left, auth_tries(left));
 		break;
 	case AUTH_LOCKED:
 		log_warnx("ftp: %s: profile %s is locked after %d wrong PINs",

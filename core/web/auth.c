@@ -71,6 +71,12 @@ auth_profile_parse(const char *name)
 }
 
 const char *
+auth_tries(int n)
+{
+	return n == 1 ? "try" : "tries";
+}
+
+const char *
 auth_profile_name(enum auth_profile p)
 {
 	return p < AUTH_NPROFILES ? auth_defaults[p].name : "?";
@@ -769,7 +775,7 @@ auth_event(struct eventlog *ev, int result, enum auth_profile profile,
 		break;
 	case AUTH_WRONG:
 		eventlog_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL, "%s: wrong "
-		    "%s, %d tries left", via, secret, left);
+		    "%s, %d %s left", via, secret, left, auth_tries(left));
 		break;
 	case AUTH_LOCKED:
 		eventlog_add(ev, EVENT_LOCKED, name, addr, NULL, "%s: locked "

@@ -61,6 +61,8 @@ void auth_free(struct auth *);
 
 int auth_profile_parse(const char *name);	/* -1: none */
 const char *auth_profile_name(enum auth_profile);
+/* "try" or "tries": what n tries left are called. */
+const char *auth_tries(int n);
 /* The seed's PIN: public, printed in README.md and mewsd(8). */
 const char *auth_default_pin(enum auth_profile);
 

@@ -38,6 +38,7 @@ alarms = (
 	  below = 150.0; delay_s = 1; },
 	{ id = "main-offline"; device = "main"; offline = true; delay_s = 1; },
 	{ id = "trip"; device = "brk"; tripped = true; notify = true; },
+	{ id = "brk-state"; device = "brk"; metric = "state"; above = 1.5; },
 	{ id = "daily-budget"; device = "main"; metric = "energy_import";
 	  budget = 0.001; period = "day"; }
 );
@@ -87,7 +88,7 @@ check "undervoltage (below 150 V) stays normal" is undervoltage normal
 call GET /api/alarms
 check "GET /api/alarms: active ones first, with the unacknowledged count" \
     jtrue '.alarms[0].status == "active" and .unacknowledged >= 1'
-check "the rules are all listed" jtrue '[.alarms[].id] | sort == ["daily-budget","main-offline","overvoltage","trip","undervoltage"]'
+check "the rules are all listed" jtrue '[.alarms[].id] | sort == ["brk-state","daily-budget","main-offline","overvoltage","trip","undervoltage"]'
 check "the log says it was raised" grep -q "alarms: overvoltage (critical) raised on device main" "$LOG"
 
 # --- breaker trip -------------------------------------------------------
@@ -187,11 +188,14 @@ has() {
 check "start" has start "" "" "mewsd"
 check "logins, with profile and address" has login administrator "" https
 check "a failed login" has login_failed user "" "wrong PIN, 2 tries left"
+check "the next one: 1 try left, not 1 tries" has login_failed user "" "wrong PIN, 1 try left"
 check "the lockout" has locked user "" "locked after 3 wrong PINs"
 check "the unlock" has unlocked user "" "PUK"
 check "the configuration change, by the installer" has config_changed installer "" "PUT /api/alarms/overvoltage: "
 check "the command, by the installer" has command installer brk "reset"
 check "the alarm raised" has alarm_raised "" main "overvoltage (critical): voltage_l1"
+check "a unitless reading has no stray space: state 2, above 1.5" \
+    has alarm_raised "" brk "brk-state (warning): state 2, above 1.5"
 check "the acknowledgement, by the user" has alarm_ack user brk "trip acknowledged"
 check "newest first" jtrue '[.events[].unix] == ([.events[].unix] | sort | reverse)'
 expect "?kind=locked" 200 GET "/api/events?kind=locked"

@@ -275,6 +275,8 @@ dav -X PROPFIND -H "Depth: 0" "$URL/dav/"
 is "a wrong PIN: 401 with the tries left" 401 \
     'printf "%s" "$BODY" | grep -q "2 tries left"'
 dav -X PROPFIND -H "Depth: 0" "$URL/dav/"
+is "the second: 1 try left (not 1 tries)" 401 \
+    'printf "%s" "$BODY" | grep -q "1 try left"'
 dav -X PROPFIND -H "Depth: 0" "$URL/dav/"
 is "the third wrong PIN locks the profile: 423" 423 \
     'printf "%s" "$BODY" | grep -q "PUK"'
