@@ -90,9 +90,8 @@ api_consumption_send_csv(struct evhttp_request *req, const struct config *cfg,
 	    cfg->csv.bom };
 	const char *names[2] = { metric, "coverage" };
 	const char *units[2] = { unit, "" };
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *b = evbuffer_new();
-	char disposition[160];
+	char stem[160];
 	double row[2];
 	size_t i;
 
@@ -109,12 +108,9 @@ api_consumption_send_csv(struct evhttp_request *req, const struct config *cfg,
 		csv_row(&fmt, res[i].from, row, 2, api_consumption_csv_sink,
 		    b);
 	}
-	snprintf(disposition, sizeof(disposition), "attachment; "
-	    "filename=\"%s-%s-%s-%lld.csv\"", name, metric, pq->name,
-	    (long long)pq->from);
-	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(out, "Content-Disposition", disposition);
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	snprintf(stem, sizeof(stem), "%s-%s-%s", name, metric, pq->name);
+	/* Named by its first period, whose start is a local midnight. */
+	http_csv_headers(req, stem, n > 0 ? res[0].from : pq->from);
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }

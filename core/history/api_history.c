@@ -210,11 +210,10 @@ api_history_csv(struct api_call *c, const char *metric,
     const struct metric_info *mi, const struct api_range *r)
 {
 	const struct config *cfg = c->api->d->cfg;
-	struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
 	const char *names[2] = { metric, NULL }, *units[2] = { mi->unit,
 	    NULL };
 	const struct tariff *t = config_tariff_of(cfg, c->arg, metric);
-	char err[256], disposition[160], cost[METRIC_NAME_MAX + 8];
+	char err[256], stem[160], cost[METRIC_NAME_MAX + 8];
 	struct api_csv *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -248,12 +247,8 @@ api_history_csv(struct api_call *c, const char *metric,
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;
 	}
-	snprintf(disposition, sizeof(disposition), "attachment; "
-	    "filename=\"%s-%s-%lld.csv\"", c->arg, metric,
-	    (long long)r->from);
-	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
-	evhttp_add_header(out, "Content-Disposition", disposition);
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	snprintf(stem, sizeof(stem), "%s-%s", c->arg, metric);
+	http_csv_headers(c->req, stem, r->from);
 	evhttp_send_reply_start(c->req, 200, "OK");
 	answer_stream_send(&s->stream, c->req);
 }
@@ -284,6 +279,13 @@ api_history_series(struct api_call *c)
 	}
 	if (api_range_parse(c->req, mi, &r) == -1)
 		return;
+	/* A file has no rows for the hours still to come. */
+	if (strcmp(dot, ".csv") == 0 && r.to > clock_wall() &&
+	    (r.to = clock_wall()) <= r.from) {
+		http_send_error(c->req, 400, "from", "from: history holds "
+		    "nothing after now (%lld)", (long long)r.to);
+		return;
+	}
 	if (strcmp(dot, ".csv") == 0)
 		api_history_csv(c, metric, mi, &r);
 	else

@@ -757,6 +757,24 @@ http_send_text(struct evhttp_request *req, int code, const char *json)
 }
 
 void
+http_csv_headers(struct evhttp_request *req, const char *stem, time_t from)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	char when[32], disposition[256];
+	struct tm tm;
+
+	if (localtime_r(&from, &tm) == NULL ||
+	    strftime(when, sizeof(when), tm.tm_hour == 0 && tm.tm_min == 0 ?
+	    "%Y-%m-%d" : "%Y-%m-%d-%H%M", &tm) == 0)
+		snprintf(when, sizeof(when), "%lld", (long long)from);
+	snprintf(disposition, sizeof(disposition), "attachment; "
+	    "filename=\"%s-%s.csv\"", stem, when);
+	evhttp_add_header(out, "Content-Type", "text/csv; charset=utf-8");
+	evhttp_add_header(out, "Content-Disposition", disposition);
+	evhttp_add_header(out, "Cache-Control", "no-store");
+}
+
+void
 http_send_json(struct evhttp_request *req, int code, json_t *body)
 {
 	char *text = body ? http_json_text(body) : NULL;

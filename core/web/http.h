@@ -78,6 +78,13 @@ const struct http_stats *http_stats(const struct http *);
 int http_https_port(const struct http *);
 int http_http_port(const struct http *);
 
+/*
+ * The headers of a CSV download named STEM-DATE.csv, DATE the local date
+ * of from (2026-12-07), and its time when not midnight (2026-12-07-1017):
+ * what a file saved from the pages is found by.  Not cached.
+ */
+void http_csv_headers(struct evhttp_request *, const char *stem,
+    time_t from);
 /* Answer with JSON (the reference is stolen), not cached. */
 void http_send_json(struct evhttp_request *, int code, json_t *);
 /* The same for JSON already encoded (by http_json_text). */

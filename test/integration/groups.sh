@@ -327,9 +327,9 @@ expect "a metric that is not a total is 400" 400 GET \
     "/api/groups/site/consumption?metric=power"
 web -o "$TMP/group.csv" -D "$TMP/group.hdr" \
     "$URL/api/groups/site/consumption?period=day&format=csv"
-check "the consumption table as a CSV download" sh -c "
+check "the consumption table as a CSV download, named by its first day's date" sh -c "
 	grep -qi '^content-type: text/csv' '$TMP/group.hdr' &&
-	grep -qi 'attachment; filename=\"group-site-energy_import-day' \
+	grep -Eqi 'attachment; filename=\"group-site-energy_import-day-[0-9]{4}-[0-9]{2}-[0-9]{2}\\.csv\"' \
 	    '$TMP/group.hdr' && grep -q 'energy_import' '$TMP/group.csv'"
 
 # CSV files: written a minute or so after history's first step.

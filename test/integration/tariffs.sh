@@ -200,7 +200,9 @@ check "a group's cost is its priced members' (main's, not sub's): $(printf '%s' 
 
 # Downloads: a cost column, each row's index delta priced.
 # From a row before: the first row's cost is blank, nothing before it.
-web -o "$TMP/hours.csv" "$URL/api/history/main/energy_import.csv?from=$((Y_START - 3600))&to=$Y_END&step=3600"
+web -o "$TMP/hours.csv" -D "$TMP/hours.hdr" "$URL/api/history/main/energy_import.csv?from=$((Y_START - 3600))&to=$Y_END&step=3600"
+check "the download is named by its start, a local date and time (not a UNIX time)" \
+    grep -qi "filename=\"main-energy_import-$(date -d "@$((Y_START - 3600))" +%Y-%m-%d-%H%M).csv\"" "$TMP/hours.hdr"
 check "a download of hours: energy_import cost (EUR), each row's delta priced" \
     tariffs download "$TMP/hours.csv" ";" "," 3600 "$Y_START" "$Y_END"
 web -o "$TMP/minutes.csv" "$URL/api/history/main/energy_import.csv?from=$((R_FROM - 60))&to=$R_TO&step=60"

@@ -113,6 +113,12 @@ diag "range of hourly rows: $(json -c '.periods')"
 check "a range of hourly rows up to now (none written yet): 1.5" last_is 1.5
 check "... ending with the present hour" jtrue ".step == 3600 and .periods[0].to == $MIDNIGHT"
 
+web -o "$TMP/today.csv" "$URL/api/history/main/energy_import.csv?from=$DAY&to=$((MIDNIGHT + 86400))"
+last_row=$(tail -n 1 "$TMP/today.csv" | cut -d';' -f1)
+diag "today's history CSV ends with: $(tail -n 1 "$TMP/today.csv")"
+check "a history CSV asked to tomorrow's end has no rows to come (last $last_row)" \
+    [ "$(date -d "$last_row" +%s)" -le $(($(clock_now) + 60)) ]
+
 call GET "/api/groups/site/consumption?metric=energy_import&period=day"
 diag "the group's day: $(json -c '.periods | last')"
 check "the group's today: main 1.5 + sub 0.2" last_is 1.7
