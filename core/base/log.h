@@ -18,10 +18,12 @@ enum log_level log_get_level(void);
 
 #define LOG_RECENT	200
 
+#define LOG_MESSAGE_MAX	256
+
 struct log_entry {
 	time_t		 when;
 	const char	*level;		/* "info", "warning", ... */
-	char		 message[256];
+	char		 message[LOG_MESSAGE_MAX];
 };
 /* The i-th of the recent messages, oldest first; NULL past the last. */
 const struct log_entry *log_recent(size_t i);

@@ -1,6 +1,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,4 +120,70 @@ net_peer(const struct sockaddr *sa, int with_port, char *out, size_t size)
 		snprintf(out, size, "%s:%d", host, port);
 	else
 		snprintf(out, size, "%s", host);
+}
+
+/* Is s[0..n) an address, alone or followed by :PORT? */
+static int
+net_is_address(const char *s, size_t n)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char tok[INET6_ADDRSTRLEN + 8];
+	char *colon;
+
+	if (n == 0 || n >= sizeof(tok))
+		return 0;
+	memcpy(tok, s, n);
+	tok[n] = '\0';
+	if (inet_pton(AF_INET6, tok, buf) == 1 ||
+	    inet_pton(AF_INET, tok, buf) == 1)
+		return 1;
+	/* An IPv4 address and its port. */
+	if ((colon = strrchr(tok, ':')) == NULL || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return 0;
+	*colon = '\0';
+	return inet_pton(AF_INET, tok, buf) == 1;
+}
+
+void
+net_mask_addresses(const char *text, char *out, size_t size)
+{
+	static const char chars[] = "0123456789abcdefABCDEF.:";
+	static const char mask[] = "a client";
+	size_t o = 0, n, skip;
+	const char *p = text;
+	int word;
+
+	if (size == 0)
+		return;
+	while (*p != '\0' && o + 1 < size) {
+		word = p > text && (isalnum((unsigned char)p[-1]) ||
+		    p[-1] == '_');
+		n = word ? 0 : strspn(p, chars);
+		/* "[::1]:5000": the brackets and the port go too. */
+		skip = 0;
+		if (!word && *p == '[' && (n = strspn(p + 1, chars)) > 0 &&
+		    p[1 + n] == ']' && net_is_address(p + 1, n)) {
+			skip = n + 2;
+			if (p[skip] == ':')
+				skip += 1 + strspn(p + skip + 1, "0123456789");
+		} else if (n > 0 && !isalnum((unsigned char)p[n])) {
+			/* A sentence's ':' or '.' after it is not its own. */
+			while (n > 0 && !net_is_address(p, n) &&
+			    (p[n - 1] == ':' || p[n - 1] == '.'))
+				n--;
+			if (n > 0 && net_is_address(p, n))
+				skip = n;
+		}
+		if (skip > 0) {
+			n = strlen(mask) < size - 1 - o ? strlen(mask) :
+			    size - 1 - o;
+			memcpy(out + o, mask, n);
+			o += n;
+			p += skip;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
 }

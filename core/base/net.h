@@ -33,6 +33,12 @@ void net_accept_resume(evutil_socket_t, short, void *listener);
 /* The port a listener got. */
 int net_port(struct evconnlistener *);
 /* "ADDR:PORT" into out; "ADDR" only when with_port is 0. */
+/*
+ * text with every IPv4 or IPv6 address in it (with a port or not, an IPv6
+ * one in brackets or not) replaced by "a client", into out: what a log
+ * line says to someone who may not know who connected.
+ */
+void net_mask_addresses(const char *text, char *out, size_t size);
 void net_peer(const struct sockaddr *, int with_port, char *out,
     size_t size);
 

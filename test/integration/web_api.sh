@@ -90,6 +90,20 @@ check "the log is a non-empty array of entries" \
     all(.[]; has("time") and has("level") and has("message"))'
 check "the log has the daemon's ready line" \
     jtrue 'any(.[]; .message | test("ready"))'
+# Logins and who connected are the administrator's, as the event log is:
+# a wrong PIN from 127.0.0.1 is logged, the user reads the log without it.
+JAR="$TMP/jar.wrong" login user 00000
+as user
+call GET /api/logs
+check "the user's log: no address, no PIN or login line" \
+    jtrue 'length > 0 and all(.[]; .message | test("127\\.0\\.0\\.1|PIN|login") | not)'
+check "... an address reads as a client" \
+    jtrue 'any(.[]; .message | test("a client"))'
+as administrator
+call GET /api/logs
+check "the administrator's log has them: the wrong PIN, from 127.0.0.1" \
+    jtrue 'any(.[]; .message | test("127\\.0\\.0\\.1.*wrong PIN"))'
+as user
 
 # --- Bus tools ------------------------------------------------------------
 as installer
