@@ -373,8 +373,9 @@ config_rl_report(struct config_rl *rl, const struct config *cfg,
 		    r->name);
 	else if (push == NULL && cfg->mail.server[0] == '\0')
 		conf_error(rl->errs, config_setting_get_member(g, "to"),
-		    rl->file, "report \"%s\" is mailed: the mail group needs "
-		    "a server and a from address", r->name);
+		    rl->file, "report \"%s\" is mailed, but no mail server "
+		    "is set: set the server and the sender's address first "
+		    "(mail.server, mail.from)", r->name);
 }
 
 static void

@@ -660,7 +660,7 @@ test_reports(void **state)
 	    "from \"nobody\" is not an e-mail address");
 	expect_error("mail = { security = \"ssl\"; };\n", 3, "security");
 	expect_error("reports = ( { name = \"r\"; to = [ \"a@b\" ]; } );\n",
-	    3, "the mail group needs a server");
+	    3, "but no mail server is set");
 	expect_error(MAIL "reports = ( { name = \"r\"; } );\n", 4,
 	    "either to (e-mail recipients) or push");
 	expect_error(MAIL "reports = ( { name = \"r\"; to = [ \"x\" ]; } );\n",
