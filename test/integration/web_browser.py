@@ -217,6 +217,19 @@ def run(b, argv):
     check(bool(acked), "#/alarms acknowledges it: the badge goes, the alarm reads Acknowledged",
           "hash %s, alert %r" % (b.eval("location.hash"), b.eval(text_of("#alert"))))
 
+    # A rule on the breaker: its value named as the breaker's page names
+    # its states (the API's states), not a raw 0, 1 or 2.
+    added = b.eval("""fetch('/api/alarms', { method: 'POST', headers: { 'Content-Type': 'application/json',
+        'X-Requested-With': 'mews' }, body: JSON.stringify({ id: 'brktrip', device: 'brk', tripped: true }) })
+        .then((r) => r.status)""")
+    b.send("Page.reload", {})
+    now = b.wait("""(() => {
+        const r = [...document.querySelectorAll('main table tbody tr')].find((x) => x.cells[0].textContent === 'brktrip');
+        return location.hash === '#/alarms' && r ? r.cells[4].textContent : null;
+    })()""")
+    check(added == 201 and now in ("Open", "Closed", "Tripped"),
+          f"#/alarms names the breaker's state as its page does ({now})", f"POST {added}, shown {now!r}")
+
     # And through all of it: nothing logged an error.
     b.pump(0.3)
     # /api/status answers 401 without a session (after the logout): the

@@ -586,6 +586,37 @@ class Pages:
               "the raw test (function 4 chosen by typing 4) answers: registers 0-1 of unit 1 are "
               f"{volt and round(volt, 1)} V as float32 ({answer and answer['hex']})",
               f"function {fn}, answer {answer!r}, alert {b.eval(text_of('#alert'))!r}")
+
+        # 43: a read code the device knows (1, basic), not a refusal.
+        badge = "(document.querySelector('main .answer .badge') || {}).textContent"
+        self.click("[...document.querySelectorAll('main label')].find((l) => l.textContent === 'Function')")
+        b.type("43")
+        fn = b.eval("document.querySelector('select[name=function]').value")
+        self.click(button("Send"))
+        ident = b.wait(f"""(() => {{
+            const a = document.querySelector('main .answer');
+            return a && /Device identification/.test(a.textContent)
+                ? {{ badge: {badge}, facts: a.querySelector('dl').textContent }} : null;
+        }})()""", 20)
+        sent = b.answer("/api/buses/rs485/test", 200) or {}
+        check(fn == "43" and bool(ident) and "Answered" in ident["badge"] and not sent.get("exception")
+              and (sent.get("device_id") or {}).get("read_code") == 1,
+              "the raw test's function 43 asks the basic identification (read code 1) and shows it, answered",
+              f"function {fn}, shown {ident!r}, API {sent!r}")
+        # A register the device refuses: an exception, not a green 'Answered'.
+        self.click("[...document.querySelectorAll('main label')].find((l) => l.textContent === 'Function')")
+        b.type("3")
+        self.fill("input[name=address]", "65000")
+        self.fill("input[name=count]", "1")
+        self.click(button("Send"))
+        refused = b.wait(f"""(() => {{
+            const a = document.querySelector('main .answer');
+            return a && /Exception/.test(a.textContent) ? {{ badge: {badge},
+                bad: a.querySelector('.badge').classList.contains('bad') }} : null;
+        }})()""", 20)
+        check(bool(refused) and refused["bad"] and "Answered" not in refused["badge"],
+              f"an exception reply reads as a refusal, not a green 'Answered' ({refused and refused['badge']})",
+              f"answer {b.eval(text_of('main .answer'))!r}")
         errs = self.errors(since)
         check(not errs, "the scan and the test: no console errors or CSP violations", errs)
 
@@ -597,6 +628,18 @@ class Pages:
         self.click("#logout")
         if not b.wait(exists("#login-form") + " && location.hash === '#/login'"):
             raise Broken("no login page after logging out")
+        # The login page's unlock link opens on the profile chosen there.
+        self.click("label[for=profile-user]")
+        self.click("main .auth-more a")
+        chosen = b.wait(exists("#unlock-form") + " && location.hash === '#/unlock?profile=user'"
+                        " && document.querySelector('#unlock-profile').value === 'user'"
+                        " && document.activeElement.id === 'puk'")
+        check(bool(chosen), "User chosen on the login page: its unlock link opens the unlock page for the user",
+              "hash %s, profile %r" % (b.eval("location.hash"),
+                                       b.eval("(document.querySelector('#unlock-profile') || {}).value")))
+        self.click("main .auth-more a")
+        if not b.wait(exists("#login-form")):
+            raise Broken("no way back to the login page")
         self.click("label[for=profile-administrator]")
         self.fill("#pin", "99999")
         b.key("Enter")
@@ -785,6 +828,104 @@ class Pages:
         errs = self.errors(since)
         check(not errs, "the system settings: no console errors or CSP violations", errs)
 
+    # --- what users reported (issue 18, item 3) ------------------------
+
+    def reported(self):
+        b = self.b
+        since = mark(b)
+        # The administrator's 14 menu entries, in one row at 1366 px.
+        b.viewport(1366, 768, 1, False)
+        b.wait("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(innerWidth))))")
+        tops = b.eval("[...document.querySelectorAll('#nav-list a')].map((a) => a.getBoundingClientRect().top)")
+        check(len(tops) == 14 and len(set(tops)) == 1, f"at 1366 px the administrator's {len(tops)} menu entries fit one row",
+              f"tops {tops}")
+        b.viewport(1280, 900, 1, False)
+
+        status, st = self.api("status")
+        shown = b.eval("""(() => {
+            const dt = [...document.querySelectorAll('main dt')].find((d) => d.textContent === 'HTTP requests');
+            return dt ? dt.nextElementSibling.textContent : null;
+        })()""")
+        check(number(shown) is not None and number(shown) > 0 and "requests" in st.get("counters", {}).get("http", {}),
+              f"the system page shows the API's counters.http.requests ({shown})", f"shown {shown!r}")
+
+        # The system page saved above: its event, at a local time, in words.
+        self.goto_nav("#/events")
+        first = b.wait("""(() => {
+            const rows = [...document.querySelectorAll('main table tbody tr')];
+            const r = rows.find((x) => x.cells[1].textContent === 'config_changed');
+            return location.hash === '#/events' && r ? { time: r.cells[0].textContent, iso: r.cells[0].querySelector('time')?.dateTime,
+                detail: r.cells[5].textContent, raw: r.cells[5].firstChild.title,
+                times: rows.map((x) => x.cells[0].textContent) } : null;
+        })()""")
+        iso = [t for t in (first or {}).get("times", []) if re.search(r"[0-9]T[0-9]", t)]
+        check(bool(first) and not iso and re.search(r"[0-9]{2}:[0-9]{2}:[0-9]{2}", first["time"])
+              and first["detail"] == "changed the system settings" and first["raw"].startswith("PUT /api/system: "),
+              f"the event log shows local times ({first and first['time']}) and the change in words, the request as its title",
+              f"{first!r}, ISO times {iso[:2]}")
+        self.audit("event log", [("Show", button("Show"))], since)
+        since = mark(b)
+
+        # A group of main and sub: its power with its unit, on both pages.
+        added = b.eval("""fetch('/api/groups', { method: 'POST', headers: { 'Content-Type': 'application/json',
+            'X-Requested-With': 'mews' }, body: JSON.stringify({ id: 'panel', name: 'Panel A', devices: ['main', 'sub'] }) })
+            .then((r) => r.status)""")
+        self.goto_nav("#/groups")
+        power = b.wait("""(() => { const s = document.querySelector('main .group-tree .num');
+            return location.hash === '#/groups' && s && /[0-9]/.test(s.textContent) ? s.textContent : null; })()""")
+        self.click("main .group-tree a")
+        group = b.wait("""(() => {
+            const dd = [...document.querySelectorAll('main dt')].map((d) => [d.textContent, d.nextElementSibling.textContent]);
+            const members = [...document.querySelectorAll('main section')].find((s) => s.querySelector('h2')?.textContent === 'Devices');
+            const rows = members ? [...members.querySelectorAll('tbody tr')].map((r) => r.cells[2].textContent) : [];
+            return location.hash === '#/group/panel' && dd.length && rows.length === 2
+                && rows.every((x) => /[0-9]/.test(x)) ? { dd: Object.fromEntries(dd), rows } : null;
+        })()""")
+        sums = (group or {}).get("dd", {})
+        check(added == 201 and bool(power) and power.endswith(" W") and bool(group)
+              and sums.get("Active power", "").strip().endswith(" W") and sums.get("Current L1", "").strip().endswith(" A")
+              and all(x.endswith(" W") for x in group["rows"]),
+              f"the groups pages show values with their units ({power}; {sums.get('Current L1')})",
+              f"POST {added}, list {power!r}, group {group!r}")
+        self.audit("group page", [("Download CSV", button("Download CSV"))], since)
+        since = mark(b)
+
+        # A new report cannot be tested yet: the page says why.
+        self.goto_nav("#/settings/reports")
+        if not self.heading("#/settings/reports", "^Reports$") or not b.wait(f"!!{button('Add a report')}"):
+            raise Broken("the reports page does not open")
+        self.click(button("Add a report"))
+        why = b.wait("""(() => {
+            const t = [...document.querySelectorAll('main button')].find((x) => x.textContent === 'Send a test report now');
+            const w = t && document.getElementById(t.getAttribute('aria-describedby'));
+            return t && t.disabled && w && w.textContent && w.getClientRects().length ? w.textContent : null;
+        })()""")
+        check(bool(why) and "Save" in why, f"a greyed test button says why next to it ({why})")
+        self.audit("reports page", [("Save", button("Save"))], since)
+        since = mark(b)
+
+        # The profiles page on a phone: no stray "null"; its table scrolls in
+        # its frame, saying so, the row buttons in view.
+        self.goto_nav("#/settings/profiles")
+        b.wait(exists("main table"))
+        nulls = b.eval("document.body.innerText.split(/\\s+/).filter((w) => w === 'null').length")
+        check(nulls == 0, "the profiles page prints no literal null", f"{nulls} found")
+        b.viewport(390, 844, 3, True)
+        phone = b.wait("""(() => {
+            const w = document.querySelector('main .table-wrap');
+            const hint = w && w.querySelector('.table-hint');
+            const buttons = [...w.querySelectorAll('tbody button')].map((x) => x.getBoundingClientRect());
+            return w && w.classList.contains('overflows') && hint.getClientRects().length ? {
+                wide: w.scrollWidth > w.clientWidth, hint: hint.textContent,
+                reachable: buttons.length === 6 && buttons.every((r) => r.left >= 0 && r.right <= innerWidth),
+                page: document.documentElement.scrollWidth <= innerWidth } : null;
+        })()""", 5)
+        check(bool(phone) and phone["wide"] and phone["reachable"] and phone["page"],
+              f"on a phone the profiles table scrolls in its frame with a hint ({phone and phone['hint']}),"
+              " Set PIN and Set PUK in view, the page itself not wider than the screen", repr(phone))
+        self.audit("profiles page on a phone", [("Set the PIN of User", button("Set the PIN of User"))], since)
+        b.viewport(1280, 900, 1, False)
+
 
 def run(b, argv):
     url, work, conf = argv[0], argv[4], argv[5]
@@ -799,6 +940,7 @@ def run(b, argv):
     p.settings()
     p.administrator()
     p.system()
+    p.reported()
     print(f"the pages took {time.monotonic() - t0:.1f} s", flush=True)
 
 

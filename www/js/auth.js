@@ -4,6 +4,16 @@
 
 import { h } from './dom.js';
 import { field, input, radios } from './forms.js';
+import { PROFILE_LABELS } from './session.js';
+
+// The unlock page for this profile, chosen there already.
+export const unlockHref = (profile) => `#/unlock?profile=${encodeURIComponent(profile)}`;
+
+// What the alert says once a profile is locked, wherever its PIN was wrong.
+export function lockedAlert(profile) {
+	return [`The ${PROFILE_LABELS[profile] || profile} profile is locked after too many wrong PINs. `,
+	    h('a', { href: unlockHref(profile) }, 'Unlock it with its PUK'), '.'];
+}
 
 export function waitText(seconds) {
 	const s = Math.max(1, Math.ceil(seconds));

@@ -5,6 +5,7 @@ import { h, enc } from './dom.js';
 import { formatNumber, unitLabel } from './format.js';
 import { periodOf, periodLabel, periodNote } from './periods.js';
 import { costColumns, formatCost, sumCosts } from './costs.js';
+import { tableWrap } from './widgets.js';
 
 // Totals (the server's metric class "energy"): drawn as consumption bars.
 export const TOTALS = ['energy_import', 'energy_export', 'energy_reactive_import',
@@ -44,7 +45,7 @@ export function consumptionTable(answer, p) {
 	    h('td', { class: 'num' }, formatAmount(r.amount, answer.unit)),
 	    costs.map((c) => h('td', { class: 'num', title: c.title(r) }, formatCost(c.value(r), c.currency))),
 	    h('td', { class: 'muted' }, periodNote(r))));
-	return h('div', { class: 'table-wrap' }, h('table', null,
+	return tableWrap(h('table', null,
 	    h('caption', null, `Consumption per ${p.per}, ${p.words}, newest first`),
 	    h('thead', null, h('tr', null,
 		h('th', { scope: 'col' }, { hour: 'Hour', day: 'Day', week: 'Week' }[p.per] || 'Month'),

@@ -35,6 +35,7 @@ export function mountCrud(root, ctx, spec) {
 			return;
 		const actions = {
 			label: 'Actions',
+			actions: true,
 			cell: (row) => h('div', { class: 'actions' },
 			    h('button', { type: 'button', class: 'button secondary', 'aria-label': `Edit ${spec.key(row)}`,
 				onclick: () => openForm(row, {}) }, 'Edit'),

@@ -83,6 +83,15 @@ export function formatReading(metric, reading, states) {
 	return formatNumber(v, DECIMALS[reading.unit]);
 }
 
+// A reading and its unit, as the cards show them: none for a state or
+// for no value.
+export function readingText(metric, reading, states) {
+	const text = formatReading(metric, reading, states);
+	const unit = unitLabel(reading && reading.unit);
+	return unit && metric !== 'state' && typeof reading.value === 'number' &&
+	    !['none', 'na'].includes(reading.quality) ? `${text} ${unit}` : text;
+}
+
 export function qualityLabel(q) {
 	return QUALITY[q] ?? q ?? '';
 }

@@ -150,11 +150,12 @@ async function loadStatus() {
 	}
 	$('brand-host').textContent = st.hostname || '';
 	const cert = st.certificate || {};
-	$('footer').replaceChildren(
+	// replaceChildren, unlike h(), writes a null out as the text "null".
+	$('footer').replaceChildren(...[
 	    h('p', null, `mews ${st.version || ''}`,
 		st.hostname ? ` on ${st.hostname}` : '',
 		typeof st.uptime_s === 'number' ? ` · running for ${formatDuration(st.uptime_s)}` : ''),
 	    st.fingerprint ? h('p', { class: 'fingerprint' },
 		h('span', null, cert.self_signed ? 'Self-signed certificate fingerprint: ' : 'Certificate fingerprint: '),
-		h('code', null, st.fingerprint)) : null);
+		h('code', null, st.fingerprint)) : null].filter(Boolean));
 }

@@ -1,13 +1,13 @@
 // A group's live sums: a value and whether every member's reading is in it.
 
 import { badge } from './widgets.js';
-import { formatReading } from './format.js';
+import { readingText } from './format.js';
 
 // A live sum as text: the value, and "partial" when a member's is missing.
 export function sumText(sum) {
 	if (!sum)
 		return '—';
-	const text = formatReading('power', sum);
+	const text = readingText('power', sum);
 	return sum.quality === 'partial' ? `${text} (partial: ${sum.missing.join(', ')} missing)` : text;
 }
 

@@ -16,15 +16,38 @@ export function upBadge(up) {
 	return up ? badge('ok', 'Up') : badge('bad', 'Down');
 }
 
-// columns: [{label, cell(row) -> string|Node, num?: true}]
+// A table wider than its place (a phone) scrolls sideways in its frame,
+// which then says so; the column of the row's buttons stays at its right
+// edge. Tables leaving the page are let go, or they would be kept.
+const overflow = new ResizeObserver((entries) => {
+	for (const { target } of entries) {
+		if (!target.isConnected) {
+			overflow.unobserve(target);
+			continue;
+		}
+		const wrap = target.closest('.table-wrap');
+		wrap.classList.toggle('overflows', wrap.scrollWidth > wrap.clientWidth + 1);
+	}
+});
+
+export function tableWrap(table) {
+	const wrap = h('div', { class: 'table-wrap' },
+	    h('p', { class: 'table-hint' }, 'Scroll sideways for more columns.'), table);
+	overflow.observe(wrap);
+	overflow.observe(table);
+	return wrap;
+}
+
+// columns: [{label, cell(row) -> string|Node, num?: true, actions?: true
+// (the row's buttons)}]
 export function dataTable(columns, rows, { caption } = {}) {
+	const cls = (c) => [c.num ? 'num' : '', c.actions ? 'row-actions' : ''].join(' ').trim() || null;
 	const head = h('tr', null, columns.map((c) =>
-	    h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)));
+	    h('th', { scope: 'col', class: cls(c) }, c.label)));
 	const body = rows.map((row) => h('tr', null,
-	    columns.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(row)))));
-	return h('div', { class: 'table-wrap' },
-	    h('table', null, caption ? h('caption', null, caption) : null,
-		h('thead', null, head), h('tbody', null, body)));
+	    columns.map((c) => h('td', { class: cls(c) }, c.cell(row)))));
+	return tableWrap(h('table', null, caption ? h('caption', null, caption) : null,
+	    h('thead', null, head), h('tbody', null, body)));
 }
 
 // pairs: [[term, description]]; descriptions may be nodes.
@@ -57,7 +80,7 @@ export function loading(text = 'Loading…') {
 // metric?: true (the cell carries data-metric=key)}]; the first column heads the row.
 export function liveTable(columns, caption) {
 	const tbody = h('tbody');
-	const el = h('div', { class: 'table-wrap' }, h('table', null,
+	const el = tableWrap(h('table', null,
 	    caption ? h('caption', null, caption) : null,
 	    h('thead', null, h('tr', null, columns.map((c) =>
 		h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),

@@ -15,13 +15,17 @@ import { condition, statusBadge } from '../alarm-text.js';
 const REFRESH_MS = 3000;
 const SEVERITY = { critical: 'bad', warning: 'warn', info: 'neutral' };
 
-function valueText(a) {
+// states: by device, the names of its `state` values (the API's
+// dev.states), as its page shows them.
+function valueText(a, states) {
 	if (a.value === null)
 		return '–';
 	if (a.kind === 'offline')
 		return a.value ? 'offline' : 'online';
-	if (a.kind === 'tripped')
-		return ['open', 'closed', 'tripped'][a.value] ?? String(a.value);
+	if (a.kind === 'tripped' || a.metric === 'state') {
+		const known = (states[a.device] || [])[a.value];
+		return known ? known.name : formatNumber(a.value, 0);
+	}
 	return `${formatNumber(a.value)}${a.unit ? ' ' + a.unit : ''}`;
 }
 
@@ -36,6 +40,9 @@ export const alarmsView = {
 		    h('section', { class: 'panel' }, h('h2', null, 'Raised, or cleared and not acknowledged'), current),
 		    h('section', { class: 'panel' }, h('h2', null, 'Rules'), rules));
 		let shown = null;
+		// Without them the values stay numbers: the page still works.
+		const states = api.get('devices?values=1').then((devs) =>
+		    Object.fromEntries(devs.map((d) => [d.id, d.states || []])), () => ({}));
 
 		async function ack(a, button) {
 			button.disabled = true;
@@ -65,6 +72,9 @@ export const alarmsView = {
 			if (key === shown || !ctx.alive)
 				return;
 			shown = key;
+			const names = await states;
+			if (!ctx.alive)
+				return;
 			const open = data.alarms.filter((a) => a.status !== 'normal');
 			current.replaceChildren(open.length ? dataTable([
 				{ label: 'State', cell: (a) => statusBadge(a.status) },
@@ -75,7 +85,7 @@ export const alarmsView = {
 				{ label: 'Raised', cell: (a) => a.raised_at ? formatTime(a.raised_at) : '–' },
 				{ label: 'Cleared', cell: (a) => a.status === 'cleared' ? formatTime(a.cleared_at) : '–' },
 				{ label: 'Acknowledged', cell: (a) => a.acked_by ? `${a.acked_by}, ${formatTime(a.acked_at)}` : '–' },
-				{ label: 'Actions', cell: (a) => a.status === 'active' || a.status === 'cleared' ?
+				{ label: 'Actions', actions: true, cell: (a) => a.status === 'active' || a.status === 'cleared' ?
 				    h('button', { type: 'button', class: 'button primary', 'aria-label': `Acknowledge ${a.id}`,
 					onclick: (ev) => ack(a, ev.currentTarget) }, 'Acknowledge') : '' },
 			], open) : h('p', { class: 'empty' }, 'Nothing to see: every alarm is normal.'));
@@ -84,7 +94,7 @@ export const alarmsView = {
 				{ label: 'Device', cell: (a) => a.device },
 				{ label: 'Condition', cell: condition },
 				{ label: 'Delay', num: true, cell: (a) => `${a.delay_s} s` },
-				{ label: 'Now', num: true, cell: valueText },
+				{ label: 'Now', num: true, cell: (a) => valueText(a, names) },
 				{ label: 'E-mail', cell: (a) => a.notify ? 'yes' : 'no' },
 				{ label: 'State', cell: (a) => statusBadge(a.status) },
 			], data.alarms) : h('p', { class: 'empty' }, 'No alarm rules are configured.'));

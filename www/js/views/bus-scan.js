@@ -76,7 +76,7 @@ export function mountScan(root, bus, ctx) {
 			    [d.vendor, d.product, d.revision].filter(Boolean).join(' ') ||
 			    ID_ANSWERS[d.device_id] || d.device_id || '—' },
 			{ label: 'Possible profiles', cell: (d) => (d.candidates || []).join(', ') || 'none known' },
-			{ label: 'Action', cell: (d) => configured.has(d.address) ?
+			{ label: 'Action', actions: true, cell: (d) => configured.has(d.address) ?
 			    h('span', null, 'Configured as ', h('a', { href: '#/device/' + enc(configured.get(d.address)) }, configured.get(d.address))) :
 			    h('div', { class: 'actions' }, ((d.candidates || []).length > 1 ? d.candidates : [d.candidates?.[0] || '']).map((p) =>
 				linkButton(addHref(bus, d.address, p), p && d.candidates.length > 1 ? `Add as ${p}` : 'Add device'))) },

@@ -15,7 +15,9 @@ const FUNCTIONS = {
 	15: { label: 'Write multiple coils', values: 'bits', many: 1968 },
 	16: { label: 'Write multiple registers', values: 'registers', many: 123 },
 	8: { label: 'Diagnostics', values: 'registers', many: 123, subfunction: true },
-	43: { label: 'Read device identification', noAddress: true },
+	// The API takes 43's read code as the address and its first object as
+	// the count: the basic identification (1), from the vendor name (0).
+	43: { label: 'Read device identification', noAddress: true, fixed: { address: 1, count: 0 } },
 };
 const ORDER = [1, 2, 3, 4, 5, 6, 15, 16, 8, 43];
 
@@ -73,6 +75,8 @@ export function mountTest(root, bus) {
 		const f = FUNCTIONS[fn.value];
 		const c = checker(form);
 		const body = { unit: c.int(unit, 0, 247), function: Number(fn.value), timeout_ms: c.int(timeout, 10, 10000) };
+		if (f.fixed)
+			Object.assign(body, f.fixed);
 		if (!f.noAddress)
 			body.address = c.int(address, 0, 65535);
 		if (f.count)
@@ -115,7 +119,9 @@ const hex = (v) => '0x' + v.toString(16).toUpperCase().padStart(4, '0');
 const signed = (v) => (v > 32767 ? v - 65536 : v);
 
 function renderAnswer(a, asked) {
-	const [tone, text] = RESULTS[a.result] || ['neutral', a.result];
+	// An exception is an answer, but a refusal: not the green of a reply.
+	const [tone, text] = a.result === 'ok' && a.exception ? ['bad', 'Refused with an exception'] :
+	    RESULTS[a.result] || ['neutral', a.result];
 	const parts = [h('h3', null, 'Answer'),
 	    h('p', null, badge(tone, text),
 		a.exception ? h('span', { class: 'error-text' },

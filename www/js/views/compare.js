@@ -6,7 +6,7 @@ import { h, enc } from '../dom.js';
 import { api } from '../api.js';
 import { clearAlert } from '../messages.js';
 import { showError } from '../forms.js';
-import { pageHead, loading, linkButton } from '../widgets.js';
+import { pageHead, loading, linkButton, tableWrap } from '../widgets.js';
 import { formatNumber, unitLabel, metricLabel } from '../format.js';
 import { PERIODS, periodOf, periodRange, periodLabel, periodTick, periodNote, isPartial } from '../periods.js';
 import { csvUrl } from '../graphs.js';
@@ -300,7 +300,7 @@ function table(series, periods, p, unit, title) {
 	const rows = periods.slice().reverse().map((r) => h('tr', null,
 	    h('th', { scope: 'row' }, periodLabel(p.per, r.from, r.to)),
 	    series.map((x) => h('td', { class: 'num' }, cell(x, r)))));
-	return h('div', null, h('div', { class: 'table-wrap' }, h('table', null,
+	return h('div', null, tableWrap(h('table', null,
 	    h('caption', null, `${title}, newest first`),
 	    h('thead', null, h('tr', null, h('th', { scope: 'col' }, p.per === 'hour' ? 'Hour' : p.per === 'day' ? 'Day' : 'Month'),
 		series.map((x) => h('th', { scope: 'col', class: 'num' }, x.name)))),

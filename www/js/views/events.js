@@ -6,10 +6,34 @@ import { h } from '../dom.js';
 import { api } from '../api.js';
 import { field, select, showError } from '../forms.js';
 import { dataTable, linkButton, loading, pageHead } from '../widgets.js';
+import { formatTime } from '../format.js';
 
 const KINDS = ['alarm_raised', 'alarm_cleared', 'alarm_ack', 'login', 'login_failed', 'locked',
     'unlocked', 'puk_alarm', 'logout', 'config_changed', 'command', 'gateway_write', 'reload', 'start',
     'stop', 'total_glitch', 'total_reset'];
+
+// What the pages changed, as the API logs it ("PUT /api/devices/main: ...
+// saved"): the request in words; anything else as it came.
+const LISTS = { devices: 'device', buses: 'bus', gateways: 'gateway', groups: 'group',
+	alarms: 'alarm rule', tariffs: 'tariff' };
+const VERBS = { POST: 'added', PUT: 'changed', DELETE: 'removed' };
+
+function detailText(detail) {
+	const m = /^(POST|PUT|DELETE) \/api\/([a-z]+)(?:\/([^/:\s]+))?(\/command)?: (.*)$/.exec(detail || '');
+	if (!m)
+		return detail;
+	const [, method, list, name, command, rest] = m;
+	if (command)
+		return `command to ${name}: ${rest}`;
+	if (list === 'profiles')
+		return rest;
+	if (list === 'system' || list === 'reports')
+		return `changed the ${list === 'system' ? 'system settings' : 'reports'}`;
+	if (!LISTS[list])
+		return detail;
+	return name ? `${VERBS[method]} ${LISTS[list]} ${name}` :
+	    `added a ${LISTS[list]}`;
+}
 
 // A date input's day as UNIX time at local midnight, or undefined.
 function dayStart(input, plusDays = 0) {
@@ -62,12 +86,16 @@ export const eventsView = {
 			next = data.next_to;
 			older.hidden = !data.more;
 			list.replaceChildren(rows.length ? dataTable([
-				{ label: 'Time', cell: (e) => e.time },
+				{ label: 'Time', cell: (e) => h('time', { datetime: e.time }, formatTime(e.unix)) },
 				{ label: 'Kind', cell: (e) => e.kind },
 				{ label: 'Profile', cell: (e) => e.profile || '–' },
 				{ label: 'Address', cell: (e) => e.address || '–' },
 				{ label: 'Device', cell: (e) => e.device || '–' },
-				{ label: 'Detail', cell: (e) => h('span', { class: 'log-message' }, e.detail) },
+				{ label: 'Detail', cell: (e) => {
+					const text = detailText(e.detail);
+					return text === e.detail ? h('span', { class: 'log-message' }, e.detail) :
+					    h('span', { title: e.detail }, text);
+				} },
 			], rows) : h('p', { class: 'panel empty' }, 'No events match.'));
 		}
 		filters.addEventListener('submit', (ev) => {

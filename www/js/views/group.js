@@ -8,7 +8,7 @@ import { can } from '../session.js';
 import { clearAlert } from '../messages.js';
 import { field, select, showError } from '../forms.js';
 import { dataTable, definitions, linkButton, loading, onlineBadge, pageHead, section } from '../widgets.js';
-import { deviceVia, formatReading, metricLabel } from '../format.js';
+import { deviceVia, metricLabel, readingText } from '../format.js';
 import { TOTALS, consumptionTable } from '../consumption.js';
 import { sumBadge, sumText } from '../sums.js';
 
@@ -55,12 +55,12 @@ export const groupView = {
 			    .filter(Boolean).join(' · '));
 			sums.replaceChildren(Object.keys(g.sums).length ? definitions(
 			    Object.entries(g.sums).map(([m, s]) => [metricLabel(m),
-				h('span', null, m === 'power' ? sumText(s) : formatReading(m, s), ' ', sumBadge(s) || '')])) :
+				h('span', null, m === 'power' ? sumText(s) : readingText(m, s), ' ', sumBadge(s) || '')])) :
 			    h('p', { class: 'muted' }, 'Nothing to add up yet.'));
 			members.replaceChildren(dataTable([
 				{ label: 'Device', cell: (d) => h('a', { href: '#/device/' + enc(d.id) }, d.name || d.id) },
 				{ label: 'From', cell: (d) => deviceVia(d) },
-				{ label: 'Power', num: true, cell: (d) => formatReading('power', d.values.power) },
+				{ label: 'Power', num: true, cell: (d) => readingText('power', d.values.power) },
 				{ label: 'State', cell: (d) => onlineBadge(d.online) },
 			], g.member_devices));
 			const totals = TOTALS.filter((m) => m in g.sums);

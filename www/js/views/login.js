@@ -4,7 +4,7 @@ import { go, routeAfterLogin } from '../router.js';
 import { setSession, PROFILES, PROFILE_LABELS } from '../session.js';
 import { showAlert } from '../messages.js';
 import { field, pinInput, radios, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { holdOff, settle, waitText } from '../auth.js';
+import { holdOff, lockedAlert, settle, unlockHref, waitText } from '../auth.js';
 
 const HINTS = {
 	administrator: 'Everything, including profiles and system settings',
@@ -42,10 +42,12 @@ export const loginView = {
 		const submit = h('button', { type: 'submit', class: 'button primary', id: 'login-submit' }, 'Log in');
 		const form = h('form', { id: 'login-form', novalidate: true }, profiles,
 		    field('PIN', pin, '5 digits'), h('div', { class: 'actions' }, submit));
+		// The unlock page opens on the profile chosen here.
+		const unlock = h('a', { href: unlockHref(form.elements.profile.value) }, 'Unlock it with its PUK');
+		profiles.addEventListener('change', () => { unlock.href = unlockHref(form.elements.profile.value); });
 		root.append(h('section', { class: 'panel auth' },
 		    h('h1', { tabindex: '-1' }, 'Log in to mews'), form,
-		    h('p', { class: 'auth-more' }, 'Profile locked after wrong PINs? ',
-			h('a', { href: '#/unlock' }, 'Unlock it with its PUK'), '.')));
+		    h('p', { class: 'auth-more' }, 'Profile locked after wrong PINs? ', unlock, '.')));
 		ctx.focus = pin;
 
 		form.addEventListener('submit', async (ev) => {
@@ -71,8 +73,7 @@ export const loginView = {
 				setFieldError(pin, `Wrong PIN: ${body.attempts_left} ${body.attempts_left === 1 ? 'attempt' : 'attempts'} left before the profile is locked.`);
 				pin.focus();
 			} else if (error.status === 423 || (error.status === 401 && body.attempts_left === 0)) {
-				showAlert([`The ${PROFILE_LABELS[profile]} profile is locked after too many wrong PINs. `,
-				    h('a', { href: `#/unlock?profile=${profile}` }, 'Unlock it with its PUK'), '.']);
+				showAlert(lockedAlert(profile));
 			} else if (error.status === 429) {
 				const wait = Number(body.retry_after) || 60;
 				showAlert(`Too many attempts: wait ${waitText(wait)} before trying again.`);

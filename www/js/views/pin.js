@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { go } from '../router.js';
 import { session, setSession, updateSession } from '../session.js';
 import { field, pinInput, checker, setFieldError, showError, withBusy } from '../forms.js';
-import { newPukPanel, pukChoice, settle } from '../auth.js';
+import { lockedAlert, newPukPanel, pukChoice, settle } from '../auth.js';
 
 export const pinView = {
 	title: 'Change PIN',
@@ -68,12 +68,17 @@ export const pinView = {
 
 		function refused(error) {
 			const body = error.body;
-			if (error.status === 401 && typeof body.attempts_left === 'number') {
+			if (error.status === 401 && body.attempts_left > 0) {
 				old.value = '';
 				setFieldError(old, `Wrong PIN: ${body.attempts_left} ${body.attempts_left === 1 ? 'attempt' : 'attempts'} left before the profile is locked.`);
 				old.focus();
-			} else if (error.status === 401 || error.status === 423) {
-				// Session over (idle, or locked by the wrong PINs): log in again.
+			} else if (error.status === 423 || (error.status === 401 && body.attempts_left === 0)) {
+				// Locked by this wrong PIN: the way out, for this profile.
+				const { profile } = session();
+				setSession(null);
+				go('#/login', { flash: { alert: lockedAlert(profile) } });
+			} else if (error.status === 401) {
+				// Session over (idle, or ended elsewhere): log in again.
 				setSession(null);
 				go('#/login', { flash: { alert: error.message } });
 			} else {

@@ -47,7 +47,7 @@ export const profilesView = {
 				{ label: 'State', cell: (p) => stateBadge(p) },
 				{ label: 'Wrong PINs', num: true, cell: (p) => String(p.pin_failures) },
 				{ label: 'Wrong PUKs', num: true, cell: (p) => String(p.puk_failures) },
-				{ label: 'Action', cell: (p) => h('div', { class: 'actions' },
+				{ label: 'Action', actions: true, cell: (p) => h('div', { class: 'actions' },
 				    h('button', { type: 'button', class: 'button secondary',
 					'aria-label': `Set the PIN of ${label(p)}`,
 					onclick: (ev) => openPinForm(p, ev.currentTarget) }, 'Set PIN'),

@@ -16,6 +16,7 @@ const EVERY = [['day', 'Every day (yesterday)'], ['week', 'Every week (Monday to
     ['month', 'Every month']];
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const list = (s) => s.split(/[\s,;]+/).filter((x) => x !== '');
+let unsaved = 0;	// new reports have no name yet to make ids from
 
 export const reportsView = {
 	title: 'Reports',
@@ -79,7 +80,7 @@ function mailGroup(mail) {
 			out.password = c.password.value;
 		return out;
 	};
-	return { el, value };
+	return { el, value, server: c.server };
 }
 
 function reportState(st) {
@@ -139,8 +140,20 @@ function reportGroup(r, mail, remove) {
 	sync();
 
 	const answer = h('output', { class: 'test-answer', 'aria-live': 'polite' });
-	const test = h('button', { type: 'button', class: 'button secondary' }, 'Send a test report now');
-	test.disabled = !r.name;
+	const why = h('span', { class: 'hint', id: `test-why-${r.name || 'new-' + ++unsaved}` });
+	const test = h('button', { type: 'button', class: 'button secondary', 'aria-describedby': why.id },
+	    'Send a test report now');
+	// A greyed button says why: a report the server does not have yet, or
+	// a mail without a server to send it through.
+	const testable = () => {
+		const reason = !r.name ? 'Save this report first: the test sends the saved one.' :
+		    c.mode.value === 'mail' && !mail.server.value.trim() ? 'Set the mail server first.' : '';
+		test.disabled = reason !== '';
+		why.textContent = reason;
+	};
+	c.mode.addEventListener('change', testable);
+	mail.server.addEventListener('input', testable);
+	testable();
 	test.addEventListener('click', () => withBusy(test, async () => {
 		answer.textContent = 'Sending…';
 		const chk = checker(test.form);
@@ -167,7 +180,7 @@ function reportGroup(r, mail, remove) {
 		field('Devices', c.devices, 'Device ids separated by commas; empty: every device'),
 		field('Send by', c.mode), toField),
 	    pushFields, r.name ? reportState(r.state) : null,
-	    h('div', { class: 'actions' }, test, drop), answer);
+	    h('div', { class: 'actions' }, test, drop, why), answer);
 	drop.addEventListener('click', () => remove(el));
 
 	const value = (chk) => {

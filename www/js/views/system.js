@@ -34,6 +34,7 @@ export const systemView = {
 
 function statusSection(st) {
 	const cert = st.certificate || {};
+	const http = (st.counters && st.counters.http) || {};
 	const gw = (st.counters && st.counters.gateway) || {};
 	const devices = st.devices || {};
 	return section('Status', definitions([
@@ -45,7 +46,7 @@ function statusSection(st) {
 		['Certificate', `${cert.subject || '—'}${cert.self_signed ? ' (self-signed)' : ''}`],
 		['Valid until', formatDate(cert.not_after)],
 		['Fingerprint', h('code', { class: 'fingerprint' }, st.fingerprint || '—')],
-		['HTTP requests', formatInt(st.counters && st.counters.http_requests)],
+		['HTTP requests', formatInt(http.requests)],
 		['Gateway clients', formatInt(gw.clients)],
 		['Gateway requests', `${formatInt(gw.requests)} (${formatInt(gw.responses)} answered, ${formatInt(gw.exceptions)} exceptions)`],
 	]));
