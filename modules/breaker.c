@@ -21,10 +21,17 @@ static const struct module_command breaker_commands[] = {
 	{ NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
 };
 
-/* BREAKER_OPEN, BREAKER_CLOSED, BREAKER_TRIPPED (kinds.h). */
+/*
+ * BREAKER_OPEN, BREAKER_CLOSED, BREAKER_TRIPPED (kinds.h).  A tripped
+ * breaker does not close until it is reset: a close would be answered
+ * and change nothing.
+ */
 static const struct module_state breaker_states[] = {
-	{ "Open", "warn" }, { "Closed", "ok" }, { "Tripped", "bad" },
-	{ NULL, NULL }
+	{ "Open", "warn", NULL, NULL },
+	{ "Closed", "ok", NULL, NULL },
+	{ "Tripped", "bad", (const char *const[]){ "reset", NULL },
+	    "It tripped: find why, then reset it before it can be closed." },
+	{ NULL, NULL, NULL, NULL }
 };
 
 struct breaker {

@@ -69,11 +69,14 @@ struct module_command {
 
 /*
  * A value of the `state` metric as the pages name it, and how it reads:
- * "ok", "warn", "bad" or "neutral".
+ * "ok", "warn", "bad" or "neutral"; the commands that make sense in it
+ * (NULL-terminated; NULL: all of them), and why when they are fewer.
  */
 struct module_state {
-	const char	*name;
-	const char	*tone;
+	const char		*name;
+	const char		*tone;
+	const char *const	*commands;
+	const char		*note;
 };
 
 /* A device's settings as its module sees them (config.h's config_device). */
@@ -141,9 +144,13 @@ const struct module_command *module_command(const struct module *,
 /*
  * The module's commands for the API: their names (["open", ...]), and
  * as the pages offer them ([{name, label, text, dangerous, arg}]); its
- * states ([{name, tone}], [] when none).
+ * states ([{name, tone, commands, note}], [] when none).
  */
 json_t *module_command_names_json(const struct module *);
+/* The state of value v (the `state` metric's), or NULL. */
+const struct module_state *module_state_of(const struct module *, double v);
+/* Does the state offer the command?  1 or 0. */
+int module_state_allows(const struct module_state *, const char *command);
 json_t *module_controls_json(const struct module *);
 json_t *module_states_json(const struct module *);
 

@@ -94,9 +94,49 @@ module_states_json(const struct module *m)
 	const struct module_state *st;
 	json_t *a = json_array();
 
+	const char *const *c;
+	json_t *o, *cmds;
+
 	for (st = m->states; a != NULL && st != NULL && st->name != NULL;
-	    st++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "name",
-		    st->name, "tone", st->tone));
+	    st++) {
+		o = json_pack("{s:s, s:s}", "name", st->name, "tone",
+		    st->tone);
+		if (o != NULL && st->commands != NULL) {
+			cmds = json_array();
+			for (c = st->commands; cmds != NULL && *c != NULL; c++)
+				json_array_append_new(cmds, json_string(*c));
+			json_object_set_new(o, "commands", cmds);
+		}
+		if (o != NULL && st->note != NULL)
+			json_object_set_new(o, "note", json_string(st->note));
+		json_array_append_new(a, o);
+	}
 	return a;
+}
+
+const struct module_state *
+module_state_of(const struct module *m, double v)
+{
+	const struct module_state *st = m->states;
+	size_t i;
+
+	if (st == NULL || !(v >= 0) || v != (double)(size_t)v)
+		return NULL;
+	for (i = 0; st[i].name != NULL; i++)
+		if ((double)i == v)
+			return &st[i];
+	return NULL;
+}
+
+int
+module_state_allows(const struct module_state *st, const char *command)
+{
+	const char *const *c;
+
+	if (st->commands == NULL)
+		return 1;
+	for (c = st->commands; *c != NULL; c++)
+		if (strcmp(*c, command) == 0)
+			return 1;
+	return 0;
 }

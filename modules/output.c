@@ -22,7 +22,8 @@ static const struct module_command output_commands[] = {
 };
 
 static const struct module_state output_states[] = {
-	{ "Off", "neutral" }, { "On", "ok" }, { NULL, NULL }
+	{ "Off", "neutral", NULL, NULL }, { "On", "ok", NULL, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 struct output {

@@ -355,6 +355,8 @@ poller_command(struct poller *p, const char *id, const char *command,
     size_t errlen)
 {
 	const struct module *mod;
+	const struct module_state *st;
+	const struct device_value *dv;
 	struct bus_request req;
 	struct module_write w;
 	struct poll_dev *pd;
@@ -378,6 +380,15 @@ poller_command(struct poller *p, const char *id, const char *command,
 	if (module_command(mod, command) == NULL) {
 		snprintf(err, errlen, "device %s (%s) has no command %s", id,
 		    pd->dev->profile, command);
+		return -1;
+	}
+	/* What its state says makes no sense now is refused, with why. */
+	if ((dv = device_value(pd->dev, "state")) != NULL &&
+	    dv->quality == VALUE_OK &&
+	    (st = module_state_of(mod, dv->value)) != NULL &&
+	    !module_state_allows(st, command)) {
+		snprintf(err, errlen, "device %s is %s: %s", id, st->name,
+		    st->note != NULL ? st->note : "not now");
 		return -1;
 	}
 	if (mod->command(pd->dev->module_state, command, arg, &w) == -1) {

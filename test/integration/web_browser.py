@@ -223,9 +223,10 @@ def run(b, argv):
         'X-Requested-With': 'mews' }, body: JSON.stringify({ id: 'brktrip', device: 'brk', tripped: true }) })
         .then((r) => r.status)""")
     b.send("Page.reload", {})
+    # A rule just added has no value until its first check (a second).
     now = b.wait("""(() => {
         const r = [...document.querySelectorAll('main table tbody tr')].find((x) => x.cells[0].textContent === 'brktrip');
-        return location.hash === '#/alarms' && r ? r.cells[4].textContent : null;
+        return location.hash === '#/alarms' && r && r.cells[4].textContent !== '–' ? r.cells[4].textContent : null;
     })()""")
     check(added == 201 and now in ("Open", "Closed", "Tripped"),
           f"#/alarms names the breaker's state as its page does ({now})", f"POST {added}, shown {now!r}")

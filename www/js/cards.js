@@ -143,6 +143,10 @@ function updateCard(card, dev) {
 		card.badgeSlot.replaceChildren(onlineBadge(dev.online));
 		card.el.classList.toggle('offline', !dev.online);
 	}
+	// A state that reads bad (a tripped breaker) stands out as offline does.
+	const state = dev.values && dev.values.state;
+	const now = state && state.quality === 'ok' && (dev.states || [])[state.value];
+	card.el.classList.toggle('alert', Boolean(now && now.tone === 'bad'));
 	if (dev.error) {
 		card.layout = null;
 		card.spans.clear();

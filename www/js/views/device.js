@@ -79,11 +79,17 @@ export const deviceView = {
 			values.update(Object.keys(readings), { values: readings, states });
 			historyBox.setMetrics(Object.keys(readings), name);
 			stats.update(Object.keys(dev.stats || {}), dev.stats || {});
-			const commands = can('control') ? dev.controls || [] : [];
-			const shown = JSON.stringify(commands);
+			// The commands its state offers (a tripped breaker: reset).
+			const now = readings.state && readings.state.quality === 'ok' ?
+			    states[readings.state.value] : null;
+			const all = can('control') ? dev.controls || [] : [];
+			const commands = now && now.commands ?
+			    all.filter((c) => now.commands.includes(c.name)) : all;
+			const shown = JSON.stringify([commands, now && now.note]);
 			if (shown !== controlsFor) {
 				controlsFor = shown;
-				controlSlot.replaceChildren(commands.length ? controls(dev, commands) : '');
+				controlSlot.replaceChildren(commands.length ?
+				    controls(dev, commands, now && now.note) : '');
 			}
 			const config = JSON.stringify(dev.config || {});
 			if (config !== configShown) {
@@ -111,7 +117,8 @@ function renderState(slot, reading, states) {
 
 // commands: the device's controls, [{name, label, text, dangerous, arg}];
 // one with an argument gets its field (the output's pulse length).
-function controls(dev, commands) {
+// note: why the state offers fewer commands than the device has.
+function controls(dev, commands, note) {
 	const result = h('p', { class: 'command-result', role: 'status' });
 	const withArg = commands.find((c) => c.arg);
 	const argInput = withArg ? numberInput({ name: 'arg', min: withArg.arg.min,
@@ -122,6 +129,7 @@ function controls(dev, commands) {
 		onclick: () => send(cmd),
 	}, cmd.label));
 	const box = section('Control',
+	    note ? h('p', { class: 'state-note' }, note) : null,
 	    argInput ? field(withArg.arg.label, argInput,
 		`${withArg.arg.min} to ${withArg.arg.max}, for “${withArg.label}”`) : null,
 	    h('div', { class: 'actions' }, buttons), result);
