@@ -41,8 +41,9 @@ def number(text):
         return None
 
 
-# Not logged in yet, or logged out: the app asks, and is told so.
-GUEST_401 = ((401, "/api/session"), (401, "/api/status"))
+# Not logged in yet, or logged out: the app asks whether a session is
+# open, and is told so; nothing else is asked without one.
+GUEST_401 = ((401, "/api/session"),)
 
 
 def run(b, argv):

@@ -72,7 +72,11 @@ function renderSession(s) {
 	markCurrent();
 	$('account-profile').textContent = s ? PROFILE_LABELS[s.profile] || s.profile : '';
 	renderBanner(s !== null && s.must_change_pin);
-	loadStatus();
+	// The status needs a session: before one, a request would be a 401.
+	if (s !== null)
+		loadStatus();
+	else
+		$('footer').replaceChildren();
 	watchAlarms(s !== null);
 }
 
@@ -140,7 +144,7 @@ async function logout() {
 }
 
 // The footer is for checking the self-signed certificate the browser warned
-// about; if the server refuses it before login it simply stays empty.
+// about, once logged in; if the server refuses it, it simply stays empty.
 async function loadStatus() {
 	let st;
 	try {
