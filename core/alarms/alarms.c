@@ -65,6 +65,13 @@ alarms_unit(const struct config_alarm *a)
 	return mi != NULL ? mi->unit : "";
 }
 
+/* What people call the rule: its name, or its id. */
+static const char *
+alarms_title(const struct config_alarm *a)
+{
+	return a->name[0] != '\0' ? a->name : a->id;
+}
+
 /*
  * "voltage_l1 254.1 V, above 253 V": what the rule saw, for people; a
  * metric without a unit (a state) has no space for one.
@@ -353,7 +360,8 @@ alarms_notify(struct alarms *as, const struct config_alarm *a,
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(when, sizeof(when), "@%lld", (long long)now);
 	snprintf(line, sizeof(line), "%s  %-7s %s (%s) on %s: %s", when, what,
-	    a->id, config_severity_name(a->severity), a->device, desc);
+	    alarms_title(a), config_severity_name(a->severity), a->device,
+	    desc);
 	alarms_append(&as->pending, &as->npending, line);
 	alarms_mail_plan(as);
 }
@@ -373,17 +381,18 @@ alarms_changed(struct alarms *as, size_t i, enum alarm_change ch,
 	as->dirty = 1;
 	alarms_describe(a, st->value, desc, sizeof(desc));
 	if (ch == ALARM_RAISED) {
-		log_warnx("alarms: %s (%s) raised on device %s: %s", a->id,
-		    config_severity_name(a->severity), a->device, desc);
+		log_warnx("alarms: %s (%s) raised on device %s: %s",
+		    alarms_title(a), config_severity_name(a->severity),
+		    a->device, desc);
 		eventlog_add(as->events, EVENT_ALARM_RAISED, NULL, NULL,
-		    a->device, "%s (%s): %s", a->id,
+		    a->device, "%s (%s): %s", alarms_title(a),
 		    config_severity_name(a->severity), desc);
 		alarms_notify(as, a, "RAISED", desc, now);
 	} else {
-		log_info("alarms: %s cleared on device %s: %s", a->id,
-		    a->device, desc);
+		log_info("alarms: %s cleared on device %s: %s",
+		    alarms_title(a), a->device, desc);
 		eventlog_add(as->events, EVENT_ALARM_CLEARED, NULL, NULL,
-		    a->device, "%s (%s): %s", a->id,
+		    a->device, "%s (%s): %s", alarms_title(a),
 		    config_severity_name(a->severity), desc);
 		alarms_notify(as, a, "CLEARED", desc, now);
 	}
@@ -639,6 +648,7 @@ alarms_one(const struct alarms *as, size_t i)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "id", json_string(a->id));
+	json_object_set_new(o, "name", json_string(alarms_title(a)));
 	json_object_set_new(o, "device", json_string(a->device));
 	json_object_set_new(o, "kind", json_string(
 	    config_alarm_kind_name(a->kind)));

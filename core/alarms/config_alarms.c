@@ -211,11 +211,21 @@ config_al_extras(struct config_al *al, const config_setting_t *g,
 		    "and \"%s\" is a %s", a->id, d->id, config_al_model(d));
 }
 
+/* No control characters: a name goes into mail, logs and CSV lines. */
+static int
+config_al_printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
 static void
 config_al_rule(struct config_al *al, const config_setting_t *g,
     struct config_alarm *a)
 {
-	static const char *const keys[] = { "id", "device", "metric",
+	static const char *const keys[] = { "id", "name", "device", "metric",
 	    "above", "below", "offline", "tripped", "budget", "hysteresis",
 	    "delay_s", "severity", "notify", "period", NULL };
 	const config_setting_t *s;
@@ -234,6 +244,17 @@ config_al_rule(struct config_al *al, const config_setting_t *g,
 			conf_error(al->errs, config_setting_get_member(g, "id"),
 			    al->file, "id \"%s\" must match [a-z0-9_-]{1,32}",
 			    v);
+	}
+	v = NULL;
+	if (conf_get_string(al->errs, al->file, g, "name", 0, &v) == 0 &&
+	    v != NULL) {
+		if (strlen(v) <= CONFIG_ALARM_NAME_MAX && config_al_printable(v))
+			snprintf(a->name, sizeof(a->name), "%s", v);
+		else
+			conf_error(al->errs, config_setting_get_member(g,
+			    "name"), al->file, "alarm \"%s\": name: up to %d "
+			    "printable characters", a->id,
+			    CONFIG_ALARM_NAME_MAX);
 	}
 	v = NULL;
 	if (conf_get_string(al->errs, al->file, g, "device", 1, &v) == 0 &&

@@ -214,8 +214,12 @@ enum config_severity {
 	CONFIG_SEVERITY_CRITICAL
 };
 
+#define CONFIG_ALARM_NAME_MAX	64
+
 struct config_alarm {
 	char			 id[CONFIG_ID_MAX + 1];
+	/* What people call it ("Main incomer overvoltage"); "": the id. */
+	char			 name[CONFIG_ALARM_NAME_MAX + 1];
 	char			 device[CONFIG_ID_MAX + 1];
 	char			 metric[48];	/* "": offline, tripped */
 	enum config_alarm_kind	 kind;

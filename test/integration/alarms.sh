@@ -38,7 +38,8 @@ alarms = (
 	  below = 150.0; delay_s = 1; },
 	{ id = "main-offline"; device = "main"; offline = true; delay_s = 1; },
 	{ id = "trip"; device = "brk"; tripped = true; notify = true; },
-	{ id = "brk-state"; device = "brk"; metric = "state"; above = 1.5; },
+	{ id = "brk-state"; name = "Breaker state high"; device = "brk";
+	  metric = "state"; above = 1.5; },
 	{ id = "daily-budget"; device = "main"; metric = "energy_import";
 	  budget = 0.001; period = "day"; }
 );
@@ -59,6 +60,7 @@ bad() {
 	fi
 }
 bad 'alarms = ( { id = "a"; device = "nosuch"; offline = true; } );' 'device: no device "nosuch"'
+bad 'alarms = ( { id = "a"; name = "two\nlines"; device = "main"; offline = true; } );' 'name: up to 64 printable characters'
 bad 'alarms = ( { id = "a"; device = "main"; metric = "voltage_l1"; above = 1.0; below = 2.0; } );' 'exactly one of above, below'
 bad 'alarms = ( { id = "a"; device = "sub"; metric = "voltage_l2"; above = 1.0; } );' 'has no voltage_l2'
 bad 'alarms = ( { id = "a"; device = "main"; tripped = true; } );' 'tripped is for a breaker'
@@ -89,6 +91,9 @@ call GET /api/alarms
 check "GET /api/alarms: active ones first, with the unacknowledged count" \
     jtrue '.alarms[0].status == "active" and .unacknowledged >= 1'
 check "the rules are all listed" jtrue '[.alarms[].id] | sort == ["brk-state","daily-budget","main-offline","overvoltage","trip","undervoltage"]'
+check "a rule's name, and the id of one without" jtrue '
+	(.alarms[] | select(.id == "brk-state") | .name) == "Breaker state high" and
+	(.alarms[] | select(.id == "trip") | .name) == "trip"'
 check "the log says it was raised" grep -q "alarms: overvoltage (critical) raised on device main" "$LOG"
 
 # --- breaker trip -------------------------------------------------------
@@ -194,8 +199,8 @@ check "the unlock" has unlocked user "" "PUK"
 check "the configuration change, by the installer" has config_changed installer "" "PUT /api/alarms/overvoltage: "
 check "the command, by the installer" has command installer brk "reset"
 check "the alarm raised" has alarm_raised "" main "overvoltage (critical): voltage_l1"
-check "a unitless reading has no stray space: state 2, above 1.5" \
-    has alarm_raised "" brk "brk-state (warning): state 2, above 1.5"
+check "a unitless reading has no stray space, the rule by its name: state 2, above 1.5" \
+    has alarm_raised "" brk "Breaker state high (warning): state 2, above 1.5"
 check "the acknowledgement, by the user" has alarm_ack user brk "trip acknowledged"
 check "newest first" jtrue '[.events[].unix] == ([.events[].unix] | sort | reverse)'
 expect "?kind=locked" 200 GET "/api/events?kind=locked"

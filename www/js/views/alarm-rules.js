@@ -32,7 +32,7 @@ export const alarmRulesView = {
 			empty: 'No alarm rules yet.',
 			load: async () => (await api.get('alarms')).alarms,
 			columns: [
-				{ label: 'Alarm', cell: (a) => a.id },
+				{ label: 'Alarm', cell: (a) => a.name },
 				{ label: 'Device', cell: (a) => a.device },
 				{ label: 'Condition', cell: condition },
 				{ label: 'Delay', num: true, cell: (a) => `${a.delay_s} s` },
@@ -40,7 +40,7 @@ export const alarmRulesView = {
 				{ label: 'E-mail', cell: (a) => a.notify ? 'yes' : 'no' },
 				{ label: 'State', cell: (a) => statusBadge(a.status) },
 			],
-			deleteText: (a) => `Alarm ${a.id} is no longer watched; the event log keeps its history.`,
+			deleteText: (a) => `Alarm ${a.name} is no longer watched; the event log keeps its history.`,
 			form: ruleForm,
 		});
 		crud.load();
@@ -52,6 +52,9 @@ async function ruleForm(row) {
 	const a = row || { kind: 'above', delay_s: 0, hysteresis: 0, severity: 'warning', period: 'day' };
 	const id = input({ name: 'id', maxlength: 32, autocomplete: 'off', spellcheck: 'false',
 	    value: a.id ?? '', readonly: Boolean(row) });
+	// The API gives the id as the name of a rule that has none.
+	const name = input({ name: 'name', maxlength: 64, autocomplete: 'off',
+	    value: row && a.name !== a.id ? a.name : '' });
 	const device = select({ name: 'device', value: a.device ?? devices[0]?.id },
 	    devices.map((d) => [d.id, `${d.id} (${d.name})`]));
 	const kind = select({ name: 'kind', value: a.kind }, KINDS);
@@ -80,6 +83,7 @@ async function ruleForm(row) {
 	return {
 		nodes: [h('div', { class: 'form-grid' },
 		    field('Id', id, row ? 'The id cannot change' : 'a–z, 0–9, _ and -, e.g. overvoltage'),
+		    field('Name', name, 'what people call it, e.g. Main incomer overvoltage (optional)'),
 		    field('Device', device),
 		    field('Watch for', kind),
 		    valueFields, periodField,
@@ -88,7 +92,8 @@ async function ruleForm(row) {
 		read(c) {
 			const k = kind.value;
 			const body = { device: device.value, delay_s: c.int(delay, 0, 86400),
-			    severity: severity.value, notify: notify.querySelector('input').checked };
+			    severity: severity.value, notify: notify.querySelector('input').checked,
+			    name: name.value.trim() || null };
 			if (!row)
 				body.id = c.text(id, { pattern: NAME_PATTERN, message: NAME_RULE });
 			for (const [name] of KINDS)

@@ -53,7 +53,7 @@ export const alarmsView = {
 				showError(e);
 				return;
 			}
-			notify(`${a.id} acknowledged`);
+			notify(`${a.name} acknowledged`);
 			shown = null;
 			await refresh();
 			refreshAlarmBadge();
@@ -78,7 +78,7 @@ export const alarmsView = {
 			const open = data.alarms.filter((a) => a.status !== 'normal');
 			current.replaceChildren(open.length ? dataTable([
 				{ label: 'State', cell: (a) => statusBadge(a.status) },
-				{ label: 'Alarm', cell: (a) => a.id },
+				{ label: 'Alarm', cell: (a) => a.name },
 				{ label: 'Severity', cell: (a) => badge(SEVERITY[a.severity] || 'neutral', a.severity) },
 				{ label: 'Device', cell: (a) => h('a', { href: `#/device/${enc(a.device)}` }, a.device) },
 				{ label: 'Condition', cell: condition },
@@ -86,11 +86,11 @@ export const alarmsView = {
 				{ label: 'Cleared', cell: (a) => a.status === 'cleared' ? formatTime(a.cleared_at) : '–' },
 				{ label: 'Acknowledged', cell: (a) => a.acked_by ? `${a.acked_by}, ${formatTime(a.acked_at)}` : '–' },
 				{ label: 'Actions', actions: true, cell: (a) => a.status === 'active' || a.status === 'cleared' ?
-				    h('button', { type: 'button', class: 'button primary', 'aria-label': `Acknowledge ${a.id}`,
+				    h('button', { type: 'button', class: 'button primary', 'aria-label': `Acknowledge ${a.name}`,
 					onclick: (ev) => ack(a, ev.currentTarget) }, 'Acknowledge') : '' },
 			], open) : h('p', { class: 'empty' }, 'Nothing to see: every alarm is normal.'));
 			rules.replaceChildren(data.alarms.length ? dataTable([
-				{ label: 'Alarm', cell: (a) => a.id },
+				{ label: 'Alarm', cell: (a) => a.name },
 				{ label: 'Device', cell: (a) => a.device },
 				{ label: 'Condition', cell: condition },
 				{ label: 'Delay', num: true, cell: (a) => `${a.delay_s} s` },
