@@ -231,9 +231,16 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 	eventlog_actor(api->d->events, NULL, NULL, NULL);
 }
 
+/*
+ * The token, out of the pages' reach (HttpOnly), and beside it a cookie
+ * that holds no secret and that the pages can read: whether they have
+ * logged in at all, so that a fresh load asks for its session only then,
+ * not with a 401 in every console.
+ */
 void
 api_session_cookie(struct evhttp_request *req, const char *token)
 {
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	char cookie[SESSION_TOKEN_LEN + 128];
 
 	if (token != NULL)
@@ -242,8 +249,11 @@ api_session_cookie(struct evhttp_request *req, const char *token)
 	else
 		snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; Path=/; "
 		    "Max-Age=0; Secure; HttpOnly; SameSite=Strict");
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Set-Cookie", cookie);
+	evhttp_add_header(out, "Set-Cookie", cookie);
+	evhttp_add_header(out, "Set-Cookie", token != NULL ?
+	    API_LOGGED_IN_COOKIE "=1; Path=/; Secure; SameSite=Strict" :
+	    API_LOGGED_IN_COOKIE "=; Path=/; Max-Age=0; Secure; "
+	    "SameSite=Strict");
 }
 
 const char *

@@ -122,6 +122,12 @@ void api_json_list_free(struct api_json_list *);
 /* The caller's live session, from its cookie; NULL when none. */
 const struct session *api_find_session(struct api *,
     struct evhttp_request *);
+/*
+ * The session's cookie (token NULL: cleared), with its readable companion
+ * that only says the pages have logged in (the pages ask for their
+ * session only when it is there).
+ */
+#define API_LOGGED_IN_COOKIE	"mews_in"
 void api_session_cookie(struct evhttp_request *, const char *token);
 json_t *api_rights(int profile);
 /*

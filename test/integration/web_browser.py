@@ -41,9 +41,9 @@ def number(text):
         return None
 
 
-# Not logged in yet, or logged out: the app asks whether a session is
-# open, and is told so; nothing else is asked without one.
-GUEST_401 = ((401, "/api/session"),)
+# Not logged in yet, or logged out: the app asks nothing, the server's
+# readable mews_in cookie saying there is no session to ask for.
+GUEST_401 = ()
 
 
 def run(b, argv):

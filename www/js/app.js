@@ -19,7 +19,17 @@ onSessionExpired(() => {
 	go('#/login', { flash: { alert: 'Your session has ended: log in again.' } });
 });
 
+// The server sets mews_in beside the session's own cookie (which the page
+// cannot read): without it there is no session to ask for.
+function mayHaveSession() {
+	return document.cookie.split('; ').includes('mews_in=1');
+}
+
 async function connect() {
+	if (!mayHaveSession()) {
+		start();
+		return;
+	}
 	try {
 		setSession(await api.get('session', { expired: false }));
 	} catch (e) {
