@@ -189,7 +189,7 @@ function view(answers, p, range, metric) {
 	    h('a', { class: 'button secondary', download: `compare-${metric}-${p.key}.svg`, href: '#',
 		onclick: (ev) => { ev.currentTarget.href = svgDataUrl(chart, legend); } }, 'Download chart (SVG)'),
 	    series.filter((x) => x.answer).map((x) => h('a', {
-		class: 'button secondary', download: `${x.device.id}-${metric}-${p.key}.csv`,
+		class: 'button secondary', download: '',
 		href: csvUrl(x.device.id, metric, range),
 	    }, `CSV: ${x.name}`))));
 	return parts;

@@ -221,6 +221,7 @@ function historyPanel(ctx, id) {
 	const img = h('img', { class: 'graph-img', alt: '' });
 	const status = h('p', { class: 'graph-status', role: 'status' });
 	const figure = h('figure', { class: 'graph' }, img, status);
+	// The server names a CSV by its start's date (main-energy_import-2026-12-07.csv).
 	const csv = h('a', { class: 'button secondary', download: '' }, 'Download CSV');
 	const svg = h('a', { class: 'button secondary', download: '' }, 'Download graph (SVG)');
 	const png = h('a', { class: 'button secondary', download: '' }, 'Download graph (PNG)');
@@ -302,7 +303,6 @@ function historyPanel(ctx, id) {
 		}
 		const file = `${id}-${metric}-${p.key}`;
 		csv.href = csvUrl(id, metric, range);
-		csv.setAttribute('download', `${file}.csv`);
 		svg.href = graphUrl(id, metric, { period: p.key, theme: 'light', width: 1200, height: 450 });
 		svg.setAttribute('download', `${file}.svg`);
 		png.href = graphUrl(id, metric, { period: p.key, theme: 'light', format: 'png', width: 1200, height: 450 });
@@ -333,7 +333,7 @@ function historyPanel(ctx, id) {
 		// Folded or not as the reader left it, across refreshes.
 		const open = tableSlot.firstChild && tableSlot.firstChild.tagName === 'DETAILS' ?
 		    tableSlot.firstChild.open : true;
-		const download = h('a', { class: 'button secondary', download: `${id}-${metric}-consumption-${p.key}.csv`,
+		const download = h('a', { class: 'button secondary', download: '',
 		    href: `/api/${consumptionPath(id, metric, p.key, range, 'csv')}` }, 'Download consumption (CSV)');
 		tableSlot.replaceChildren(h('details', { class: 'more consumption-table', open },
 		    h('summary', null, `Consumption per ${p.per}: table`), consumptionTable(answer, p),
