@@ -33,6 +33,7 @@
 #include "base/csv.h"
 #include "base/eventlog.h"
 #include "base/services.h"
+#include "web/answer.h"
 #include "web/http.h"
 #include "web/http_static.h"
 
@@ -334,8 +335,8 @@ api_events_csv(struct api_call *c)
 	 * in the turn after its start, before evhttp has said the headers
 	 * left (api.h).
 	 */
-	if (s->nfiles > 0 && answer_stream_begin(&s->stream, c->api->answers, c->req,
-	    api_events_csv_turn, s) == -1) {
+	if (s->nfiles > 0 && answer_stream_begin(&s->stream,
+	    c->api->d->answers, c->req, api_events_csv_turn, s) == -1) {
 		api_events_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;

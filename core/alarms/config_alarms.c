@@ -248,7 +248,8 @@ config_al_rule(struct config_al *al, const config_setting_t *g,
 	v = NULL;
 	if (conf_get_string(al->errs, al->file, g, "name", 0, &v) == 0 &&
 	    v != NULL) {
-		if (strlen(v) <= CONFIG_ALARM_NAME_MAX && config_al_printable(v))
+		if (strlen(v) <= CONFIG_ALARM_NAME_MAX &&
+		    config_al_printable(v))
 			snprintf(a->name, sizeof(a->name), "%s", v);
 		else
 			conf_error(al->errs, config_setting_get_member(g,

@@ -133,7 +133,7 @@ api_find_session(struct api *api, struct evhttp_request *req)
 
 	if (session_cookie_token(cookie, token, sizeof(token)) == -1)
 		return NULL;
-	return session_find(api->sessions, token, clock_wall());
+	return session_find(api->d->sessions, token, clock_wall());
 }
 
 /*
@@ -211,7 +211,7 @@ api_serve(void *arg, struct evhttp_request *req, const char *path)
 			return;
 		}
 		if (r->method != API_GET && !r->default_pin &&
-		    auth_must_change(api->auth, call.session->profile)) {
+		    auth_must_change(api->d->auth, call.session->profile)) {
 			json_t *o = json_pack("{s:s, s:b}", "error",
 			    "change the default PIN first",
 			    "must_change_pin", 1);
@@ -275,11 +275,6 @@ api_new(struct services *d)
 		return NULL;
 	api->d = d;
 	api->started = clock_wall();
-	api->auth = d->auth;
-	api->guard = d->guard;
-	api->puk_guard = d->puk_guard;
-	api->sessions = d->sessions;
-	api->answers = d->answers;
 	return api;
 }
 

@@ -16,28 +16,18 @@
 #ifndef MEWS_API_H
 #define MEWS_API_H
 
-#include <sys/time.h>
-#include <sys/types.h>
-
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
-#include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
 
 #include "api/confedit.h"
 #include "energy/consumption.h"
-#include "web/answer.h"
 
 struct services;
 struct evhttp_request;
-struct auth;
-struct guard;
-struct puk_guard;
-struct sessions;
 struct session;
 struct bus;
 struct profile;
@@ -56,12 +46,8 @@ enum api_right {
 };
 
 struct api {
+	/* The services, the profiles and sessions among them. */
 	struct services		*d;
-	/* The daemon's (daemon.h), for the handlers. */
-	struct auth		*auth;
-	struct guard		*guard;
-	struct puk_guard	*puk_guard;
-	struct sessions		*sessions;
 	time_t			 started;
 	struct api_scan		*scans;		/* one per bus at most */
 	struct api_test		*tests;		/* raw transactions on a line */
@@ -70,8 +56,6 @@ struct api {
 	json_t			*entries;
 	struct api_cached	*cached;	/* device answers, briefly */
 	size_t			 ncached;
-	/* Answers sent later: the daemon's (web/answer.h). */
-	struct answers		*answers;
 	/* Where the handlers' edits of mews.conf go (confedit.h). */
 	struct confedit_target	 edit;
 };

@@ -21,6 +21,7 @@
 #include "modbus/bus.h"
 #include "modbus/bustool.h"
 #include "modules/module.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 /* ?values=1: every device with its values, the dashboard in one call. */
@@ -355,7 +356,7 @@ api_device_command(struct api_call *c)
 	if (jarg != NULL)
 		arg = json_number_value(jarg);
 	if ((ac = calloc(1, sizeof(*ac))) == NULL ||
-	    (ac->wait = answer_wait(c->api->answers, c->req)) == NULL) {
+	    (ac->wait = answer_wait(c->api->d->answers, c->req)) == NULL) {
 		free(ac);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		goto out;
@@ -385,7 +386,8 @@ static const struct api_route routes[] = {
 	{ API_GET, "/api/devices/*", API_READ, api_device, 0 },
 	{ API_PUT, "/api/devices/*", API_CONFIGURE, api_device_change, 0 },
 	{ API_DELETE, "/api/devices/*", API_CONFIGURE, api_device_remove, 0 },
-	{ API_POST, "/api/devices/*/command", API_CONTROL, api_device_command, 0 },
+	{ API_POST, "/api/devices/*/command", API_CONTROL, api_device_command,
+	    0 },
 };
 
 API_ROUTES(api_devices_routes, routes);

@@ -15,6 +15,7 @@
 #include "modbus/bus.h"
 #include "modbus/bustool.h"
 #include "modbus/scan.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 /* A bus scan, polled by the pages: what it found so far. */
@@ -518,7 +519,7 @@ api_bus_test(struct api_call *c)
 	t->len = (size_t)len;
 	t->api = c->api;
 	t->bus = b;
-	if ((t->wait = answer_wait(c->api->answers, c->req)) == NULL ||
+	if ((t->wait = answer_wait(c->api->d->answers, c->req)) == NULL ||
 	    (t->txn = bustool_raw(b, (unsigned)unit, t->pdu, t->len,
 	    (uint32_t)timeout, api_test_done, t)) == NULL) {
 		if (t->wait != NULL)
@@ -582,7 +583,8 @@ static const struct api_route routes[] = {
 	{ API_DELETE, "/api/buses/*", API_CONFIGURE, api_bus_remove, 0 },
 	{ API_POST, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan, 0 },
 	{ API_GET, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_status, 0 },
-	{ API_DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel, 0 },
+	{ API_DELETE, "/api/buses/*/scan", API_CONFIGURE, api_bus_scan_cancel,
+	    0 },
 	{ API_POST, "/api/buses/*/test", API_CONFIGURE, api_bus_test, 0 },
 	{ API_GET, "/api/gateways", API_READ, api_gateways, 0 },
 	{ API_POST, "/api/gateways", API_CONFIGURE, api_gateway_save, 0 },

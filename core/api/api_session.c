@@ -57,7 +57,7 @@ api_too_many(struct api *api, struct evhttp_request *req, int wait,
 static int
 api_backed_off(struct api *api, struct evhttp_request *req)
 {
-	int wait = guard_check(api->guard, http_peer(req), clock_wall());
+	int wait = guard_check(api->d->guard, http_peer(req), clock_wall());
 
 	if (wait == 0)
 		return 0;
@@ -71,7 +71,7 @@ api_backed_off(struct api *api, struct evhttp_request *req)
 static int
 api_puk_backed_off(struct api *api, struct evhttp_request *req, int profile)
 {
-	int wait = puk_guard_check(api->puk_guard, http_peer(req),
+	int wait = puk_guard_check(api->d->puk_guard, http_peer(req),
 	    clock_wall());
 
 	if (wait == 0)
@@ -88,8 +88,8 @@ api_session_json(struct api *api, int profile)
 {
 	return json_pack("{s:s, s:b, s:b, s:o, s:i}", "profile",
 	    auth_profile_name(profile), "must_change_pin",
-	    auth_must_change(api->auth, profile), "default_puk",
-	    auth_default_puk(api->auth, profile), "rights",
+	    auth_must_change(api->d->auth, profile), "default_puk",
+	    auth_default_puk(api->d->auth, profile), "rights",
 	    api_rights(profile), "idle_timeout_s",
 	    api->d->cfg->http.session_idle_s);
 }
@@ -113,7 +113,7 @@ static void
 api_logged_in(struct api *api, struct evhttp_request *req, int profile,
     const char *made)
 {
-	const struct session *s = session_create(api->sessions, profile,
+	const struct session *s = session_create(api->d->sessions, profile,
 	    clock_wall());
 	json_t *o;
 
@@ -121,7 +121,7 @@ api_logged_in(struct api *api, struct evhttp_request *req, int profile,
 		http_send_error(req, 500, NULL, "cannot make a session");
 		return;
 	}
-	guard_succeeded(api->guard, http_peer(req));
+	guard_succeeded(api->d->guard, http_peer(req));
 	api_session_cookie(req, s->token);
 	o = api_session_json(api, profile);
 	api_add_puk(o, made);
@@ -157,7 +157,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 	http_peer_name(req, peer, sizeof(peer));
 	switch (r) {
 	case AUTH_WRONG:
-		guard_failed(api->guard, http_peer(req), clock_wall());
+		guard_failed(api->d->guard, http_peer(req), clock_wall());
 		log_warnx("https: %s: wrong PIN for profile %s, %d %s left",
 		    peer, name, left, auth_tries(left));
 		o = json_pack("{s:s, s:i}", "error", "wrong PIN",
@@ -165,7 +165,7 @@ api_refused(struct api *api, struct evhttp_request *req, int profile,
 		http_send_json(req, 401, o);
 		return;
 	case AUTH_LOCKED:
-		guard_failed(api->guard, http_peer(req), clock_wall());
+		guard_failed(api->d->guard, http_peer(req), clock_wall());
 		log_warnx("https: %s: profile %s is locked after %d wrong PINs",
 		    peer, name, AUTH_PIN_TRIES);
 		o = json_pack("{s:s, s:b}", "error", "this profile is locked "
@@ -215,7 +215,7 @@ api_login(struct api_call *c)
 		return;
 	if ((profile = api_profile_of(c->req, body)) != -1 &&
 	    (pin = api_string(c->req, body, "pin")) != NULL) {
-		r = auth_login(c->api->auth, profile, pin, &left);
+		r = auth_login(c->api->d->auth, profile, pin, &left);
 		auth_event(c->api->d->events, r, profile, http_peer(c->req),
 		    "https", "PIN", left);
 		if (r == AUTH_OK) {
@@ -243,8 +243,8 @@ api_puk_wrong(struct api *api, struct evhttp_request *req, int profile)
 	json_t *o;
 
 	http_peer_name(req, peer, sizeof(peer));
-	wait = puk_guard_failed(api->puk_guard, http_peer(req), now, &alarm);
-	guard_failed(api->guard, http_peer(req), now);
+	wait = puk_guard_failed(api->d->puk_guard, http_peer(req), now, &alarm);
+	guard_failed(api->d->guard, http_peer(req), now);
 	log_warnx("https: %s: wrong PUK for profile %s: this address waits "
 	    "%d s before its next PUK", peer, name, wait);
 	eventlog_add(api->d->events, EVENT_LOGIN_FAILED, name, peer, NULL,
@@ -280,7 +280,7 @@ api_unlocked(struct api *api, struct evhttp_request *req, int profile,
 	eventlog_add(api->d->events, EVENT_UNLOCKED, auth_profile_name(profile),
 	    peer, NULL, "https: PUK and a new PIN%s", made[0] != '\0' ?
 	    ", a new PUK made" : "");
-	session_drop_profile(api->sessions, profile, NULL);
+	session_drop_profile(api->d->sessions, profile, NULL);
 	api_logged_in(api, req, profile, made);
 }
 
@@ -306,7 +306,7 @@ api_unlock(struct api_call *c)
 	    (new_pin = api_string(c->req, body, "new_pin")) != NULL &&
 	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0 &&
 	    !api_puk_backed_off(c->api, c->req, profile)) {
-		r = auth_unlock(c->api->auth, profile, puk, new_pin, new_puk,
+		r = auth_unlock(c->api->d->auth, profile, puk, new_pin, new_puk,
 		    made);
 		if (r == AUTH_OK)
 			api_unlocked(c->api, c->req, profile, made);
@@ -324,7 +324,7 @@ api_unlock(struct api_call *c)
 static void
 api_logout(struct api_call *c)
 {
-	session_drop(c->api->sessions, c->session->token);
+	session_drop(c->api->d->sessions, c->session->token);
 	eventlog_note(c->api->d->events, EVENT_LOGOUT, NULL, "https");
 	api_session_cookie(c->req, NULL);
 	http_send_json(c->req, 200, json_object());
@@ -352,7 +352,7 @@ api_pin(struct api_call *c)
 	if ((pin = api_string(c->req, body, "pin")) != NULL &&
 	    (new_pin = api_string(c->req, body, "new_pin")) != NULL &&
 	    api_string_opt(c->req, body, "new_puk", &new_puk) == 0) {
-		r = auth_change_pin(c->api->auth, profile, pin, new_pin,
+		r = auth_change_pin(c->api->d->auth, profile, pin, new_pin,
 		    new_puk, made, &left);
 		if (r == AUTH_OK) {
 			http_peer_name(c->req, peer, sizeof(peer));
@@ -361,12 +361,13 @@ api_pin(struct api_call *c)
 			    ", a new PUK made for it" : new_puk != NULL ?
 			    " and its PUK" : "");
 			/* Every session of the profile ends, this one too. */
-			session_drop_profile(c->api->sessions, profile, NULL);
+			session_drop_profile(c->api->d->sessions, profile,
+			    NULL);
 			api_logged_in(c->api, c->req, profile, made);
 		} else {
 			if (r == AUTH_LOCKED)
-				session_drop_profile(c->api->sessions, profile,
-				    NULL);
+				session_drop_profile(c->api->d->sessions,
+				    profile, NULL);
 			api_refused(c->api, c->req, profile, r, left);
 		}
 	}
@@ -376,7 +377,7 @@ api_pin(struct api_call *c)
 static void
 api_profiles(struct api_call *c)
 {
-	http_send_json(c->req, 200, auth_json(c->api->auth));
+	http_send_json(c->req, 200, auth_json(c->api->d->auth));
 }
 
 /* What the administrator set, for the log and the event log: no secret. */
@@ -400,7 +401,7 @@ api_profile_apply(struct api_call *c, int profile, const char *new_pin,
 	char peer[NET_PEER_MAX], made[AUTH_PUK_TEXT_LEN];
 	json_t *o;
 
-	r = auth_set(c->api->auth, profile, new_pin, new_puk, made);
+	r = auth_set(c->api->d->auth, profile, new_pin, new_puk, made);
 	if (r != AUTH_OK) {
 		api_refused(c->api, c->req, profile, r, 0);
 		return;
@@ -413,7 +414,7 @@ api_profile_apply(struct api_call *c, int profile, const char *new_pin,
 	    "profile %s: %s set", auth_profile_name(profile), what);
 	/* A new PIN ends the profile's sessions; a PUK is not a login. */
 	if (new_pin != NULL)
-		session_drop_profile(c->api->sessions, profile,
+		session_drop_profile(c->api->d->sessions, profile,
 		    c->session->token);
 	o = json_object();
 	api_add_puk(o, made);

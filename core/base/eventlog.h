@@ -2,7 +2,8 @@
  * The event log: a durable record of what happened on the box and who did
  * it (alarms, logins and lockouts, configuration changes, control
  * commands, writes through the Modbus TCP gateway, reloads, starts and
- * stops, meters' totals held back as bad reads or taken as reset), in state_dir/events/events.csv.
+ * stops, meters' totals held back as bad reads or taken as reset), in
+ * state_dir/events/events.csv.
  * Not the log ring (log.h), which is for diagnosis and forgets.
  *
  * One CSV record (RFC 4180, UTF-8, in the configured csv format, csv.h)

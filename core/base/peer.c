@@ -6,10 +6,8 @@
 #include "base/peer.h"
 
 struct peer_rate {
-	struct peer_key	 key;
-	int		 used;
+	struct peer_slot slot;		/* last: refilled, in us */
 	double		 tokens;
-	uint64_t	 at_us;		/* last refilled */
 };
 
 struct peer_rates {
@@ -72,27 +70,48 @@ peer_rates_free(struct peer_rates *pr)
 	free(pr);
 }
 
+void *
+peer_slot_find(void *table, size_t n, size_t size, const struct peer_key *k,
+    int create, int *created)
+{
+	struct peer_slot *e, *victim = NULL;
+	size_t i;
+
+	if (created != NULL)
+		*created = 0;
+	for (i = 0; i < n; i++) {
+		e = (struct peer_slot *)((char *)table + i * size);
+		if (e->used && peer_key_equal(&e->key, k))
+			return e;
+		if (victim == NULL || (victim->used && (!e->used ||
+		    e->last < victim->last)))
+			victim = e;
+	}
+	if (!create || victim == NULL)
+		return NULL;
+	memset(victim, 0, size);
+	victim->key = *k;
+	victim->used = 1;
+	if (created != NULL)
+		*created = 1;
+	return victim;
+}
+
 /* The client's bucket; a new one (full) in the place of the stalest. */
 static struct peer_rate *
 peer_rate_of(struct peer_rates *pr, const struct peer_key *k,
     uint64_t now_us)
 {
-	struct peer_rate *e, *victim = NULL;
-	size_t i;
+	struct peer_rate *e;
+	int created;
 
-	for (i = 0; i < PEER_RATES_MAX; i++) {
-		e = &pr->r[i];
-		if (e->used && peer_key_equal(&e->key, k))
-			return e;
-		if (victim == NULL || (victim->used && (!e->used ||
-		    e->at_us < victim->at_us)))
-			victim = e;
+	e = peer_slot_find(pr->r, PEER_RATES_MAX, sizeof(pr->r[0]), k, 1,
+	    &created);
+	if (created) {
+		e->tokens = pr->burst;
+		e->slot.last = (int64_t)now_us;
 	}
-	victim->key = *k;
-	victim->used = 1;
-	victim->tokens = pr->burst;
-	victim->at_us = now_us;
-	return victim;
+	return e;
 }
 
 int
@@ -101,11 +120,12 @@ peer_rates_take(struct peer_rates *pr, const struct peer_key *k,
 {
 	struct peer_rate *e = peer_rate_of(pr, k, now_us);
 
-	if (now_us > e->at_us) {
-		e->tokens += (double)(now_us - e->at_us) / 1e6 * pr->per_s;
+	if ((int64_t)now_us > e->slot.last) {
+		e->tokens += (double)((int64_t)now_us - e->slot.last) / 1e6 *
+		    pr->per_s;
 		if (e->tokens > pr->burst)
 			e->tokens = pr->burst;
-		e->at_us = now_us;
+		e->slot.last = (int64_t)now_us;
 	}
 	if (e->tokens < 1)
 		return 0;

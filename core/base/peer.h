@@ -8,14 +8,16 @@
  * zeros, the same for every IPv4 client), or its IPv6 /64, the block one
  * host can pick addresses from.
  *
- * And a rate per client: a token bucket for each client seen lately, in a
- * table of PEER_RATES_MAX.  When it is full, the client seen the longest
- * ago is forgotten: its bucket has refilled the most, so forgetting it
- * (a full bucket again) changes the least.
+ * The tables of clients share one way to find and forget entries
+ * (peer_slot_find).  And a rate per client: a token bucket for each client
+ * seen lately, in a table of PEER_RATES_MAX.  When it is full, the client
+ * seen the longest ago is forgotten: its bucket has refilled the most, so
+ * forgetting it (a full bucket again) changes the least.
  */
 #ifndef MEWS_PEER_H
 #define MEWS_PEER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PEER_RATES_MAX	256
@@ -29,6 +31,26 @@ struct peer_key {
 /* Another family (AF_UNSPEC: unknown) gives a key of its own. */
 void peer_key(const struct sockaddr *, struct peer_key *);
 int peer_key_equal(const struct peer_key *, const struct peer_key *);
+
+/*
+ * The first member of each entry of a fixed table of clients (the login
+ * back-off's, the PUK's, the rates'): whose it is, and when it last
+ * mattered, in the owner's unit: when the table is full, the entry whose
+ * last is the least is the one forgotten.
+ */
+struct peer_slot {
+	struct peer_key	 key;
+	int		 used;
+	int64_t		 last;
+};
+
+/*
+ * The entry of key among the n entries of size bytes at table: its own;
+ * else, with create, a free one or the one forgotten, cleared whole and
+ * given the key (*created set, when not NULL); else NULL.
+ */
+void *peer_slot_find(void *table, size_t n, size_t size,
+    const struct peer_key *, int create, int *created);
 
 struct peer_rates;
 

@@ -59,7 +59,7 @@ struct services {
 	struct dav		*dav;		/* the WebDAV share */
 	struct history		*history;
 	struct csvfiles		*csvfiles;	/* CSV files of history */
-	struct mqtt		*mqtt;		/* the MQTT client, if enabled */
+	struct mqtt		*mqtt;		/* the MQTT client, if on */
 	struct reports		*reports;	/* mailed and pushed */
 	struct eventlog		*events;	/* the event log */
 	struct alarms		*alarms;	/* alarm rules */

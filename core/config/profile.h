@@ -15,7 +15,8 @@
 
 #define PROFILE_NAME_MAX	32
 #define PROFILE_MAX_REGISTERS	125	/* per read request, the protocol's limit */
-#define PROFILE_MAX_POWER_W	1e9	/* max_power's bound: a GW is no meter's */
+/* max_power's bound: a GW is no meter's. */
+#define PROFILE_MAX_POWER_W	1e9
 
 struct conf_errors;
 
@@ -49,7 +50,8 @@ struct profile {
 	void			*module_data;	/* the module's own settings */
 	int			 max_registers;	/* per request, <= 125 */
 	int			 merge_gap;	/* unmapped registers a read may span */
-	double			 max_power;	/* W the device can meter; 0: unknown */
+	/* The W the device can meter; 0: unknown. */
+	double			 max_power;
 	enum profile_word_order	 order;		/* the file's default */
 	size_t			 nregs;
 	struct profile_reg	*regs;

@@ -64,8 +64,8 @@ typedef int (*recent_fetch_fn)(void *arg, time_t from, time_t to,
  * Completes s, whose values are *values (malloc'd: grown to room for one
  * more), up to now: rows longer than a minute from the minute rows fetch
  * reads, of the last minutes_kept seconds, and only where they can help
- * (recent.c says which), then the live reading (NULL: none).  A fetch that fails leaves the rows as they
- * are.  0, or -1 (out of memory).
+ * (recent.c says which), then the live reading (NULL: none).  A fetch
+ * that fails leaves the rows as they are.  0, or -1 (out of memory).
  */
 int recent_fill(struct consumption_sample_series *s, double **values,
     time_t to, time_t now, time_t minutes_kept, recent_fetch_fn fetch,

@@ -151,7 +151,7 @@ hass_button(const struct config_mqtt *cfg, const struct device *d,
 	snprintf(topic, sizeof(topic), "%s/%s/%s/set", cfg->topic_prefix,
 	    d->id, cmd->name);
 	json_object_set_new(o, "command_topic", json_string(topic));
-	/* A button sends one value: the argument's default, when it takes one. */
+	/* A button sends one value: the argument's default, if it has one. */
 	if (cmd->arg_label != NULL) {
 		snprintf(payload, sizeof(payload), "%g", cmd->def);
 		json_object_set_new(o, "payload_press", json_string(payload));

@@ -187,7 +187,8 @@ prometheus_suspect(const struct device *d)
 }
 
 static double
-prometheus_device_figure(const struct device *d, enum prometheus_device_figure f)
+prometheus_device_figure(const struct device *d,
+    enum prometheus_device_figure f)
 {
 	switch (f) {
 	case MD_UP:
@@ -268,7 +269,8 @@ prometheus_bus_figure(const struct bus *b, enum metrics_link_figure f)
 }
 
 static double
-prometheus_upstream_figure(const struct upstream *up, enum metrics_link_figure f)
+prometheus_upstream_figure(const struct upstream *up,
+    enum metrics_link_figure f)
 {
 	const struct upstream_stats *st = upstream_stats(up);
 
@@ -417,7 +419,8 @@ prometheus_gateway(struct evbuffer *out, const struct mbtcp *gw)
 }
 
 int
-prometheus_write(struct evbuffer *out, const struct services *d, time_t uptime_s)
+prometheus_write(struct evbuffer *out, const struct services *d,
+    time_t uptime_s)
 {
 	if (d->poller != NULL) {
 		if (prometheus_live(out, d->poller) == -1)

@@ -28,6 +28,7 @@
 #include "devices/poller.h"
 #include "groups/group.h"
 #include "history/api_usage.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 /* The group's members as running devices (NULL: not running). */
@@ -488,8 +489,8 @@ api_group_consumption(struct api_call *c)
 	for (i = 0; i < j->nmembers; i++)
 		snprintf(j->members[i], sizeof(j->members[i]), "%s",
 		    cfg->devices[idx[i]].id);
-	if (answer_stream_begin(&j->stream, c->api->answers, c->req, api_group_turn, j) ==
-	    -1)
+	if (answer_stream_begin(&j->stream, c->api->d->answers, c->req,
+	    api_group_turn, j) == -1)
 		goto oom;
 	free(idx);
 	answer_stream_next(&j->stream);
@@ -572,7 +573,8 @@ static const struct api_route routes[] = {
 	{ API_GET, "/api/groups/*", API_READ, api_group, 0 },
 	{ API_PUT, "/api/groups/*", API_CONFIGURE, api_group_change, 0 },
 	{ API_DELETE, "/api/groups/*", API_CONFIGURE, api_group_remove, 0 },
-	{ API_GET, "/api/groups/*/consumption", API_READ, api_group_consumption, 0 },
+	{ API_GET, "/api/groups/*/consumption", API_READ,
+	    api_group_consumption, 0 },
 };
 
 API_ROUTES(api_groups_routes, routes);

@@ -42,6 +42,7 @@
 #include "energy/consumption.h"
 #include "history/api_usage.h"
 #include "history/rrdplan.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 static const struct {
@@ -337,8 +338,8 @@ api_consumption_turn(evutil_socket_t fd, short what, void *arg)
 		api_consumption_free(j);
 		return;
 	}
-	rc = api_consumption_work(j, answer_stream_deadline(&j->stream), &status,
-	    err, sizeof(err));
+	rc = api_consumption_work(j, answer_stream_deadline(&j->stream),
+	    &status, err, sizeof(err));
 	if (rc == 1) {
 		answer_stream_next(&j->stream);
 		return;
@@ -407,8 +408,8 @@ api_consumption(struct api_call *c)
 		free(j);
 		return;
 	}
-	if (answer_stream_begin(&j->stream, c->api->answers, c->req, api_consumption_turn,
-	    j) == -1) {
+	if (answer_stream_begin(&j->stream, c->api->d->answers, c->req,
+	    api_consumption_turn, j) == -1) {
 		api_usage_free(&j->usage);
 		free(j);
 		http_send_error(c->req, 500, NULL, "out of memory");

@@ -27,6 +27,7 @@
 #include "history/graph.h"
 #include "history/history.h"
 #include "history/usage.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 #define API_GRAPH_RETRY_S	"2"
@@ -213,7 +214,7 @@ api_graph(struct api_call *c)
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->wait = answer_wait(c->api->answers, c->req)) == NULL) {
+	    (w->wait = answer_wait(c->api->d->answers, c->req)) == NULL) {
 		free(w);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;

@@ -22,6 +22,7 @@
 #include "energy/tariff.h"
 #include "history/history.h"
 #include "history/usage.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 #define API_HISTORY_DEFAULT_S	86400
@@ -240,9 +241,9 @@ api_history_csv(struct api_call *c, const char *metric,
 		names[1] = cost;
 		units[1] = t->currency;
 	}
-	if (answer_stream_begin(&s->stream, c->api->answers, c->req, api_csv_turn, s) ==
-	    -1 || csv_header(&s->fmt, names, units, s->priced ? 2 : 1,
-	    api_csv_sink, s->stream.chunk) == -1) {
+	if (answer_stream_begin(&s->stream, c->api->d->answers, c->req,
+	    api_csv_turn, s) == -1 || csv_header(&s->fmt, names, units,
+	    s->priced ? 2 : 1, api_csv_sink, s->stream.chunk) == -1) {
 		api_csv_free(s);
 		http_send_error(c->req, 500, NULL, "out of memory");
 		return;

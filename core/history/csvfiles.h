@@ -11,8 +11,8 @@
  * reach people through mewsd's own shares, not through the folder.
  *
  * A file holds every metric of its device, in its profile's order, in the
- * format of core/base/csv.h (csv.separator, csv.decimal, csv.bom).  A row is one
- * step of the calendar in local time, named by its start: 00:00 is the
+ * format of core/base/csv.h (csv.separator, csv.decimal, csv.bom).  A row
+ * is one step of the calendar in local time, named by its start: 00:00 is the
  * minute 00:00-00:01, a row of the year file a whole local day (23, 24 or
  * 25 hours).  Totals (energy, volumes, trips) are the meter's index at that
  * instant, so a row's consumption is the next row's index minus its own,

@@ -177,7 +177,7 @@ usage_to_date(const struct usage_src *src, const char *id,
 	if (usage_fetch(src, id, metric, from, now, step, &series, &rep,
 	    &nrep, err, sizeof(err)) == -1)
 		return NAN;
-	/* Up to the end of the step now is in, which the live reading closes. */
+	/* To the end of the step now is in: the live reading closes it. */
 	x = (long long)now - (long long)series.start;
 	end = x <= 0 ? series.start : series.start + (time_t)((x +
 	    series.step - 1) / series.step) * series.step;

@@ -28,6 +28,7 @@
 #include "base/services.h"
 #include "config/config.h"
 #include "reports/report.h"
+#include "web/answer.h"
 #include "web/http.h"
 
 static const char *const api_security_names[] = { "starttls", "tls",
@@ -473,7 +474,7 @@ api_reports_test(struct api_call *c)
 			goto out;
 		use = &m;
 	}
-	if ((w = answer_wait(c->api->answers, c->req)) == NULL) {
+	if ((w = answer_wait(c->api->d->answers, c->req)) == NULL) {
 		http_send_error(c->req, 500, NULL, "out of memory");
 		goto out;
 	}

@@ -352,8 +352,8 @@ dav_list_start(struct dav *dav, struct evhttp_request *req, int fd,
 		http_static_text(req, 500, "out of memory");
 		return;
 	}
-	if (answer_stream_begin(&s->stream, dav->d->answers, req, dav_list_turn, s) ==
-	    -1) {
+	if (answer_stream_begin(&s->stream, dav->d->answers, req,
+	    dav_list_turn, s) == -1) {
 		dav_list_free(s);
 		http_static_text(req, 500, "out of memory");
 		return;

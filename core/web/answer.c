@@ -192,8 +192,8 @@ answer_stream_end(struct answer_stream *st)
 	struct evhttp_request *req = answer_wait_end(st->wait);
 	struct answer_stream **pp;
 
-	for (pp = st->answers != NULL ? &st->answers->streams : NULL; pp != NULL &&
-	    *pp != NULL; pp = &(*pp)->next)
+	for (pp = st->answers != NULL ? &st->answers->streams : NULL;
+	    pp != NULL && *pp != NULL; pp = &(*pp)->next)
 		if (*pp == st) {
 			*pp = st->next;
 			break;

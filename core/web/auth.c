@@ -774,8 +774,9 @@ auth_event(struct eventlog *ev, int result, enum auth_profile profile,
 		eventlog_add(ev, EVENT_LOGIN, name, addr, NULL, "%s", via);
 		break;
 	case AUTH_WRONG:
-		eventlog_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL, "%s: wrong "
-		    "%s, %d %s left", via, secret, left, auth_tries(left));
+		eventlog_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL,
+		    "%s: wrong %s, %d %s left", via, secret, left,
+		    auth_tries(left));
 		break;
 	case AUTH_LOCKED:
 		eventlog_add(ev, EVENT_LOCKED, name, addr, NULL, "%s: locked "
@@ -783,8 +784,8 @@ auth_event(struct eventlog *ev, int result, enum auth_profile profile,
 		    AUTH_PIN_TRIES);
 		break;
 	case AUTH_NOT_LOCKED:
-		eventlog_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL, "%s: a PUK "
-		    "for a profile that is not locked: refused", via);
+		eventlog_add(ev, EVENT_LOGIN_FAILED, name, addr, NULL,
+		    "%s: a PUK for a profile that is not locked: refused", via);
 		break;
 	default:
 		break;

@@ -5,8 +5,7 @@
 #include "web/guard.h"
 
 struct guard_entry {
-	struct peer_key	key;
-	int		used;
+	struct peer_slot slot;		/* last: its latest failure */
 	unsigned	next;		/* ring of failure times */
 	unsigned	count;
 	time_t		when[GUARD_FAILURES];
@@ -28,34 +27,14 @@ guard_free(struct guard *g)
 	free(g);
 }
 
-static time_t
-guard_latest(const struct guard_entry *e)
-{
-	return e->when[(e->next + GUARD_FAILURES - 1) % GUARD_FAILURES];
-}
-
 static struct guard_entry *
 guard_find(struct guard *g, const struct sockaddr *sa, int create)
 {
-	struct guard_entry *e, *victim = NULL;
 	struct peer_key key;
-	size_t i;
 
 	peer_key(sa, &key);
-	for (i = 0; i < GUARD_ADDRESSES; i++) {
-		e = &g->e[i];
-		if (e->used && peer_key_equal(&e->key, &key))
-			return e;
-		if (victim == NULL || (victim->used && (!e->used ||
-		    guard_latest(e) < guard_latest(victim))))
-			victim = e;
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	victim->key = key;
-	victim->used = 1;
-	return victim;
+	return peer_slot_find(g->e, GUARD_ADDRESSES, sizeof(g->e[0]), &key,
+	    create, NULL);
 }
 
 int
@@ -79,6 +58,7 @@ guard_failed(struct guard *g, const struct sockaddr *sa, time_t now)
 	struct guard_entry *e = guard_find(g, sa, 1);
 
 	e->when[e->next] = now;
+	e->slot.last = now;
 	e->next = (e->next + 1) % GUARD_FAILURES;
 	if (e->count < GUARD_FAILURES)
 		e->count++;

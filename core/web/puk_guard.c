@@ -6,10 +6,8 @@
 #include "web/puk_guard.h"
 
 struct puk_guard_entry {
-	struct peer_key	key;
-	int		used;
+	struct peer_slot slot;	/* last: its latest wrong PUK */
 	unsigned	wrong;	/* since it was last quiet for a day */
-	time_t		last;	/* its latest wrong PUK */
 	time_t		until;	/* no PUK of its judged before */
 };
 
@@ -35,32 +33,24 @@ puk_guard_free(struct puk_guard *g)
 static int
 puk_guard_stale(const struct puk_guard_entry *e, time_t now)
 {
-	return !e->used || now - e->last >= PUK_GUARD_FORGET_S;
+	return !e->slot.used || now - e->slot.last >= PUK_GUARD_FORGET_S;
 }
 
+/*
+ * The address's entry; one quiet for a day is as good as none.  A table
+ * full forgets the entry quiet the longest: a stale one before any other.
+ */
 static struct puk_guard_entry *
 puk_guard_find(struct puk_guard *g, const struct sockaddr *sa, time_t now,
     int create)
 {
-	struct puk_guard_entry *e, *victim = NULL;
+	struct puk_guard_entry *e;
 	struct peer_key key;
-	size_t i;
 
 	peer_key(sa, &key);
-	for (i = 0; i < PUK_GUARD_ADDRESSES; i++) {
-		e = &g->e[i];
-		if (e->used && peer_key_equal(&e->key, &key))
-			return puk_guard_stale(e, now) && !create ? NULL : e;
-		if (victim == NULL || (!puk_guard_stale(victim, now) &&
-		    (puk_guard_stale(e, now) || e->last < victim->last)))
-			victim = e;
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	victim->key = key;
-	victim->used = 1;
-	return victim;
+	e = peer_slot_find(g->e, PUK_GUARD_ADDRESSES, sizeof(g->e[0]), &key,
+	    create, NULL);
+	return e != NULL && !create && puk_guard_stale(e, now) ? NULL : e;
 }
 
 int
@@ -101,7 +91,7 @@ puk_guard_failed(struct puk_guard *g, const struct sockaddr *sa, time_t now,
 		e->wrong = 0;
 	if (e->wrong < UINT_MAX)
 		e->wrong++;
-	e->last = now;
+	e->slot.last = now;
 	wait = puk_guard_delay(e->wrong);
 	e->until = now + wait;
 	if (now - g->hour >= PUK_GUARD_ALARM_S || now < g->hour) {

@@ -19,20 +19,11 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${top_builddir:=$top/build}"
-secs=20
-while [ $# -gt 0 ]; do
-	case $1 in
-	-t) [ $# -ge 2 ] || break; secs=$2; shift ;;
-	*) ;;
-	esac
-	shift
-done
-case $secs in ''|*[!0-9]*) echo "bench_api: -t wants seconds" >&2; exit 2 ;; esac
-[ "$secs" -ge 20 ] || secs=20
-[ "$secs" -le 55 ] || secs=55
-
 BENCH=bench_api
 . "$(dirname "$0")/bench_lib.sh"
+bench_window 20 "$@"
+[ "$secs" -ge 20 ] || secs=20
+[ "$secs" -le 55 ] || secs=55
 
 up=$(port)
 https=$(port)

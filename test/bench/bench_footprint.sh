@@ -11,18 +11,9 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${top_builddir:=$top/build}"
-secs=60
-while [ $# -gt 0 ]; do
-	case $1 in
-	-t) [ $# -ge 2 ] || break; secs=$2; shift ;;
-	*) ;;
-	esac
-	shift
-done
-case $secs in ''|*[!0-9]*|0) echo "bench_footprint: -t wants seconds" >&2; exit 2 ;; esac
-
 BENCH=bench_footprint
 . "$(dirname "$0")/bench_lib.sh"
+bench_window 60 "$@"
 
 up=$(port)
 profiles="sdm630 sdm120 em24 abb-b23"

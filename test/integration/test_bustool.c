@@ -1,10 +1,10 @@
 /*
- * The installer tools (core/modbus/bustool.c): requests built to the letter of the
- * spec, device identifications read without trusting their lengths, and
- * outcomes as JSON; then raw transactions and scans against mews-sim on a
- * pseudo-terminal, on the daemon's own bus and loop, with live polling
- * going on meanwhile.  mews-sim's own 43/14 answer is checked over --tcp
- * too.
+ * The installer tools (core/modbus/bustool.c): requests built to the
+ * letter of the spec, device identifications read without trusting their
+ * lengths, and outcomes as JSON; then raw transactions and scans against
+ * mews-sim on a pseudo-terminal, on the daemon's own bus and loop, with
+ * live polling going on meanwhile.  mews-sim's own 43/14 answer is checked
+ * over --tcp too.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
- * core/config/config.c: each mistake mewsd -t must catch, reported at its file and
- * line, and the datasheet's defaults when keys are left out.
+ * core/config/config.c: each mistake mewsd -t must catch, reported at its
+ * file and line, and the datasheet's defaults when keys are left out.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /*
- * core/energy/consumption.c: consumption per local calendar period from a total's
- * samples, across DST, counter resets, replaced meters and gaps.  Indexes
- * are whole numbers where sums must be exact, so float noise cannot hide
- * an error.
+ * core/energy/consumption.c: consumption per local calendar period from a
+ * total's samples, across DST, counter resets, replaced meters and
+ * gaps.  Indexes are whole numbers where sums must be exact, so float noise
+ * cannot hide an error.
  */
 #include <errno.h>
 #include <math.h>

@@ -1,9 +1,10 @@
 /*
- * The WebDAV share's pure parts: the method rewrite (core/web/http_method.c),
- * Range headers (core/web/http_range.c), PROPFIND bodies as Windows, macOS,
- * davfs2 and cadaver send them (core/share/dav_xml.c), hrefs (core/share/dav_path.c;
- * which names open is ftp_path.c's, tested in test_ftp) and the
- * multistatus of one entry (core/share/dav_props.c).
+ * The WebDAV share's pure parts: the method rewrite
+ * (core/web/http_method.c), Range headers (core/web/http_range.c),
+ * PROPFIND bodies as Windows, macOS, davfs2 and cadaver send them
+ * (core/share/dav_xml.c), hrefs (core/share/dav_path.c; which names open
+ * is ftp_path.c's, tested in test_ftp) and the multistatus of one entry
+ * (core/share/dav_props.c).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -30,7 +30,8 @@ test_addresses(void **state)
 	    "ftp: a client: logged in");
 	masked("https: [::1]:443: closed", "https: a client: closed");
 	masked("modbus tcp: fe80::1 refused", "modbus tcp: a client refused");
-	masked("from ::ffff:10.0.0.7 and 10.0.0.8", "from a client and a client");
+	masked("from ::ffff:10.0.0.7 and 10.0.0.8",
+	    "from a client and a client");
 }
 
 static void

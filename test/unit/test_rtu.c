@@ -1,4 +1,7 @@
-/* core/modbus/rtu.c: CRC-16 against published vectors, frame lengths per function. */
+/*
+ * core/modbus/rtu.c: CRC-16 against published vectors, frame lengths per
+ * function.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,7 +1,7 @@
 /*
- * core/web/session.c, core/web/guard.c, core/web/puk_guard.c and core/base/peer.c:
- * timeouts, places per profile, back-off and rates per client, on given
- * clocks.
+ * core/web/session.c, core/web/guard.c, core/web/puk_guard.c and
+ * core/base/peer.c: timeouts, places per profile, back-off and rates per
+ * client, on given clocks.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,9 +1,10 @@
 /*
- * core/energy/total_guard.c: which readings of a total are believed.  The issue's
- * case first (1000.0, then 0.0 for a minute, then 1000.5: a glitch, 0.5
- * used), then a glitch to a lower value, a real reset confirmed after
- * confirm_s, a spell that changes side, an implausible jump and a rise
- * within the rate, a declared swap, and confirm_s 0 (today's behaviour).
+ * core/energy/total_guard.c: which readings of a total are believed.  The
+ * issue's case first (1000.0, then 0.0 for a minute, then 1000.5: a
+ * glitch, 0.5 used), then a glitch to a lower value, a real reset
+ * confirmed after confirm_s, a spell that changes side, an implausible
+ * jump and a rise within the rate, a declared swap, and confirm_s 0
+ * (today's behaviour).
  */
 #include <stdarg.h>
 #include <stddef.h>
